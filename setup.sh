@@ -73,6 +73,11 @@ build_wasm() {
   log "building WASM (build-wasm/)"
   NODE_PATH=/usr/share/nodejs emcmake cmake -S "$ROOT" -B "$ROOT/build-wasm" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$ROOT/build-wasm" -j"$JOBS"
+  # The threaded explorer (pthreads; for cross-origin isolated pages), written next to the other.
+  log "building WASM with threads (build-wasm-mt/ -> build-wasm/public/attnscope-mt.*)"
+  NODE_PATH=/usr/share/nodejs emcmake cmake -S "$ROOT" -B "$ROOT/build-wasm-mt" -DCMAKE_BUILD_TYPE=Release \
+    -DATTNSCOPE_WASM_THREADS=ON -DATTNSCOPE_WEB_OUT="$ROOT/build-wasm/public" >/dev/null
+  cmake --build "$ROOT/build-wasm-mt" -j"$JOBS" --target attnscope_web
 }
 
 install_apt

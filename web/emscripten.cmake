@@ -21,3 +21,14 @@ target_include_directories(attnscope_thirdparty_headers SYSTEM INTERFACE "${ATTN
 # Exceptions stay on: parse errors in nlohmann/json and doctest's CHECK_THROWS use them.
 target_compile_options(attnscope_thirdparty_headers INTERFACE -fexceptions -msimd128)
 target_link_options(attnscope_thirdparty_headers INTERFACE -fexceptions)
+
+# The explorer also comes as a threaded build (a second build folder, see setup.sh): every object
+# compiled with -pthread, long work on a worker thread. Pages that are not cross-origin isolated
+# cannot use it (no SharedArrayBuffer) and load the single-threaded build, which splits work
+# across frames.
+option(ATTNSCOPE_WASM_THREADS "Build the WASM explorer with threads (pthreads)" OFF)
+if(ATTNSCOPE_WASM_THREADS)
+  add_compile_options(-pthread)
+  # Two workers: the quick-job and the background-job runners (ui/app/jobs.h).
+  add_link_options(-pthread -sPTHREAD_POOL_SIZE=2)
+endif()

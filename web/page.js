@@ -1,20 +1,171 @@
-// page.js — the glue between the page and the WASM explorer (Emscripten's `Module` object).
-// Shows loading progress and errors; the app itself draws everything else on the canvas.
+// page.js — the glue between the page and the WASM explorer (Emscripten's `Module` object):
+// loading progress and errors, and window.attnscopeHost, the JavaScript half of the browser's
+// Host (ui/platform/host_web.cpp): fetching bundled models with progress, the file picker and
+// drag-and-drop for the user's own model, downloads, and the view in the URL's hash.
 'use strict';
 
 (function () {
   const status = document.getElementById('status');
   const canvas = document.getElementById('canvas');
+  // The browser build keeps weights as float32 in 32-bit WebAssembly memory (4 GB at most, with
+  // room for activations and the files themselves): larger models belong in the desktop app.
+  let maxModelBytes = 1024 * 1024 * 1024;
+  const MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'];
+
+  function humanSize(n) {
+    if (n >= 1e9) return (n / 1e9).toFixed(2) + ' GB';
+    if (n >= 1e6) return (n / 1e6).toFixed(1) + ' MB';
+    if (n >= 1e3) return (n / 1e3).toFixed(1) + ' kB';
+    return n + ' bytes';
+  }
 
   function showError(message) {
     status.textContent = message;
     status.className = 'error';
   }
 
-  // WebGL2 is required; say so plainly instead of showing a blank page.
   if (!canvas.getContext('webgl2')) {
     showError('attnscope needs WebGL2, which this browser does not provide.');
   }
+
+  function call(name, ...args) { return Module['_' + name](...args); }
+
+  function withString(text, fn) {
+    const size = lengthBytes(text) + 1;
+    const ptr = Module._malloc(size);
+    Module.stringToUTF8(text, ptr, size);
+    try { return fn(ptr); } finally { Module._free(ptr); }
+  }
+  function lengthBytes(text) { return Module.lengthBytesUTF8(text); }
+
+  function progress(fraction, stage) {
+    withString(stage, (s) => call('attnscope_load_progress', fraction, s));
+  }
+
+  // Hands one file to the app; the app owns the copy in WASM memory from then on.
+  function addFile(request, name, bytes) {
+    const ptr = Module._malloc(Math.max(bytes.length, 1));
+    if (!ptr) throw new Error(`not enough memory for ${name} (${bytes.length} bytes)`);
+    Module.attnscopeCopyIn(bytes, ptr);
+    withString(request, (r) => withString(name, (n) => call('attnscope_add_file', r, n, ptr, bytes.length)));
+  }
+
+  function done(request, error) {
+    withString(request, (r) => withString(error || '', (e) => call('attnscope_files_done', r, e)));
+  }
+
+  // Reads a response body chunk by chunk, reporting progress over the whole request.
+  async function readWithProgress(response, onBytes) {
+    const reader = response.body.getReader();
+    const chunks = [];
+    let received = 0;
+    for (;;) {
+      const { done: finished, value } = await reader.read();
+      if (finished) break;
+      chunks.push(value);
+      received += value.length;
+      onBytes(value.length);
+    }
+    const out = new Uint8Array(received);
+    let offset = 0;
+    for (const c of chunks) { out.set(c, offset); offset += c.length; }
+    return out;
+  }
+
+  async function fetchBundled(request, folder, names) {
+    try {
+      const heads = await Promise.all(names.map((n) => fetch(`models/${folder}/${n}`, { method: 'HEAD' })));
+      const total = heads.reduce((sum, r) => sum + Number(r.headers.get('content-length') || 0), 0);
+      let loaded = 0;
+      for (const name of names) {
+        const response = await fetch(`models/${folder}/${name}`);
+        if (!response.ok) throw new Error(`cannot fetch models/${folder}/${name}: HTTP ${response.status}`);
+        const bytes = await readWithProgress(response, (n) => {
+          loaded += n;
+          progress(total ? loaded / total : 0, `${folder}: ${name}`);
+        });
+        addFile(request, name, bytes);
+      }
+      done(request, '');
+    } catch (e) {
+      done(request, String(e.message || e));
+    }
+  }
+
+  // The user's own model: the files of a Hugging Face folder, from the picker or a drop.
+  async function loadUserFiles(fileList) {
+    const files = Array.from(fileList);
+    const byName = new Map(files.map((f) => [f.name, f]));
+    const missing = MODEL_FILES.filter((n) => !byName.has(n) &&
+      !(n === 'model.safetensors' && files.some((f) => f.name.endsWith('.safetensors'))));
+    const folder = (files[0] && files[0].webkitRelativePath && files[0].webkitRelativePath.split('/')[0]) || 'your model';
+    const request = 'model:' + folder;
+    if (missing.length) {
+      done(request, `missing ${missing.join(', ')}: choose the folder's config.json, model.safetensors and tokenizer.json`);
+      return;
+    }
+    const total = files.reduce((s, f) => s + f.size, 0);
+    if (total > maxModelBytes) {
+      done(request, `${folder} is ${humanSize(total)}; the browser can hold models up to ` +
+        `${humanSize(maxModelBytes)} (32-bit WebAssembly memory, weights kept as float32). ` +
+        'Open it in the desktop app instead: ./setup.sh run --desktop');
+      return;
+    }
+    try {
+      let loaded = 0;
+      for (const f of files) {
+        const wanted = MODEL_FILES.includes(f.name) || f.name.endsWith('.safetensors') ||
+          f.name === 'model.safetensors.index.json' || f.name === 'vocab.json' || f.name === 'merges.txt' ||
+          f.name === 'tokenizer_config.json';
+        if (!wanted) continue;
+        const bytes = new Uint8Array(await f.arrayBuffer());
+        loaded += f.size;
+        progress(loaded / total, `${folder}: ${f.name}`);
+        addFile(request, f.name, bytes);
+      }
+      done(request, '');
+    } catch (e) {
+      done(request, String(e.message || e));
+    }
+  }
+
+  const picker = document.createElement('input');
+  picker.type = 'file';
+  picker.multiple = true;
+  picker.id = 'model-files';
+  picker.style.display = 'none';
+  picker.addEventListener('change', () => { if (picker.files.length) loadUserFiles(picker.files); picker.value = ''; });
+  document.body.appendChild(picker);
+
+  window.addEventListener('dragover', (e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; });
+  window.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer.files.length) loadUserFiles(e.dataTransfer.files);
+  });
+
+  function download(name, bytes, mime) {
+    const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  window.attnscopeHost = {
+    fetchBundled,
+    openPicker: () => picker.click(),
+    loadUserFiles,
+    download,
+    initialView: () => decodeURIComponent(location.hash.slice(1)) ? location.hash.slice(1) : '',
+    setView: (query) => history.replaceState(null, '', '#' + query),
+    // Sets the prompt and runs it, as typing it and pressing Enter does.
+    // The size limit, adjustable so that tests can exercise the message without gigabytes.
+    setMaxModelBytes: (n) => { maxModelBytes = n; },
+    setPrompt: (text) => withString(text, (p) => call('attnscope_set_prompt', p)),
+  };
 
   window.Module = {
     canvas,
@@ -24,6 +175,13 @@
     onRuntimeInitialized: () => { status.textContent = ''; },
     onAbort: (what) => showError('attnscope stopped: ' + what),
   };
-  // Tests and users can tell whether threads are possible (COOP/COEP sent by `attnscope serve`).
+  // Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages
+  // (`attnscope serve` sends COOP/COEP): then the threaded build, else the one that splits long
+  // work across frames.
   window.attnscopeCrossOriginIsolated = window.crossOriginIsolated === true;
+  const script = document.createElement('script');
+  script.src = window.attnscopeCrossOriginIsolated ? 'attnscope-mt.js' : 'attnscope.js';
+  script.onerror = () => showError(`cannot load ${script.src}`);
+  document.body.appendChild(script);
+  window.attnscopePageStart = performance.now();
 })();

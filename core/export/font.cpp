@@ -236,6 +236,15 @@ bool has_embedded_export_font() {
   return ATTNSCOPE_EMBEDDED_FONT != 0;
 }
 
+Bytes embedded_font_bytes() {
+#if ATTNSCOPE_EMBEDDED_FONT
+  return Bytes{nullptr, attnscope_embedded_font,
+               static_cast<std::size_t>(attnscope_embedded_font_size)};
+#else
+  return {};
+#endif
+}
+
 Result<std::shared_ptr<const Font>> export_font() {
   const std::lock_guard lock(g_font_mutex);
   if (g_font) return g_font;

@@ -67,4 +67,8 @@ Status set_export_font(Bytes ttf);
 Result<std::shared_ptr<const Font>> export_font();
 bool has_embedded_export_font();
 
+// The embedded TrueType bytes (DejaVu Sans), or empty when the build embedded none. The UI draws
+// its own text with the same font, so the screen and the exported figures match.
+Bytes embedded_font_bytes();
+
 }  // namespace attnscope

@@ -1,13 +1,47 @@
 #!/usr/bin/env bash
-# desktop_test.sh — the native app under Xvfb: it starts, draws the UI, writes a screenshot, exits.
+# desktop_test.sh — the native explorer under Xvfb: it starts, loads the default model, runs the
+# prompt, draws each panel (screenshots), and reports its state; a bad model path gives an error
+# message, not a crash.
 set -eu
 app=$1 png_stats=$2 out_dir=$3
 mkdir -p "$out_dir"
-shot=$out_dir/desktop.png
-rm -f "$shot"
-xvfb-run -a -s "-screen 0 1280x800x24" "$app" --width 1280 --height 800 --frames 5 --screenshot "$shot"
-read -r width height colours < <("$png_stats" "$shot")
-echo "desktop screenshot: $shot (${width}x${height}, $colours colours)"
-[ "$width" = 1280 ] && [ "$height" = 800 ] || { echo "FAIL: wrong size"; exit 1; }
-# The ImGui UI with text and widgets has many distinct colours; a blank window has one or two.
-[ "$colours" -gt 20 ] || { echo "FAIL: the window looks blank"; exit 1; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+run_app() { # run_app NAME VIEW [extra args...]
+  local name=$1 view=$2; shift 2
+  local shot=$out_dir/desktop_$name.png state=$out_dir/desktop_$name.json
+  rm -f "$shot" "$state"
+  xvfb-run -a -s "-screen 0 1400x860x24" "$app" --width 1400 --height 860 --frames 5 \
+    --screenshot "$shot" --state "$state" --view "$view" --export-dir "$out_dir/exports" "$@"
+  read -r width height colours < <("$png_stats" "$shot")
+  echo "desktop $name: $shot (${width}x${height}, $colours colours)"
+  [ "$width" = 1400 ] && [ "$height" = 860 ] || fail "$name: wrong size"
+  # Panels with text, maps and widgets have many colours; a blank window has one or two.
+  [ "$colours" -gt 50 ] || fail "$name: the window looks blank"
+}
+
+# Each panel, with the default model loaded and the prompt run.
+for tab in attention sinks ablation circuits; do
+  run_app "$tab" "tab=$tab&head=L1H2&prompt=In the beginning God created the heaven and the earth."
+  state=$out_dir/desktop_$tab.json
+  grep -q '"model":"attnscope-kjv"' "$state" || fail "$tab: the default model did not load"
+  grep -q '"focus":"L1H2"' "$state" || fail "$tab: the view's head was not focused"
+  grep -q '"ranPrompt":"In the beginning God created the heaven and the earth."' "$state" ||
+    fail "$tab: the view's prompt did not run"
+  grep -q '"error":""' "$state" || fail "$tab: an error was shown: $(grep -o '"error":"[^"]*"' "$state")"
+done
+
+# The tasks model, named by the view.
+run_app tasks "model=attnscope-tasks&tab=attention"
+grep -q '"model":"attnscope-tasks"' "$out_dir/desktop_tasks.json" || fail "the tasks model did not load"
+
+# A prompt longer than the model's context is refused with a message; the app stays up.
+long=$(printf 'and the %.0s' $(seq 1 400))
+run_app long_prompt "prompt=$long"
+grep -q '"error":"Running the prompt: ' "$out_dir/desktop_long_prompt.json" ||
+  fail "a too-long prompt gave no error: $(grep -o '"error":"[^"]*"' "$out_dir/desktop_long_prompt.json")"
+
+# A models folder without models: one clear error.
+run_app no_models "" --models /nonexistent
+grep -q '"error":"no bundled model found' "$out_dir/desktop_no_models.json" || fail "no error for a missing models folder"
+echo "desktop: all checks passed"

@@ -1,10 +1,14 @@
-// app.cpp — layout, menu bar and keyboard shortcuts of the explorer; panels live beside it.
+// app.cpp — layout, menu bar, status bar, keyboard shortcuts and the per-frame bookkeeping (jobs,
+// URL, test state) of the explorer; panels live beside it.
 #include "ui/app/app.h"
 
 #include <imgui.h>
 
+#include "ui/app/actions.h"
+#include "ui/app/host.h"
 #include "ui/app/keys.h"
 #include "ui/app/panels.h"
+#include "ui/app/widgets.h"
 
 namespace attnscope::ui {
 
@@ -27,16 +31,60 @@ void toggle_theme(AppState& state) {
   apply_style(state);
 }
 
+void select_tab(AppState& state, Tab tab) {
+  state.tab = tab;
+  state.tab_requested = true;
+}
+
+void move_focus(AppState& state, int dl, int dh) {
+  if (!state.model) return;
+  const ModelConfig& c = state.model->config();
+  state.focus.layer = std::clamp(state.focus.layer + dl, 0, c.n_layers - 1);
+  state.focus.head = std::clamp(state.focus.head + dh, 0, c.n_heads - 1);
+}
+
 void handle_shortcuts(AppState& state) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput) return;  // typing in a text box never triggers a shortcut
   if (ImGui::IsKeyPressed(keys::f1)) state.show_help = !state.show_help;
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::t)) toggle_theme(state);
+  if (io.KeyCtrl || io.KeyAlt) return;
+  if (ImGui::IsKeyPressed(keys::n1)) select_tab(state, Tab::attention);
+  if (ImGui::IsKeyPressed(keys::n2)) select_tab(state, Tab::sinks);
+  if (ImGui::IsKeyPressed(keys::n3)) select_tab(state, Tab::ablation);
+  if (ImGui::IsKeyPressed(keys::n4)) select_tab(state, Tab::circuits);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) move_focus(state, 0, -1);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) move_focus(state, 0, 1);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow))) move_focus(state, -1, 0);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_DownArrow))) move_focus(state, 1, 0);
+  if (ImGui::IsKeyPressed(keys::a) && state.run) toggle_ablated(state, state.focus);
+  if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) state.error.clear();
 }
 
 void draw_menu_bar(AppState& state) {
   if (!ImGui::BeginMainMenuBar()) return;
+  if (ImGui::BeginMenu("Model")) {
+    for (const ModelEntry& entry : state.bundled)
+      if (ImGui::MenuItem(entry.name.c_str(), nullptr, state.model_name == entry.name))
+        load_bundled_model(state, entry.name);
+    ImGui::Separator();
+    if (ImGui::MenuItem("Open your model…")) {
+      if (state.host->has_file_system())
+        state.show_file_browser = true;
+      else
+        state.host->open_user_model(state, "");
+    }
+    ImGui::EndMenu();
+  }
   if (ImGui::BeginMenu("View")) {
+    if (ImGui::MenuItem("Attention", "1", state.tab == Tab::attention))
+      select_tab(state, Tab::attention);
+    if (ImGui::MenuItem("Sinks", "2", state.tab == Tab::sinks)) select_tab(state, Tab::sinks);
+    if (ImGui::MenuItem("Ablation", "3", state.tab == Tab::ablation))
+      select_tab(state, Tab::ablation);
+    if (ImGui::MenuItem("Circuits", "4", state.tab == Tab::circuits))
+      select_tab(state, Tab::circuits);
+    ImGui::Separator();
     if (ImGui::MenuItem("Light theme", "Ctrl+T", state.theme == Theme::light)) toggle_theme(state);
     ImGui::MenuItem("ImGui metrics", nullptr, &state.show_imgui_metrics);
     ImGui::EndMenu();
@@ -49,33 +97,99 @@ void draw_menu_bar(AppState& state) {
   ImGui::EndMainMenuBar();
 }
 
+void draw_tabs(AppState& state) {
+  draw_token_strip(state);
+  if (!ImGui::BeginTabBar("views")) return;
+  const struct {
+    Tab tab;
+    const char* name;
+    void (*draw)(AppState&);
+  } tabs[] = {{Tab::attention, "Attention", draw_attention_panel},
+              {Tab::sinks, "Sinks", draw_sinks_panel},
+              {Tab::ablation, "Ablation", draw_ablation_panel},
+              {Tab::circuits, "Circuits", draw_circuits_panel}};
+  const bool requested = state.tab_requested;
+  state.tab_requested = false;
+  for (const auto& t : tabs) {
+    const ImGuiTabItemFlags flags =
+        requested && state.tab == t.tab ? ImGuiTabItemFlags_SetSelected : 0;
+    const bool open = ImGui::BeginTabItem(t.name, nullptr, flags);
+    mark_widget(state, std::string("tab.") + t.name);
+    if (open) {
+      if (!requested) state.tab = t.tab;
+      t.draw(state);
+      ImGui::EndTabItem();
+    }
+  }
+  ImGui::EndTabBar();
+}
+
+void draw_status_bar(AppState& state) {
+  for (JobRunner* runner : {&state.jobs, &state.background}) {
+    if (const Job* job = runner->current()) {
+      ImGui::TextUnformatted(job->title().c_str());
+      ImGui::SameLine();
+      ImGui::ProgressBar(job->progress(), ImVec2(120, 0));
+      ImGui::SameLine();
+    }
+  }
+  if (!state.error.empty()) {
+    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", state.error.c_str());
+    mark_widget(state, "error");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("dismiss")) state.error.clear();
+  } else {
+    ImGui::TextDisabled("%s", state.status.c_str());
+  }
+}
+
 }  // namespace
 
 void draw_app(AppState& state) {
+  for (JobRunner* runner : {&state.jobs, &state.background})
+    if (std::string error = runner->poll(state); !error.empty()) set_error(state, error);
+
   handle_shortcuts(state);
   draw_menu_bar(state);
 
-  // Fixed layout: a sidebar on the left, the main view filling the rest of the window.
+  // Fixed layout: a sidebar on the left, the views filling the rest, a status bar at the bottom.
   const ImGuiViewport* viewport = ImGui::GetMainViewport();
-  const float sidebar_width = 320.0f;
+  const float sidebar_width = 300.0f, status_height = ImGui::GetFrameHeightWithSpacing() + 8;
   const ImVec2 origin = viewport->WorkPos;
   const ImVec2 size = viewport->WorkSize;
   const ImGuiWindowFlags fixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                                  ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings;
 
   ImGui::SetNextWindowPos(origin);
-  ImGui::SetNextWindowSize(ImVec2(sidebar_width, size.y));
-  if (ImGui::Begin("Model", nullptr, fixed)) draw_model_panel(state);
+  ImGui::SetNextWindowSize(ImVec2(sidebar_width, size.y - status_height));
+  if (ImGui::Begin("Model and prompt", nullptr, fixed)) draw_model_panel(state);
   ImGui::End();
 
   ImGui::SetNextWindowPos(ImVec2(origin.x + sidebar_width, origin.y));
-  ImGui::SetNextWindowSize(ImVec2(size.x - sidebar_width, size.y));
-  if (ImGui::Begin("Attention", nullptr, fixed)) draw_attention_panel(state);
+  ImGui::SetNextWindowSize(ImVec2(size.x - sidebar_width, size.y - status_height));
+  if (ImGui::Begin("Explorer", nullptr, fixed | ImGuiWindowFlags_NoTitleBar)) draw_tabs(state);
   ImGui::End();
 
+  ImGui::SetNextWindowPos(ImVec2(origin.x, origin.y + size.y - status_height));
+  ImGui::SetNextWindowSize(ImVec2(size.x, status_height));
+  if (ImGui::Begin("status", nullptr,
+                   fixed | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar))
+    draw_status_bar(state);
+  ImGui::End();
+
+  if (state.show_file_browser) draw_file_browser(state);
   if (state.show_help) draw_help_window(state);
   if (state.show_about) draw_about_window(state);
   if (state.show_imgui_metrics) ImGui::ShowMetricsWindow(&state.show_imgui_metrics);
+
+  if (state.model) {
+    static std::string last_view;
+    if (std::string view = view_query(state); view != last_view) {
+      state.host->set_view(view);
+      last_view = std::move(view);
+    }
+  }
+  state.host->publish(state_json(state));
   state.frame++;
 }
 

@@ -1,24 +1,141 @@
 // app.h — the attnscope explorer, one Dear ImGui application for the desktop and the browser.
 //
-// All UI state lives in AppState; each panel is one function drawing from it. Platform code
-// (window, GL context, main loop, files) lives in ui/platform/, one file per target, so nothing
-// here needs an #ifdef.
+// All UI state lives in AppState; each panel is one function drawing from it (panels.h). Long work
+// runs as jobs (jobs.h). What differs between the desktop and the browser (files, downloads, the
+// URL, bundled models) is behind Host (host.h), so nothing under ui/app needs an #ifdef.
 #pragma once
 
+#include <array>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "core/analysis/ablation.h"
+#include "core/analysis/calibration.h"
+#include "core/analysis/next_token.h"
+#include "core/analysis/pattern.h"
+#include "core/analysis/sinks.h"
+#include "core/analysis/task_prompts.h"
+#include "core/model/model.h"
+#include "core/sae/sae_circuit.h"
+#include "ui/app/jobs.h"
 
 namespace attnscope::ui {
 
+class Host;
+
 enum class Theme { dark, light };
+enum class Tab { attention, sinks, ablation, circuits };
+enum class AttentionView { heatmap, lines };
+enum class Aggregate { head, layer_mean, all_mean };
+
+// One forward pass of the current prompt, clean (no intervention).
+struct Run {
+  std::vector<int> ids;
+  std::vector<std::string> tokens;     // token_display() strings, one per position
+  std::vector<std::string> token_hex;  // raw bytes of each token, as hex
+  std::vector<Tensor> patterns;        // per layer [head, query, key]
+  Tensor last_logits;                  // [1, vocab]
+  std::optional<SinkSummary> sinks;
+  double seconds = 0;
+  int serial = 0;  // increases with every run: views rebuild their textures when it changes
+};
+
+// Head ablation and its effect on the next token.
+struct AblationState {
+  AblationMode mode = AblationMode::zero;
+  std::vector<HeadRef> heads;
+  std::string corrupted_text;  // resample source; empty: the prompt's tokens in reverse order
+  std::string answer = " the", distractor = " and";  // the logit difference's two tokens
+  std::optional<NextTokenEffect> effect;
+  double logit_diff_before = 0, logit_diff_after = 0;
+  bool metric_valid = false;
+  std::string metric_error;
+  std::optional<SweepResult> sweep;
+  int sweep_serial = 0;
+  int effect_serial = 0;  // bumps when an ablation result arrives (tests wait on it)
+};
+
+struct CalibrationState {
+  bool enabled = false;
+  float beta = 0.4f;
+  bool all_hidden = true;      // calibrate every head with a hidden sink
+  std::vector<HeadRef> heads;  // else these
+  std::optional<NextTokenEffect> effect;
+  std::vector<HeadRef> applied;  // heads calibrated in the last result
+  int effect_serial = 0;
+};
+
+struct SinkSettings {
+  SinkOptions options;
+};
+
+// The SAE circuit panel.
+struct CircuitState {
+  int task = 1;                              // index into the bundled task list
+  bool typed = false;                        // prompts typed by the user instead of a bundled task
+  std::string positive_text, negative_text;  // one prompt per line (typed mode)
+  SaeCircuitOptions options;
+  std::optional<SaeCircuitResult> result;
+  std::optional<CircuitEvaluation> evaluation;  // with ground truth
+  std::string evaluated_task;
+  int serial = 0;
+};
+
+struct ModelEntry {
+  std::string name;         // folder name under models/
+  std::string description;  // one line from the model card
+};
 
 struct AppState {
+  Host* host = nullptr;
+
+  // Model and prompt.
+  std::shared_ptr<const Model> model;
+  std::string model_name;           // "attnscope-kjv", or the user's folder
+  std::vector<ModelEntry> bundled;  // the models the host can load
+  std::string model_path_input;     // desktop: a folder typed or browsed to
+  float load_progress = -1;         // 0..1 while the browser downloads files; -1 idle
+  std::string load_stage;
+  std::string prompt = "The cat sat on the mat. The cat sat on the mat.";
+  std::string ran_prompt;  // the prompt of `run`
+  std::optional<Run> run;
+
+  // Views.
+  Tab tab = Tab::attention;
+  bool tab_requested = false;  // select `tab` on the next frame
+  HeadRef focus{0, 0};
+  AttentionView attention_view = AttentionView::heatmap;
+  Aggregate aggregate = Aggregate::head;
+  float cell_px = 0;  // focused heatmap zoom; 0: fit the panel
+  int hover_query = -1, hover_key = -1;
+
+  SinkSettings sinks;
+  CalibrationState calibration;
+  AblationState ablation;
+  CircuitState circuit;
+
+  JobRunner jobs;        // quick work: loading, running the prompt, ablation and calibration
+  JobRunner background;  // long work that may run beside it: the sweep, SAE training
+  std::map<std::string, std::string> task_files;  // bundled task files by name, once fetched
+  std::string status;                             // last message for the status bar
+  std::string error;                              // last error, shown until dismissed
+  int error_serial = 0;                           // counts errors (tests wait for a new one)
+  std::string last_export;                        // what the last export wrote or downloaded
+
   Theme theme = Theme::dark;
   bool show_help = false;
   bool show_about = false;
   bool show_imgui_metrics = false;
-  std::string platform;     // "desktop (GLFW + OpenGL 4.5)" or "browser (WebGL2)", set by main
+  bool show_file_browser = false;
+  std::string platform;     // "desktop (GLFW + OpenGL)" or "browser (WebAssembly + WebGL2)"
   std::string gl_renderer;  // GL_RENDERER string, shown in About
   long long frame = 0;      // frames drawn so far; the browser test reads it
+  // Screen rectangles of named widgets (x, y, w, h), published for end-to-end tests.
+  std::map<std::string, std::array<float, 4>> widgets;
+  double first_map_seconds = -1;  // time from start to the first attention map on screen
 };
 
 // Apply theme and sizes once after ImGui::CreateContext(), and after a theme change.

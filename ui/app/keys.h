@@ -10,5 +10,10 @@ namespace attnscope::ui::keys {
 
 constexpr int f1 = GLFW_KEY_F1;
 constexpr int t = GLFW_KEY_T;
+constexpr int a = GLFW_KEY_A;
+constexpr int n1 = GLFW_KEY_1;
+constexpr int n2 = GLFW_KEY_2;
+constexpr int n3 = GLFW_KEY_3;
+constexpr int n4 = GLFW_KEY_4;
 
 }  // namespace attnscope::ui::keys

@@ -18,6 +18,7 @@ struct ServeOptions {
   std::string root;
   std::string host = "127.0.0.1";
   int port = 8000;
+  bool isolate = true;  // send COOP/COEP (off: how a plain static host serves the page)
 };
 
 Status serve(const ServeOptions& options) {
@@ -31,12 +32,15 @@ Status serve(const ServeOptions& options) {
   server.set_file_extension_and_mimetype_mapping("js", "text/javascript");
   if (!server.set_mount_point("/", options.root))
     return make_error("cannot serve '" + options.root + "'");
-  server.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cross-Origin-Opener-Policy", "same-origin");
-    res.set_header("Cross-Origin-Embedder-Policy", "require-corp");
-    res.set_header("Cross-Origin-Resource-Policy", "same-origin");
-    res.set_header("Cache-Control", "no-cache");
-  });
+  server.set_post_routing_handler(
+      [isolate = options.isolate](const httplib::Request&, httplib::Response& res) {
+        if (isolate) {
+          res.set_header("Cross-Origin-Opener-Policy", "same-origin");
+          res.set_header("Cross-Origin-Embedder-Policy", "require-corp");
+          res.set_header("Cross-Origin-Resource-Policy", "same-origin");
+        }
+        res.set_header("Cache-Control", "no-cache");
+      });
 
   int port = options.port;
   if (port == 0) {
@@ -65,6 +69,9 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--port", options->port, "Port (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
+  cmd->add_flag("!--no-isolation", options->isolate,
+                "Leave out COOP/COEP, as a plain static host would: the page then runs the "
+                "single-threaded build, which splits long work across frames");
   cmd->callback([options]() { finish(serve(*options)); });
 }
 

@@ -6,13 +6,31 @@
 
 #include <cstdio>
 
+#include "core/export/font.h"
+
+#include "ui/app/actions.h"
 #include "ui/app/app.h"
+#include "ui/app/host.h"
 #include "ui/platform/platform.h"
 
 namespace {
 
 void report_glfw_error(int code, const char* description) {
   std::fprintf(stderr, "attnscope: GLFW error %d: %s\n", code, description);
+}
+
+// DejaVu Sans (embedded in the core for exported figures) instead of ImGui's ASCII bitmap font:
+// tokens, arrows, Greek letters (β, τ, λ) and the token strip's "·" all need glyphs.
+void load_fonts() {
+  const attnscope::Bytes ttf = attnscope::embedded_font_bytes();
+  if (!ttf.data) return;
+  static const ImWchar ranges[] = {0x0020, 0x024F, 0x0370, 0x03FF, 0x0400, 0x04FF, 0x2000,
+                                   0x206F, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x2400, 0x243F,
+                                   0x2500, 0x25FF, 0xFFFD, 0xFFFD, 0};
+  ImFontConfig config;
+  config.FontDataOwnedByAtlas = false;  // static data in the binary
+  ImGui::GetIO().Fonts->AddFontFromMemoryTTF(const_cast<std::uint8_t*>(ttf.data), int(ttf.size),
+                                             15.0f, &config, ranges);
 }
 
 }  // namespace
@@ -46,9 +64,23 @@ int main(int argc, char** argv) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // layout is fixed; no imgui.ini next to the user's files
+  load_fonts();
   AppState state;
   state.platform = platform_name();
   apply_style(state);
+  std::unique_ptr<Host> host = make_host(state, options);
+  state.host = host.get();
+  state.bundled = host->bundled_models();
+  // The view to start from (the browser's URL hash, the desktop's --view), then the model: the
+  // one the view names if it is bundled, else the default.
+  apply_view_query(state, host->initial_view());
+  std::string start_model = state.bundled.empty() ? "" : state.bundled.front().name;
+  for (const ModelEntry& entry : state.bundled)
+    if (entry.name == state.model_name) start_model = entry.name;
+  if (!start_model.empty())
+    load_bundled_model(state, start_model);
+  else
+    set_error(state, "no bundled model found; open your own");
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init(gl.glsl);
 
@@ -76,6 +108,8 @@ int main(int argc, char** argv) {
     return keep_going;
   });
 
+  state.jobs.cancel();
+  state.background.cancel();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();

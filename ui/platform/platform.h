@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 struct GLFWwindow;
@@ -10,12 +11,20 @@ struct GLFWwindow;
 namespace attnscope::ui {
 
 struct AppState;
+class Host;
 
 struct LaunchOptions {
   int width = 1280, height = 800;
-  std::string screenshot_path;  // desktop: write a PNG of frame `frames` and exit
-  int frames = 0;               // 0: run until the window closes
+  std::string screenshot_path;                   // desktop: write a PNG of frame `frames` and exit
+  int frames = 0;                                // 0: run until the window closes
+  std::string models_dir;                        // desktop: the bundled models' folder
+  std::string export_dir = "attnscope-exports";  // desktop: where exports are written
+  std::string view;                              // desktop: initial view, as the browser's URL hash
+  std::string state_path;  // desktop: write the app's state (JSON) here on exit
 };
+
+// The platform's Host (files, downloads, URL); see ui/app/host.h.
+std::unique_ptr<Host> make_host(AppState& state, const LaunchOptions& options);
 
 // Parse argv (desktop) or the page's settings (browser). Returns false to exit with `exit_code`.
 bool parse_launch_options(int argc, char** argv, LaunchOptions& options, int& exit_code);

@@ -3,6 +3,7 @@
 #include <emscripten.h>
 
 #include "ui/app/app.h"
+#include "ui/platform/host_web.h"
 #include "ui/platform/platform.h"
 
 namespace attnscope::ui {
@@ -12,6 +13,10 @@ bool parse_launch_options(int, char**, LaunchOptions& options, int&) {
   options.width = EM_ASM_INT({ return window.innerWidth; });
   options.height = EM_ASM_INT({ return window.innerHeight; });
   return true;
+}
+
+std::unique_ptr<Host> make_host(AppState& state, const LaunchOptions&) {
+  return std::make_unique<WebHost>(state);
 }
 
 GlSetup gl_setup() {

@@ -1,0 +1,196 @@
+// test_ui_logic.cpp — the explorer's logic without a window: the job runner, the view in the URL,
+// and the actions (load, run, ablate, calibrate, sweep, circuit) driven through a test Host, as
+// the panels drive them.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "core/io/file_source.h"
+#include "ui/app/actions.h"
+#include "ui/app/host.h"
+
+using namespace attnscope;
+using namespace attnscope::ui;
+
+namespace {
+
+// Reads models/ from the source tree; remembers what was saved.
+class TestHost final : public Host {
+ public:
+  std::vector<ModelEntry> bundled_models() override { return {{"attnscope-kjv", ""}}; }
+  void request_bundled(AppState& state, const std::string& request, const std::string& folder,
+                       const std::vector<std::string>&) override {
+    deliver_files(state, request,
+                  std::shared_ptr<const FileSource>(
+                      open_directory(std::string(ATTNSCOPE_SOURCE_DIR) + "/models/" + folder)));
+  }
+  void open_user_model(AppState& state, const std::string& path) override {
+    auto source = open_path(path);
+    if (!source) return deliver_files(state, "model", source.error());
+    deliver_files(state, "model:user", std::shared_ptr<const FileSource>(std::move(*source)));
+  }
+  bool has_file_system() const override { return true; }
+  Result<std::string> save(const std::string& filename, const std::vector<std::uint8_t>& bytes,
+                           const std::string&) override {
+    saved[filename] = bytes;
+    return "saved " + filename;
+  }
+  std::string initial_view() override { return ""; }
+  void set_view(const std::string&) override {}
+  void publish(const std::string&) override {}
+  std::map<std::string, std::vector<std::uint8_t>> saved;
+};
+
+// Polls both runners, as frames do, until neither has work (or 60 s pass).
+void settle(AppState& state) {
+  const auto start = std::chrono::steady_clock::now();
+  while (state.jobs.busy() || state.background.busy()) {
+    for (JobRunner* r : {&state.jobs, &state.background})
+      if (std::string e = r->poll(state); !e.empty()) state.error = e;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    REQUIRE(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
+  }
+}
+
+class CountingJob final : public Job {
+ public:
+  CountingJob(int steps, int* finished) : Job("count"), steps_(steps), finished_(finished) {}
+  bool step() override {
+    done_++;
+    set_progress(float(done_) / float(steps_));
+    return done_ == steps_;
+  }
+  void finish(AppState&) override { (*finished_)++; }
+
+ private:
+  int steps_, done_ = 0;
+  int* finished_;
+};
+
+}  // namespace
+
+TEST_CASE("the job runner finishes jobs on the UI thread, drops cancelled ones, reports errors") {
+  AppState state;
+  int finished = 0;
+  state.jobs.start(std::make_unique<CountingJob>(50, &finished));
+  CHECK(state.jobs.busy());
+  settle(state);
+  CHECK(finished == 1);
+  CHECK_FALSE(state.jobs.busy());
+
+  // A job started while another runs waits; the newest waiting one replaces older ones.
+  state.jobs.start(std::make_unique<CountingJob>(20000, &finished));
+  state.jobs.start(std::make_unique<CountingJob>(5, &finished));
+  state.jobs.start(std::make_unique<CountingJob>(5, &finished));
+  settle(state);
+  CHECK(finished == 3);
+
+  state.jobs.start(std::make_unique<CountingJob>(100000000, &finished));
+  state.jobs.cancel();
+  settle(state);
+  CHECK(finished == 3);
+
+  state.jobs.start(make_job(
+      "failing", [](Job&) { return std::string("it broke"); }, [&](AppState&) { finished++; }));
+  settle(state);
+  CHECK(state.error == "failing: it broke");
+  CHECK(finished == 3);
+}
+
+TEST_CASE("the view round-trips through URL parameters, and hostile ones are ignored") {
+  AppState a;
+  a.model_name = "attnscope-kjv";
+  a.prompt = "a&b=c %41 \"quoted\" — ünïcode\nline";
+  a.focus = {2, 5};
+  a.tab = Tab::ablation;
+  AppState b;
+  apply_view_query(b, "#" + view_query(a));
+  CHECK(b.model_name == a.model_name);
+  CHECK(b.prompt == a.prompt);
+  CHECK(b.focus == a.focus);
+  CHECK(b.tab == Tab::ablation);
+
+  AppState c;
+  apply_view_query(c, "head=L-1H3&tab=nope&prompt=%zz%4&&&=&model=&x");
+  CHECK(c.focus == HeadRef{0, 0});
+  CHECK(c.tab == Tab::attention);
+  CHECK(c.prompt == "%zz%4");
+  CHECK(c.model_name.empty());
+}
+
+TEST_CASE("the explorer's actions: load, run, ablate, calibrate, sweep, export") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  state.prompt = "In the beginning God created the heaven and the earth. In the beginning God";
+  load_bundled_model(state, "attnscope-kjv");
+  settle(state);
+  REQUIRE(state.error.empty());
+  REQUIRE(state.model);
+  REQUIRE(state.run);
+  const Run& run = *state.run;
+  CHECK(run.tokens.size() == run.ids.size());
+  CHECK(run.patterns.size() == 4);
+  CHECK(run.sinks->heads_with_first_token_sink > 0);
+  REQUIRE(state.ablation.effect);
+  CHECK(state.ablation.effect->kl == 0.0);  // nothing ablated yet
+
+  // The induction heads (model card: L1H1–L1H5) carry " created" after "In the beginning God".
+  state.ablation.answer = " created";
+  state.ablation.distractor = " and";
+  for (int h = 1; h <= 5; h++) toggle_ablated(state, {1, h});
+  settle(state);
+  REQUIRE(state.ablation.effect);
+  CHECK(state.ablation.heads.size() == 5);
+  CHECK(state.ablation.effect->kl > 0.01);
+  REQUIRE(state.ablation.metric_valid);
+  CHECK(state.ablation.logit_diff_after < state.ablation.logit_diff_before);
+
+  for (AblationMode mode : {AblationMode::mean, AblationMode::resample}) {
+    state.ablation.mode = mode;
+    refresh_ablation(state);
+    settle(state);
+    CHECK(state.error.empty());
+    CHECK(state.ablation.effect->kl > 0);
+  }
+  state.ablation.mode = AblationMode::resample;
+  state.ablation.corrupted_text = "too short";
+  refresh_ablation(state);
+  settle(state);
+  CHECK(state.error.find("as many as the prompt") != std::string::npos);
+  state.error.clear();
+  state.ablation.corrupted_text.clear();
+  state.ablation.mode = AblationMode::zero;
+
+  state.calibration.enabled = true;
+  refresh_calibration(state);
+  settle(state);
+  REQUIRE(state.calibration.effect);
+  CHECK_FALSE(state.calibration.applied.empty());
+
+  start_sweep(state);
+  settle(state);
+  REQUIRE(state.ablation.sweep);
+  CHECK(state.ablation.sweep->effect.shape()[0] == 4);
+  CHECK(state.ablation.sweep->effect.shape()[1] == 8);
+  // The sweep's head-by-head effects match ablating the strongest head alone.
+  const Tensor& effect = state.ablation.sweep->effect;
+  CHECK(xt::amax(effect)() > 0.5f);
+
+  // A bad metric token is an error message, not a crash; so is a model that is not there.
+  state.ablation.answer = " created and";
+  refresh_ablation(state);
+  settle(state);
+  CHECK(state.ablation.metric_error.find("tokens") != std::string::npos);
+  host.open_user_model(state, "/nonexistent/model");
+  settle(state);
+  CHECK_FALSE(state.error.empty());
+  CHECK(state.model_name == "attnscope-kjv");
+
+  save_export(state, "x.csv", std::string("a,b\r\n"), "text/csv");
+  CHECK(host.saved.count("x.csv") == 1);
+  CHECK(state.last_export == "saved x.csv");
+  CHECK(state_json(state).find("\"model\":\"attnscope-kjv\"") != std::string::npos);
+}

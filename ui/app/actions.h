@@ -1,0 +1,53 @@
+// actions.h — what the explorer does, apart from drawing: load a model, run the prompt, ablate,
+// calibrate, sweep, find circuits, export. Panels call these; each starts a job (jobs.h) and the
+// job's finish() puts the result into AppState.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/io/file_source.h"
+#include "ui/app/app.h"
+
+namespace attnscope::ui {
+
+// The files a bundled-model request fetches.
+const std::vector<std::string>& model_file_names();
+// The bundled task files ("ioi_positive.jsonl", ..., "ground_truth.json").
+const std::vector<std::string>& task_file_names();
+// The bundled tasks, in the Circuits panel's order.
+const std::vector<std::string>& task_names();
+
+void load_bundled_model(AppState& state, const std::string& name);
+// Files answering a Host request ("model:NAME" or "tasks"), or why they could not be had.
+void deliver_files(AppState& state, const std::string& request,
+                   Result<std::shared_ptr<const FileSource>> files);
+
+// Runs the prompt through the model (patterns, sinks, next token), then refreshes the
+// ablation and calibration results.
+void run_prompt(AppState& state);
+void refresh_ablation(AppState& state);
+void refresh_calibration(AppState& state);
+void toggle_ablated(AppState& state, HeadRef head);
+void start_sweep(AppState& state);
+void start_circuit(AppState& state);
+void ensure_task_files(AppState& state);
+
+// Shown in the status bar and published to tests.
+void set_status(AppState& state, std::string message);
+void set_error(AppState& state, std::string message);
+
+// Saves an export through the host and records the outcome.
+void save_export(AppState& state, const std::string& filename,
+                 const std::vector<std::uint8_t>& bytes, const std::string& mime);
+void save_export(AppState& state, const std::string& filename, const std::string& text,
+                 const std::string& mime);
+
+// The view as URL parameters and back.
+std::string view_query(const AppState& state);
+void apply_view_query(AppState& state, const std::string& query);
+
+// The state the end-to-end tests read (JSON).
+std::string state_json(const AppState& state);
+
+}  // namespace attnscope::ui

@@ -1,0 +1,223 @@
+// long_jobs.cpp — the all-heads sweep (one step per head, so the browser's progress bar moves)
+// and the SAE circuit pipeline, on the background runner.
+#include <chrono>
+#include <cstdio>
+
+#include "core/analysis/prompt.h"
+#include "ui/app/actions.h"
+
+namespace attnscope::ui {
+
+namespace {
+
+// Ablates every head in turn on the current prompt and scores each with the logit difference of
+// the two metric tokens, as ablation_sweep does, but one head per step: it captures every block's
+// hook_resid_pre once and restarts the forward pass at the ablated head's layer.
+class SweepJob final : public Job {
+ public:
+  SweepJob(std::shared_ptr<const Model> model, std::vector<int> ids, AblationState settings)
+      : Job("Sweeping all heads"),
+        model_(std::move(model)),
+        ids_(std::move(ids)),
+        settings_(std::move(settings)) {}
+
+  bool step() override {
+    const ModelConfig& c = model_->config();
+    if (next_ < 0) return prepare();
+    const HeadRef head{next_ / c.n_heads, next_ % c.n_heads};
+    Ablation ablation{settings_.mode, {head}, source_};
+    HookPlan plan;
+    if (Status ok = add_ablation(plan, c, ablation, ids_.size()); !ok) {
+      fail(ok.error().to_string());
+      return true;
+    }
+    auto logits = model_->forward_from(head.layer, resid_pre_[head.layer], plan, nullptr, nullptr,
+                                       /*last_logits_only=*/true);
+    if (!logits) {
+      fail(logits.error().to_string());
+      return true;
+    }
+    const double metric = logit_difference(*logits, prompt_);
+    result_.ablated(head.layer, head.head) = float(metric);
+    result_.effect(head.layer, head.head) = float(result_.clean - metric);
+    result_.relative(head.layer, head.head) =
+        result_.clean == 0 ? 0.0f : float((result_.clean - metric) / std::abs(result_.clean));
+    next_++;
+    const int total = c.n_layers * c.n_heads;
+    set_progress(float(next_) / float(total));
+    return next_ == total;
+  }
+
+  void finish(AppState& state) override {
+    state.ablation.sweep = std::move(result_);
+    state.ablation.sweep_serial++;
+    char line[96];
+    std::snprintf(line, sizeof line, "swept %d heads in %.2f s",
+                  model_->config().n_layers * model_->config().n_heads,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    set_status(state, line);
+  }
+
+ private:
+  // The clean run: metric tokens, resample/mean source, every block's residual input.
+  bool prepare() {
+    start_ = std::chrono::steady_clock::now();
+    const ModelConfig& c = model_->config();
+    auto answer = model_->tokenize(settings_.answer);
+    auto distractor = model_->tokenize(settings_.distractor);
+    if (!answer || !distractor || answer->size() != 1 || distractor->size() != 1) {
+      fail(
+          "the sweep scores the logit difference of two single tokens: check the answer and "
+          "distractor");
+      return true;
+    }
+    prompt_.ids = ids_;
+    prompt_.answers = {(*answer)[0]};
+    prompt_.distractors = {(*distractor)[0]};
+    if (settings_.mode == AblationMode::mean) {
+      const std::vector<std::vector<int>> set = {ids_};
+      auto z = mean_head_z(*model_, set);
+      if (!z) return fail(z.error().to_string()), true;
+      source_ = std::make_shared<const Tensor>(std::move(*z));
+    } else if (settings_.mode == AblationMode::resample) {
+      std::vector<int> corrupted(ids_.rbegin(), ids_.rend());
+      if (!settings_.corrupted_text.empty()) {
+        auto c2 = model_->tokenize(settings_.corrupted_text);
+        if (!c2 || c2->size() != ids_.size())
+          return fail("the corrupted prompt must have as many tokens as the prompt"), true;
+        corrupted = *c2;
+      }
+      auto z = head_z(*model_, corrupted);
+      if (!z) return fail(z.error().to_string()), true;
+      source_ = std::make_shared<const Tensor>(std::move(*z));
+    }
+    HookPlan plan;
+    plan.capture("blocks.*.hook_resid_pre");
+    Cache cache;
+    auto logits = model_->forward(ids_, plan, &cache);
+    if (!logits) return fail(logits.error().to_string()), true;
+    for (int l = 0; l < c.n_layers; l++)
+      resid_pre_.push_back(*cache.find("blocks." + std::to_string(l) + ".hook_resid_pre"));
+    result_.clean = logit_difference(*logits, prompt_);
+    const std::vector<std::size_t> shape = {std::size_t(c.n_layers), std::size_t(c.n_heads)};
+    result_.ablated = xt::zeros<float>(shape);
+    result_.effect = xt::zeros<float>(shape);
+    result_.relative = xt::zeros<float>(shape);
+    next_ = 0;
+    return false;
+  }
+
+  std::shared_ptr<const Model> model_;
+  std::vector<int> ids_;
+  AblationState settings_;
+  Prompt prompt_;
+  std::shared_ptr<const Tensor> source_;
+  std::vector<Tensor> resid_pre_;
+  SweepResult result_;
+  int next_ = -1;  // the next head, layer-major; -1 before the clean run
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Prompts typed one per line.
+std::vector<Prompt> typed_prompts(const Model& model, const std::string& text, std::string& error) {
+  std::vector<Prompt> out;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(begin, end - begin);
+    if (line.find_first_not_of(" \t\r") != std::string::npos) {
+      auto ids = model.tokenize(line);
+      if (!ids) {
+        error = ids.error().to_string();
+        return {};
+      }
+      Prompt p;
+      p.ids = std::move(*ids);
+      out.push_back(std::move(p));
+    }
+    begin = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void start_sweep(AppState& state) {
+  if (!state.model || !state.run) return;
+  state.background.cancel();
+  state.background.start(std::make_unique<SweepJob>(state.model, state.run->ids, state.ablation));
+}
+
+void start_circuit(AppState& state) {
+  if (!state.model) return;
+  CircuitState& cs = state.circuit;
+  std::vector<Prompt> positives, negatives;
+  std::string task, ground_truth;
+  if (cs.typed) {
+    std::string error;
+    positives = typed_prompts(*state.model, cs.positive_text, error);
+    if (error.empty()) negatives = typed_prompts(*state.model, cs.negative_text, error);
+    if (!error.empty()) return set_error(state, "circuit prompts: " + error);
+  } else {
+    if (state.task_files.empty()) {
+      ensure_task_files(state);
+      return set_status(state, "fetching the bundled task prompts; press Run again");
+    }
+    task = task_names()[std::size_t(cs.task)];
+    auto pos = parse_task_prompts(state.task_files[task + "_positive.jsonl"], *state.model);
+    auto neg = parse_task_prompts(state.task_files[task + "_negative.jsonl"], *state.model);
+    if (!pos || !neg)
+      return set_error(state, "task prompts: " + (!pos ? pos.error() : neg.error()).to_string());
+    positives = std::move(*pos);
+    negatives = std::move(*neg);
+    ground_truth = state.task_files["ground_truth.json"];
+  }
+  auto model = state.model;
+  SaeCircuitOptions options = cs.options;
+  struct Out {
+    std::optional<SaeCircuitResult> result;
+    std::optional<CircuitEvaluation> evaluation;
+    std::string evaluation_error;
+  };
+  auto out = std::make_shared<Out>();
+  state.background.cancel();
+  auto job = make_job(
+      "Finding the circuit (SAE)",
+      [model, positives, negatives, options, task, ground_truth, out](Job& job) -> std::string {
+        SaeCircuitOptions o = options;
+        o.sae.progress = [&job, epochs = o.sae.epochs](int epoch, double) {
+          job.set_progress(float(epoch + 1) / float(std::max(epochs, 1)));
+          return !job.cancel_requested();
+        };
+        auto r = sae_circuit(*model, positives, negatives, o);
+        if (!r) return r.error().to_string();
+        if (!ground_truth.empty()) {
+          const ModelConfig& c = model->config();
+          auto e = evaluate_circuit(r->scores.node, c.n_layers, c.n_heads, ground_truth, task,
+                                    options.cut);
+          if (e)
+            out->evaluation = std::move(*e);
+          else
+            out->evaluation_error = e.error().to_string();
+        }
+        out->result = std::move(*r);
+        return "";
+      },
+      [out, task](AppState& s) {
+        s.circuit.result = std::move(out->result);
+        s.circuit.evaluation = std::move(out->evaluation);
+        s.circuit.evaluated_task = task;
+        s.circuit.serial++;
+        const SaeCircuitResult& r = *s.circuit.result;
+        char line[160];
+        std::snprintf(
+            line, sizeof line, "circuit: %zu heads; activations %.2f s, SAE %.2f s, scoring %.2f s",
+            r.circuit.size(), r.seconds_activations, r.seconds_training, r.seconds_scoring);
+        set_status(s, line);
+        if (!out->evaluation_error.empty()) set_error(s, "ground truth: " + out->evaluation_error);
+      });
+  state.background.start(std::move(job));
+}
+
+}  // namespace attnscope::ui
