@@ -92,6 +92,8 @@
     }
   }
 
+  let uploads = 0;
+
   // The user's own model: the files of a Hugging Face folder, from the picker or a drop.
   async function loadUserFiles(fileList) {
     const files = Array.from(fileList);
@@ -99,7 +101,7 @@
     const missing = MODEL_FILES.filter((n) => !byName.has(n) &&
       !(n === 'model.safetensors' && files.some((f) => f.name.endsWith('.safetensors'))));
     const folder = (files[0] && files[0].webkitRelativePath && files[0].webkitRelativePath.split('/')[0]) || 'your model';
-    const request = 'model:' + folder;
+    const request = 'model:' + folder + '#upload' + (++uploads);
     if (missing.length) {
       done(request, `missing ${missing.join(', ')}: choose the folder's config.json, model.safetensors and tokenizer.json`);
       return;

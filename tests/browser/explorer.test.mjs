@@ -248,21 +248,25 @@ test('a 1024-token prompt draws without freezing the page', async () => {
     { name: 'tokenizer.json', mimeType: 'application/json', buffer: readFileSync(path.join(dir, 'tokenizer.json')) },
     { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: model.weights }]);
   await until((s) => s.model === 'your model' && s.runSerial >= 1, 'the long-context model');
-  await click('prompt');
-  await press('Control+A');
-  await press('Delete');
-  // Paste rather than type 1024 tokens: ImGui takes the clipboard's text through GLFW's paste.
+  await openTab('Attention');
+  // Set the prompt through the page's API rather than typing 1024 tokens key by key.
   const words = Array.from({ length: 1100 }, (_, i) => ['and', 'the', 'LORD', 'said', 'unto', 'Moses'][i % 6]).join(' ');
-  await page.evaluate((text) => { window.Module.attnscopePaste = text; }, words);
   const serial = (await state()).runSerial;
-  await page.evaluate(() => window.attnscopeHost.setPrompt(window.Module.attnscopePaste));
+  await page.evaluate((text) => window.attnscopeHost.setPrompt(text), words);
   const s = await until((x) => x.runSerial > serial, 'the long prompt', 120000);
   assert.ok(s.tokens.length >= 1024, `${s.tokens.length} tokens`);
-  const f0 = (await state()).frame;
-  await new Promise((r) => setTimeout(r, 2000));
-  const f1 = (await state()).frame;
-  console.log(`${s.tokens.length} tokens: ${((f1 - f0) / 2).toFixed(1)} frames/s while showing the map`);
-  assert.ok(f1 - f0 >= 10, `only ${f1 - f0} frames in 2 s`);
+  // No freeze: sample the frame counter for 3 s; the longest wait for a new frame stays short.
+  let last = (await state()).frame, lastChange = Date.now(), longest = 0;
+  const first = last, start = Date.now();
+  while (Date.now() - start < 3000) {
+    await new Promise((r) => setTimeout(r, 50));
+    const f = (await state()).frame;
+    if (f !== last) { longest = Math.max(longest, Date.now() - lastChange); last = f; lastChange = Date.now(); }
+  }
+  longest = Math.max(longest, Date.now() - lastChange);
+  console.log(`${s.tokens.length} tokens: ${((last - first) / 3).toFixed(1)} frames/s while showing the map, ` +
+              `longest wait for a frame ${longest} ms`);
+  assert.ok(longest < 1500, `the page froze for ${longest} ms`);
   await shot('long_prompt');
 });
 

@@ -78,29 +78,38 @@ void set_error(AppState& state, std::string message) {
   state.error_serial++;
 }
 
+// Requests are named "model:NAME#k" / "tasks#k": files of two requests under way at once (two
+// clicks) never mix.
 void load_bundled_model(AppState& state, const std::string& name) {
   state.load_progress = 0;
   state.load_stage = "fetching " + name;
-  state.host->request_bundled(state, "model:" + name, name, model_file_names());
+  const std::string request = "model:" + name + "#" + std::to_string(++state.request_serial);
+  state.host->request_bundled(state, request, name, model_file_names());
 }
 
 void ensure_task_files(AppState& state) {
-  if (!state.task_files.empty()) return;
-  state.host->request_bundled(state, "tasks", "tasks", task_file_names());
+  if (!state.task_files.empty() || state.task_files_requested) return;
+  state.task_files_requested = true;
+  const std::string request = "tasks#" + std::to_string(++state.request_serial);
+  state.host->request_bundled(state, request, "tasks", task_file_names());
 }
 
 void deliver_files(AppState& state, const std::string& request,
                    Result<std::shared_ptr<const FileSource>> files) {
+  const std::string kind = request.substr(0, request.rfind('#'));
   if (!files) {
+    if (kind == "tasks") state.task_files_requested = false;  // let a later click try again
     state.load_progress = -1;
     set_error(state, files.error().to_string());
     return;
   }
   std::shared_ptr<const FileSource> source = std::move(*files);
-  if (request == "tasks") {
+  if (kind == "tasks") {
     for (const std::string& name : task_file_names()) {
       auto bytes = source->read(name);
       if (!bytes) {
+        state.task_files.clear();
+        state.task_files_requested = false;
         set_error(state, bytes.error().to_string());
         return;
       }
@@ -108,7 +117,7 @@ void deliver_files(AppState& state, const std::string& request,
     }
     return;
   }
-  const std::string name = request.rfind("model:", 0) == 0 ? request.substr(6) : request;
+  const std::string name = kind.rfind("model:", 0) == 0 ? kind.substr(6) : kind;
   state.load_progress = 1;
   state.load_stage = "reading " + name;
   auto model = std::make_shared<std::optional<Model>>();

@@ -120,6 +120,8 @@ struct AppState {
   JobRunner jobs;        // quick work: loading, running the prompt, ablation and calibration
   JobRunner background;  // long work that may run beside it: the sweep, SAE training
   std::map<std::string, std::string> task_files;  // bundled task files by name, once fetched
+  bool task_files_requested = false;              // a fetch is under way (or done)
+  int request_serial = 0;                         // makes every file request's name unique
   std::string status;                             // last message for the status bar
   std::string error;                              // last error, shown until dismissed
   int error_serial = 0;                           // counts errors (tests wait for a new one)

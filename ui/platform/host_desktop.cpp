@@ -44,7 +44,8 @@ void DesktopHost::open_user_model(AppState& state, const std::string& path) {
   if (!source) return deliver_files(state, "model", source.error());
   std::string name = fs::path(path).filename().string();
   if (name.empty()) name = fs::path(path).parent_path().filename().string();
-  deliver_files(state, "model:" + name, std::shared_ptr<const FileSource>(std::move(*source)));
+  deliver_files(state, "model:" + name + "#path",
+                std::shared_ptr<const FileSource>(std::move(*source)));
 }
 
 Result<std::string> DesktopHost::save(const std::string& filename,
