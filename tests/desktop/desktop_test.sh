@@ -31,6 +31,10 @@ for tab in attention sinks ablation circuits; do
   grep -q '"error":""' "$state" || fail "$tab: an error was shown: $(grep -o '"error":"[^"]*"' "$state")"
 done
 
+# The line view and the mean over a layer's heads.
+run_app lines "tab=attention&head=L1H2&view=lines&prompt=In the beginning God created the heaven and the earth. In the beginning God"
+run_app layer_mean "tab=attention&head=L1H2&mean=layer"
+
 # The tasks model, named by the view.
 run_app tasks "model=attnscope-tasks&tab=attention"
 grep -q '"model":"attnscope-tasks"' "$out_dir/desktop_tasks.json" || fail "the tasks model did not load"

@@ -105,12 +105,16 @@ TEST_CASE("the view round-trips through URL parameters, and hostile ones are ign
   a.prompt = "a&b=c %41 \"quoted\" — ünïcode\nline";
   a.focus = {2, 5};
   a.tab = Tab::ablation;
+  a.attention_view = AttentionView::lines;
+  a.aggregate = Aggregate::layer_mean;
   AppState b;
   apply_view_query(b, "#" + view_query(a));
   CHECK(b.model_name == a.model_name);
   CHECK(b.prompt == a.prompt);
   CHECK(b.focus == a.focus);
   CHECK(b.tab == Tab::ablation);
+  CHECK(b.attention_view == AttentionView::lines);
+  CHECK(b.aggregate == Aggregate::layer_mean);
 
   AppState c;
   apply_view_query(c, "head=L-1H3&tab=nope&prompt=%zz%4&&&=&model=&x");

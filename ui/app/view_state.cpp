@@ -60,6 +60,9 @@ std::string view_query(const AppState& state) {
   q += "&prompt=" + percent_encode(state.prompt);
   q += "&head=" + head_label(state.focus);
   q += std::string("&tab=") + tab_name(state.tab);
+  if (state.attention_view == AttentionView::lines) q += "&view=lines";
+  if (state.aggregate == Aggregate::layer_mean) q += "&mean=layer";
+  if (state.aggregate == Aggregate::all_mean) q += "&mean=all";
   return q;
 }
 
@@ -83,6 +86,12 @@ void apply_view_query(AppState& state, const std::string& query) {
       int layer = 0, head = 0;
       if (std::sscanf(value.c_str(), "L%dH%d", &layer, &head) == 2 && layer >= 0 && head >= 0)
         state.focus = {layer, head};
+    } else if (key == "view") {
+      state.attention_view = value == "lines" ? AttentionView::lines : AttentionView::heatmap;
+    } else if (key == "mean") {
+      state.aggregate = value == "layer" ? Aggregate::layer_mean
+                        : value == "all" ? Aggregate::all_mean
+                                         : Aggregate::head;
     } else if (key == "tab") {
       for (Tab t : {Tab::attention, Tab::sinks, Tab::ablation, Tab::circuits})
         if (value == tab_name(t)) state.tab = t, state.tab_requested = true;
