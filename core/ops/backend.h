@@ -10,6 +10,11 @@
 //   K  input features of a linear        N  output features of a linear
 //   H  query heads                       G  key/value heads (grouped-query attention; H % G == 0)
 //   D  head dimension                    R  rotary dimensions per head (R <= D, even)
+//
+// Training ops (the SAE of core/sae uses them): matmul and matmul_tn for the products a linear's
+// backward needs without transposing anything, linear_masked for a gradient through a ReLU,
+// adam_step. They skip zeros of their sparse operand, so a product with a ReLU's output costs in
+// proportion to its non-zeros.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +30,15 @@ enum class Activation {
   relu,
 };
 
+// One Adam step's settings (torch.optim.Adam without weight decay). step counts from 1.
+struct AdamStep {
+  double learning_rate = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  int step = 1;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -33,6 +47,28 @@ class Backend {
   // out[T,N] = x[T,K] · w[N,K]ᵀ + bias[N]; bias may be null. w is a torch.nn.Linear weight.
   virtual void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
                       int N) = 0;
+
+  // out[T,N] = a[T,K] · b[K,N] + bias[N]; bias may be null. b is [K,N] (not a torch weight as in
+  // linear): a linear's input gradient, or a product with a [in, out] matrix. Zero entries of a
+  // contribute nothing and may be skipped (so b must be finite).
+  virtual void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
+                      int N) = 0;
+
+  // out[K,N] = a[T,K]ᵀ · b[T,N], a sum over the T rows: a linear's weight gradient (a = ∂L/∂out,
+  // b = its input). Zero entries of a contribute nothing and may be skipped (b must be finite).
+  virtual void matmul_tn(float* out, const float* a, const float* b, int T, int K, int N) = 0;
+
+  // out[T,N] = x[T,K] · w[N,K]ᵀ + bias[N] where mask[T,N] > 0, and 0 elsewhere: linear evaluated
+  // only where a ReLU with pre-activation (or output) mask lets the gradient through. bias may be
+  // null.
+  virtual void linear_masked(float* out, const float* x, const float* w, const float* bias,
+                             const float* mask, int T, int K, int N) = 0;
+
+  // One Adam step on n parameters, in place, with their first and second moments m and v (start
+  // them at 0): m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g²,
+  // param −= lr / (1 − β1^step) · m / (sqrt(v / (1 − β2^step)) + eps).
+  virtual void adam_step(float* param, float* m, float* v, const float* grad, std::size_t n,
+                         const AdamStep& s) = 0;
 
   // out[T,C] = (x - mean) / sqrt(var + eps) · w + b, per row; b may be null.
   virtual void layernorm(float* out, const float* x, const float* w, const float* b, int T, int C,
@@ -70,7 +106,8 @@ class Backend {
 // The scalar reference every other backend is tested against.
 Backend& cpu_reference_backend();
 
-// Highway SIMD kernels for the hot ops (linear), the reference for the rest.
+// Highway SIMD kernels for the hot ops (the products and adam_step), threaded natively (see
+// parallel.h), the reference for the rest.
 Backend& cpu_simd_backend();
 
 // The backend models use when none is given: the fastest one compiled in.

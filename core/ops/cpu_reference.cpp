@@ -29,6 +29,64 @@ class CpuReferenceBackend final : public Backend {
     }
   }
 
+  void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
+              int N) override {
+    for (int t = 0; t < T; t++) {
+      float* ot = out + static_cast<std::size_t>(t) * N;
+      for (int n = 0; n < N; n++) ot[n] = bias ? bias[n] : 0.0f;
+      for (int k = 0; k < K; k++) {
+        const float v = a[static_cast<std::size_t>(t) * K + k];
+        if (v == 0.0f) continue;
+        const float* bk = b + static_cast<std::size_t>(k) * N;
+        for (int n = 0; n < N; n++) ot[n] += v * bk[n];
+      }
+    }
+  }
+
+  void matmul_tn(float* out, const float* a, const float* b, int T, int K, int N) override {
+    std::fill(out, out + static_cast<std::size_t>(K) * N, 0.0f);
+    for (int t = 0; t < T; t++) {
+      const float* bt = b + static_cast<std::size_t>(t) * N;
+      for (int k = 0; k < K; k++) {
+        const float v = a[static_cast<std::size_t>(t) * K + k];
+        if (v == 0.0f) continue;
+        float* ok = out + static_cast<std::size_t>(k) * N;
+        for (int n = 0; n < N; n++) ok[n] += v * bt[n];
+      }
+    }
+  }
+
+  void linear_masked(float* out, const float* x, const float* w, const float* bias,
+                     const float* mask, int T, int K, int N) override {
+    for (int t = 0; t < T; t++) {
+      const float* xt = x + static_cast<std::size_t>(t) * K;
+      for (int n = 0; n < N; n++) {
+        const std::size_t o = static_cast<std::size_t>(t) * N + n;
+        if (!(mask[o] > 0.0f)) {
+          out[o] = 0.0f;
+          continue;
+        }
+        const float* wn = w + static_cast<std::size_t>(n) * K;
+        float sum = bias ? bias[n] : 0.0f;
+        for (int k = 0; k < K; k++) sum += xt[k] * wn[k];
+        out[o] = sum;
+      }
+    }
+  }
+
+  void adam_step(float* param, float* m, float* v, const float* grad, std::size_t n,
+                 const AdamStep& s) override {
+    const double correction1 = 1 - std::pow(s.beta1, s.step);
+    const double correction2 = 1 - std::pow(s.beta2, s.step);
+    for (std::size_t i = 0; i < n; i++) {
+      const double g = grad[i];
+      m[i] = static_cast<float>(s.beta1 * m[i] + (1 - s.beta1) * g);
+      v[i] = static_cast<float>(s.beta2 * v[i] + (1 - s.beta2) * g * g);
+      const double denom = std::sqrt(v[i] / correction2) + s.eps;
+      param[i] = static_cast<float>(param[i] - s.learning_rate / correction1 * m[i] / denom);
+    }
+  }
+
   void layernorm(float* out, const float* x, const float* w, const float* b, int T, int C,
                  float eps) override {
     for (int t = 0; t < T; t++) {

@@ -47,6 +47,9 @@ struct SaeOptions {
   double adam_eps = 1e-8;
   int epochs = 500;        // full-batch steps
   std::uint64_t seed = 0;  // initial weights (std::mt19937_64, identical on every platform)
+  // Skip the encoder's work where a bound (float rounding included) proves the pre-activation
+  // ≤ 0: the same result, far less work once most units are silent on most rows.
+  bool skip_silent_units = true;
   // Called after every epoch with the loss before that epoch's step; return false to cancel.
   std::function<bool(int epoch, double loss)> progress;
   Backend* backend = nullptr;  // the matrix products; default_backend() when null
@@ -61,8 +64,9 @@ struct SaeTraining {
 // W_dec's columns then scaled to unit norm, biases 0.
 SparseAutoencoder sae_init(int d_in, int n_hidden, std::uint64_t seed);
 
-// Trains on x [n_rows, d_in] (full batch, Adam). Errors on empty or non-finite input, bad
-// options, or when the progress callback cancels.
+// Trains on x [n_rows, d_in] (full batch, Adam with float moments as torch.optim.Adam). A seed
+// gives the same SAE for any number of CPU threads (parallel.h). Errors on empty or non-finite
+// input, bad options, or when the progress callback cancels.
 Result<SaeTraining> sae_train(std::span<const float> x, int n_rows, int d_in,
                               const SaeOptions& options);
 

@@ -3,18 +3,28 @@
 // memory so that benchmarks need no checkpoint.
 #pragma once
 
+#include <cmath>
 #include <random>
 #include <vector>
 
+#include "core/analysis/prompt.h"
 #include "core/model/architecture.h"
 #include "core/model/model.h"
 
 namespace attnscope::bench {
 
+// Normal(0, std) values by Box–Muller on the raw engine: std::normal_distribution differs between
+// libstdc++ (native) and libc++ (Emscripten), the engine does not, so that the native and WASM
+// benchmarks run the same model.
 inline std::vector<float> random_weights(std::size_t n, std::mt19937& rng, float std = 0.02f) {
-  std::normal_distribution<float> dist(0.0f, std);
   std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
+  for (std::size_t i = 0; i < n; i += 2) {
+    const double u1 = (double(rng()) + 1.0) * 0x1.0p-32;  // (0, 1]
+    const double u2 = double(rng()) * 0x1.0p-32;
+    const double r = std::sqrt(-2.0 * std::log(u1)) * std, angle = 6.283185307179586 * u2;
+    v[i] = float(r * std::cos(angle));
+    if (i + 1 < n) v[i + 1] = float(r * std::sin(angle));
+  }
   return v;
 }
 
@@ -58,6 +68,15 @@ inline const Model& gpt2_small_shaped() {
     return Model::from_parts(c, std::move(w));
   }();
   return model;
+}
+
+// The SAE pipeline benchmarks' prompts: 5 prompts of 32 tokens per pool; pools of different
+// offsets (13 for the "positives", 20011 for the "negatives") differ in every token.
+inline std::vector<Prompt> pipeline_prompts(int offset) {
+  std::vector<Prompt> out(5);
+  for (int p = 0; p < 5; p++)
+    for (int i = 0; i < 32; i++) out[p].ids.push_back((i * 7919 + p * 104729 + offset) % 50257);
+  return out;
 }
 
 }  // namespace attnscope::bench

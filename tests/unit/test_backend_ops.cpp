@@ -140,6 +140,38 @@ TEST_CASE("reference attention: causal scores, softmax, mix with grouped-query h
   CHECK(z[6] == doctest::Approx(p * 1 + (1 - p) * 3));
 }
 
+TEST_CASE("reference training ops: matmul, matmul_tn, linear_masked, adam_step") {
+  // a [2,3] with zeros, b [3,2]
+  const std::vector<float> a = {1, 0, 2, 0, -1, 0};
+  const std::vector<float> b = {1, 2, 3, 4, 5, 6};
+  const std::vector<float> bias = {10, 20};
+  std::vector<float> out(4);
+  ref().matmul(out.data(), a.data(), b.data(), bias.data(), 2, 3, 2);
+  CHECK(out == std::vector<float>{1 + 10 + 10, 2 + 12 + 20, -3 + 10, -4 + 20});
+  // aᵀ [3,2] · c [2,2]
+  const std::vector<float> c = {1, 2, 3, 4};
+  std::vector<float> tn(6);
+  ref().matmul_tn(tn.data(), a.data(), c.data(), 2, 3, 2);
+  CHECK(tn == std::vector<float>{1, 2, -3, -4, 2, 4});
+  // x [2,2] · w [2,2]ᵀ + bias where mask > 0
+  const std::vector<float> x = {1, 2, 3, 4};
+  const std::vector<float> w = {1, 0, 0, 1};
+  const std::vector<float> mask = {1, 0, -1, 0.5f};
+  std::vector<float> lm(4, 99.0f);
+  ref().linear_masked(lm.data(), x.data(), w.data(), bias.data(), mask.data(), 2, 2, 2);
+  CHECK(lm == std::vector<float>{11, 0, 0, 24});
+  // Adam's first step moves every parameter by the learning rate against its gradient's sign.
+  std::vector<float> p = {1, 1}, m(2, 0.0f), v(2, 0.0f);
+  const std::vector<float> g = {0.5f, -2};
+  AdamStep s;
+  s.learning_rate = 0.1;
+  ref().adam_step(p.data(), m.data(), v.data(), g.data(), 2, s);
+  CHECK(p[0] == doctest::Approx(0.9f));
+  CHECK(p[1] == doctest::Approx(1.1f));
+  CHECK(m[0] == doctest::Approx(0.05f));
+  CHECK(v[1] == doctest::Approx(0.004f));
+}
+
 TEST_CASE("reference softmax: a fully masked row is all zeros, not NaN") {
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> scores = {-inf, -inf};
@@ -172,6 +204,68 @@ std::vector<OpCase> op_cases() {
                        return out;
                      },
                      1e-4f});
+    // The training ops: a with about half its entries zero (as after a ReLU, and so that the
+    // sparse kernels skip some rows and columns), b dense; N = 29 is not a whole number of SIMD
+    // vectors (a tail), 70 spans several column chunks.
+    for (int Nb : {N, 70}) {
+      auto a = random_vector(static_cast<std::size_t>(T) * K, 10);
+      for (std::size_t i = 0; i < a.size(); i++)
+        if (a[i] < 0.0f || i % 7 == 3) a[i] = 0.0f;
+      const auto bm = random_vector(static_cast<std::size_t>(K) * Nb, 11);
+      const auto bt = random_vector(static_cast<std::size_t>(T) * Nb, 12);
+      const auto bias = random_vector(Nb, 13);
+      const std::string shape = " T=" + std::to_string(T) + " N=" + std::to_string(Nb);
+      cases.push_back({"matmul" + shape,
+                       [=](Backend& be) {
+                         std::vector<float> out(static_cast<std::size_t>(T) * Nb);
+                         be.matmul(out.data(), a.data(), bm.data(), bias.data(), T, K, Nb);
+                         std::vector<float> all = out;
+                         be.matmul(out.data(), a.data(), bm.data(), nullptr, T, K, Nb);
+                         all.insert(all.end(), out.begin(), out.end());
+                         return all;
+                       },
+                       1e-4f});
+      cases.push_back({"matmul_tn" + shape,
+                       [=](Backend& be) {
+                         std::vector<float> out(static_cast<std::size_t>(K) * Nb, 99.0f);
+                         be.matmul_tn(out.data(), a.data(), bt.data(), T, K, Nb);
+                         return out;
+                       },
+                       1e-4f});
+      const auto xm = random_vector(static_cast<std::size_t>(T) * K, 14);
+      const auto wm = random_vector(static_cast<std::size_t>(Nb) * K, 15);
+      const auto mask = random_vector(static_cast<std::size_t>(T) * Nb, 16);
+      cases.push_back(
+          {"linear_masked" + shape,
+           [=](Backend& be) {
+             std::vector<float> out(static_cast<std::size_t>(T) * Nb, 99.0f);
+             be.linear_masked(out.data(), xm.data(), wm.data(), bias.data(), mask.data(), T, K, Nb);
+             std::vector<float> all = out;
+             be.linear_masked(out.data(), xm.data(), wm.data(), nullptr, mask.data(), T, K, Nb);
+             all.insert(all.end(), out.begin(), out.end());
+             return all;
+           },
+           1e-4f});
+    }
+    // Adam: three steps on T·K + 5 parameters (a tail after the SIMD vectors).
+    const std::size_t n_adam = static_cast<std::size_t>(T) * K + 5;
+    const auto p0 = random_vector(n_adam, 17), g0 = random_vector(n_adam, 18, 0.01f);
+    cases.push_back({"adam_step T=" + std::to_string(T),
+                     [=](Backend& be) {
+                       auto p = p0;
+                       std::vector<float> m(n_adam, 0.0f), v(n_adam, 0.0f);
+                       AdamStep s;
+                       s.learning_rate = 0.01;
+                       for (s.step = 1; s.step <= 3; s.step++) {
+                         std::vector<float> g = g0;
+                         for (std::size_t i = 0; i < n_adam; i++) g[i] *= float(s.step) - p[i];
+                         be.adam_step(p.data(), m.data(), v.data(), g.data(), n_adam, s);
+                       }
+                       p.insert(p.end(), m.begin(), m.end());
+                       p.insert(p.end(), v.begin(), v.end());
+                       return p;
+                     },
+                     1e-5f});
     const auto xc = random_vector(static_cast<std::size_t>(T) * C, 4, 3.0f);
     const auto wc = random_vector(C, 5);
     const auto bc = random_vector(C, 6);
