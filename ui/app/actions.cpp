@@ -342,4 +342,18 @@ void save_export(AppState& state, const std::string& filename, const std::string
   save_export(state, filename, std::vector<std::uint8_t>(text.begin(), text.end()), mime);
 }
 
+void save_data_exports(AppState& state, bool csv, bool json, const Tensor& values,
+                       const ExportInfo& info, const std::string& stem) {
+  if (csv) {
+    auto text = to_csv(values, info);
+    if (!text) return set_error(state, text.error().to_string());
+    save_export(state, stem + ".csv", *text, "text/csv");
+  }
+  if (json) {
+    auto text = to_json(values, info);
+    if (!text) return set_error(state, text.error().to_string());
+    save_export(state, stem + ".json", *text, "application/json");
+  }
+}
+
 }  // namespace attnscope::ui

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "core/export/data_export.h"
 #include "core/io/file_source.h"
 #include "ui/app/app.h"
 
@@ -42,6 +43,10 @@ void save_export(AppState& state, const std::string& filename,
                  const std::vector<std::uint8_t>& bytes, const std::string& mime);
 void save_export(AppState& state, const std::string& filename, const std::string& text,
                  const std::string& mime);
+
+// A tensor's numbers as `stem`.csv and/or `stem`.json (core/export/data_export.h).
+void save_data_exports(AppState& state, bool csv, bool json, const Tensor& values,
+                       const ExportInfo& info, const std::string& stem);
 
 // The view as URL parameters and back.
 std::string view_query(const AppState& state);

@@ -228,16 +228,7 @@ void export_detail(AppState& state, const ExportRequest& request) {
   std::copy(image.values.begin(), image.values.end(), matrix.data());
   ExportInfo info{{{"query", run.tokens}, {"key", run.tokens}},
                   {{"model", state.model_name}, {"view", title}, {"prompt", state.ran_prompt}}};
-  if (request.csv) {
-    auto csv = to_csv(matrix, info);
-    if (!csv) return set_error(state, csv.error().to_string());
-    save_export(state, stem + ".csv", *csv, "text/csv");
-  }
-  if (request.json) {
-    auto json = to_json(matrix, info);
-    if (!json) return set_error(state, json.error().to_string());
-    save_export(state, stem + ".json", *json, "application/json");
-  }
+  save_data_exports(state, request.csv, request.json, matrix, info, stem);
 }
 
 void export_grid(AppState& state) {

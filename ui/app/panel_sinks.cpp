@@ -52,16 +52,7 @@ void export_head_map(AppState& state, const ExportRequest& request, const Tensor
   ExportInfo info{
       {{"layer", head_axis("L", L)}, {"head", head_axis("H", H)}},
       {{"model", state.model_name}, {"value", value_label}, {"prompt", state.ran_prompt}}};
-  if (request.csv) {
-    auto csv = to_csv(values, info);
-    if (!csv) return set_error(state, csv.error().to_string());
-    save_export(state, stem + ".csv", *csv, "text/csv");
-  }
-  if (request.json) {
-    auto json = to_json(values, info);
-    if (!json) return set_error(state, json.error().to_string());
-    save_export(state, stem + ".json", *json, "application/json");
-  }
+  save_data_exports(state, request.csv, request.json, values, info, stem);
 }
 
 void draw_next_token_table(const AppState& state, const NextTokenEffect& effect, const char* id) {
