@@ -139,7 +139,6 @@ MatrixHover draw_matrix(const char* id, const MatrixImage& image,
   const ImVec2 win_size = ImGui::GetWindowSize();
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-  const ImU32 bg = ImGui::GetColorU32(ImGuiCol_ChildBg) | IM_COL32(0, 0, 0, 255);
   const ImU32 window_bg = ImGui::GetColorU32(ImGuiCol_WindowBg);
   const float line_h = ImGui::GetTextLineHeight();
 
@@ -186,7 +185,6 @@ MatrixHover draw_matrix(const char* id, const MatrixImage& image,
                         IM_COL32(240, 140, 40, 255));
   }
   draw->PopClipRect();
-  (void)bg;
 
   // Hover readout.
   const ImVec2 mouse = ImGui::GetIO().MousePos;
