@@ -38,8 +38,8 @@
   }
   function lengthBytes(text) { return Module.lengthBytesUTF8(text); }
 
-  function progress(fraction, stage) {
-    withString(stage, (s) => call('attnscope_load_progress', fraction, s));
+  function progress(request, fraction, stage) {
+    withString(request, (r) => withString(stage, (s) => call('attnscope_load_progress', r, fraction, s)));
   }
 
   // Hands one file to the app; the app owns the copy in WASM memory from then on.
@@ -72,38 +72,54 @@
     return out;
   }
 
+  // Bundled files once fetched, by path: switching back to a model needs no network (offline
+  // too), and costs a copy into WASM memory, not a download. About 13 MB for both models.
+  const bundledCache = new Map();
+
   async function fetchBundled(request, folder, names) {
     try {
-      const heads = await Promise.all(names.map((n) => fetch(`models/${folder}/${n}`, { method: 'HEAD' })));
+      const missing = names.filter((n) => !bundledCache.has(`${folder}/${n}`));
+      const heads = await Promise.all(missing.map((n) => fetch(`models/${folder}/${n}`, { method: 'HEAD' })));
       const total = heads.reduce((sum, r) => sum + Number(r.headers.get('content-length') || 0), 0);
       let loaded = 0;
-      for (const name of names) {
+      for (const name of missing) {
         const response = await fetch(`models/${folder}/${name}`);
         if (!response.ok) throw new Error(`cannot fetch models/${folder}/${name}: HTTP ${response.status}`);
         const bytes = await readWithProgress(response, (n) => {
           loaded += n;
-          progress(total ? loaded / total : 0, `${folder}: ${name}`);
+          progress(request, total ? loaded / total : 0, `${folder}: ${name}`);
         });
-        addFile(request, name, bytes);
+        bundledCache.set(`${folder}/${name}`, bytes);
       }
+      for (const name of names) addFile(request, name, bundledCache.get(`${folder}/${name}`));
       done(request, '');
     } catch (e) {
-      done(request, String(e.message || e));
+      const offline = navigator.onLine === false ? ' (this browser is offline)' : '';
+      done(request, String(e.message || e) + offline);
     }
   }
 
   let uploads = 0;
 
+  // Files chosen or dropped before the app has started (the WASM still compiling) wait for it.
+  let markAppReady;
+  const appReady = new Promise((resolve) => { markAppReady = resolve; });
+
   // The user's own model: the files of a Hugging Face folder, from the picker or a drop.
   async function loadUserFiles(fileList) {
     const files = Array.from(fileList);
+    await appReady;
     const byName = new Map(files.map((f) => [f.name, f]));
-    const missing = MODEL_FILES.filter((n) => !byName.has(n) &&
-      !(n === 'model.safetensors' && files.some((f) => f.name.endsWith('.safetensors'))));
+    // The tokenizer is optional (tokenizer.json, or vocab.json + merges.txt, or none: the prompt
+    // is then typed as token ids); config.json and the weights are not.
+    const missing = [];
+    if (!byName.has('config.json')) missing.push('config.json');
+    if (!files.some((f) => f.name.endsWith('.safetensors'))) missing.push('model.safetensors');
     const folder = (files[0] && files[0].webkitRelativePath && files[0].webkitRelativePath.split('/')[0]) || 'your model';
     const request = 'model:' + folder + '#upload' + (++uploads);
     if (missing.length) {
-      done(request, `missing ${missing.join(', ')}: choose the folder's config.json, model.safetensors and tokenizer.json`);
+      done(request, `missing ${missing.join(' and ')}: choose the model folder's config.json, ` +
+        'model.safetensors (or its shards) and tokenizer.json');
       return;
     }
     const total = files.reduce((s, f) => s + f.size, 0);
@@ -122,7 +138,7 @@
         if (!wanted) continue;
         const bytes = new Uint8Array(await f.arrayBuffer());
         loaded += f.size;
-        progress(loaded / total, `${folder}: ${f.name}`);
+        progress(request, loaded / total, `${folder}: ${f.name}`);
         addFile(request, f.name, bytes);
       }
       done(request, '');
@@ -139,11 +155,45 @@
   picker.addEventListener('change', () => { if (picker.files.length) loadUserFiles(picker.files); picker.value = ''; });
   document.body.appendChild(picker);
 
-  window.addEventListener('dragover', (e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; });
+  // While files are dragged over the page, an overlay says what dropping them does. dragenter
+  // and dragleave fire for every element crossed, so a counter tells when the drag has left.
+  const dropHint = document.getElementById('drop-hint');
+  let dragDepth = 0;
+  const draggingFiles = (e) => e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
+  const showDropHint = (on) => { dropHint.hidden = !on; if (!on) dragDepth = 0; };
+  window.addEventListener('dragenter', (e) => {
+    if (!draggingFiles(e)) return;
+    e.preventDefault();
+    dragDepth++;
+    showDropHint(true);
+  });
+  window.addEventListener('dragleave', (e) => {
+    if (!draggingFiles(e)) return;
+    if (--dragDepth <= 0) showDropHint(false);
+  });
+  window.addEventListener('dragover', (e) => { e.preventDefault(); if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy'; });
   window.addEventListener('drop', (e) => {
     e.preventDefault();
+    showDropHint(false);
     if (e.dataTransfer.files.length) loadUserFiles(e.dataTransfer.files);
   });
+
+  // The clipboard. Emscripten's GLFW keeps its own (a stub), so the app asks here instead: a
+  // paste event (Ctrl+V, the browser's menu) leaves its text for ImGui's Ctrl+V, which reads it
+  // in the next frame, after the event; ImGui's copies go to the system clipboard.
+  let clipboardText = '';
+  document.addEventListener('paste', (e) => {
+    const text = e.clipboardData ? e.clipboardData.getData('text/plain') : '';
+    if (text) clipboardText = text;
+    e.preventDefault();
+  });
+  function setClipboard(text) {
+    clipboardText = text;
+    if (navigator.clipboard && navigator.clipboard.writeText)
+      navigator.clipboard.writeText(text).catch((e) => console.log('clipboard write refused: ' + e));
+  }
+
+  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
 
   function download(name, bytes, mime) {
     const url = URL.createObjectURL(new Blob([bytes], { type: mime }));
@@ -161,7 +211,11 @@
     openPicker: () => picker.click(),
     loadUserFiles,
     download,
-    initialView: () => decodeURIComponent(location.hash.slice(1)) ? location.hash.slice(1) : '',
+    // Raw: the app decodes it itself (decodeURIComponent throws on a stray '%').
+    initialView: () => location.hash.slice(1),
+    setClipboard,
+    appReady: () => markAppReady(),
+    clipboardText: () => clipboardText,
     setView: (query) => history.replaceState(null, '', '#' + query),
     // Sets the prompt and runs it, as typing it and pressing Enter does.
     // The size limit, adjustable so that tests can exercise the message without gigabytes.

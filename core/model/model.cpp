@@ -1,10 +1,22 @@
 // model.cpp — loading a model folder and checking inputs; the forward pass is in forward.cpp.
 #include "core/model/model.h"
 
+#include <charconv>
+
 #include "core/io/sharded.h"
 #include "core/model/architecture.h"
+#include "core/split_list.h"
 
 namespace attnscope {
+
+namespace {
+
+// "tokenizer.json: <message>", unless the message already starts by naming the file.
+std::string named_by(const std::string& message, const std::string& file) {
+  return message.rfind(file, 0) == 0 ? message : file + ": " + message;
+}
+
+}  // namespace
 
 Result<Model> Model::load(const FileSource& files) {
   if (!files.exists("config.json"))
@@ -24,7 +36,7 @@ Result<Model> Model::load(const FileSource& files) {
     if (tokenizer)
       model.tokenizer_ = std::make_shared<const BpeTokenizer>(std::move(*tokenizer));
     else
-      model.tokenizer_error_ = "tokenizer.json: " + tokenizer.error().to_string();
+      model.tokenizer_error_ = named_by(tokenizer.error().to_string(), "tokenizer.json");
   } else if (files.exists("vocab.json") && files.exists("merges.txt")) {
     ATTNSCOPE_ASSIGN(const Bytes vocab, files.read("vocab.json"));
     ATTNSCOPE_ASSIGN(const Bytes merges, files.read("merges.txt"));
@@ -32,7 +44,7 @@ Result<Model> Model::load(const FileSource& files) {
     if (tokenizer)
       model.tokenizer_ = std::make_shared<const BpeTokenizer>(std::move(*tokenizer));
     else
-      model.tokenizer_error_ = "vocab.json/merges.txt: " + tokenizer.error().to_string();
+      model.tokenizer_error_ = named_by(tokenizer.error().to_string(), "vocab.json/merges.txt");
   } else {
     model.tokenizer_error_ =
         "no tokenizer.json (or vocab.json + merges.txt) in " + files.describe();
@@ -45,6 +57,23 @@ Model Model::from_parts(ModelConfig config, ModelWeights weights) {
   model.config_ = std::make_shared<const ModelConfig>(std::move(config));
   model.weights_ = std::make_shared<const ModelWeights>(std::move(weights));
   return model;
+}
+
+Result<std::vector<int>> parse_token_ids(std::string_view list) {
+  std::vector<int> ids;
+  for (const std::string_view item : split_list(list)) {
+    int id = 0;
+    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size())
+      return make_error("'" + std::string(item) + "' is not a token id",
+                        "give integers separated by commas");
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+std::string Model::token_display(int id) const {
+  return tokenizer_ ? tokenizer_->token_display(id) : unknown_token_display(id);
 }
 
 Status Model::check_ids(std::span<const int> ids) const {
@@ -60,6 +89,24 @@ Status Model::check_ids(std::span<const int> ids) const {
                         " is outside the vocabulary (0.." +
                         std::to_string(config_->vocab_size - 1) + ")");
   return {};
+}
+
+Result<int> Model::single_token(std::string_view text) const {
+  std::vector<int> ids;
+  if (tokenizer_) {
+    ATTNSCOPE_ASSIGN(ids, tokenize(text));
+  } else {
+    ATTNSCOPE_ASSIGN(ids, parse_token_ids(text));
+  }
+  if (ids.size() != 1) {
+    std::string parts;
+    for (int id : ids) parts += (parts.empty() ? "" : " | ") + token_display(id);
+    return make_error("'" + std::string(text) + "' is " + std::to_string(ids.size()) + " tokens (" +
+                          parts + "), not one",
+                      "give a single token; a leading space is often part of it, e.g. ' Mary'");
+  }
+  ATTNSCOPE_TRY(check_ids(ids));
+  return ids[0];
 }
 
 Result<std::vector<int>> Model::tokenize(std::string_view text) const {

@@ -22,6 +22,10 @@
 
 namespace attnscope {
 
+// "464, 2068,7586" → {464, 2068, 7586}: a prompt typed as token ids (the CLI's --ids, the
+// explorer's ids box). Range checks against a model are Model::check_ids's.
+Result<std::vector<int>> parse_token_ids(std::string_view list);
+
 class Model {
  public:
   // Reads config.json, the weights (model.safetensors or a sharded index; F32, F16 or BF16) and,
@@ -34,11 +38,17 @@ class Model {
   // The tokenizer, or null when the folder has none (tokenizer_error() says why).
   const BpeTokenizer* tokenizer() const { return tokenizer_ ? &*tokenizer_ : nullptr; }
   const std::string& tokenizer_error() const { return tokenizer_error_; }
+  // A token id as the UI shows it: the tokenizer's display form, or "<id N>" when there is no
+  // tokenizer or the id is past its vocabulary.
+  std::string token_display(int id) const;
 
   // Ids must be non-empty, in the vocabulary, and no longer than the context.
   Status check_ids(std::span<const int> ids) const;
   // Tokenizes text (error if there is no tokenizer or the text is empty).
   Result<std::vector<int>> tokenize(std::string_view text) const;
+  // A metric's token typed by the user (" Mary"): text that is exactly one token, or, for a
+  // model without a tokenizer, one token id ("731").
+  Result<int> single_token(std::string_view text) const;
 
   // Runs one sequence; returns logits [pos, vocab]. Hooks in `hooks` are captured into `cache`
   // (when given) and edited by their interventions. `backend` defaults to default_backend().

@@ -325,12 +325,19 @@ std::string BpeTokenizer::decode(std::span<const int> ids) const {
   return out;
 }
 
+std::string unknown_token_display(int id) {
+  return "<id " + std::to_string(id) + ">";
+}
+
 std::string BpeTokenizer::token_bytes(int id) const {
   return id >= 0 && id < vocab_size() ? token_bytes_[id] : std::string();
 }
 
 std::string BpeTokenizer::token_display(int id) const {
   const std::string bytes = token_bytes(id);
+  // Ids past the tokenizer's vocabulary are common (embedding tables padded to a multiple of 64):
+  // they still need a visible name.
+  if (bytes.empty()) return unknown_token_display(id);
   std::string out;
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (std::size_t pos = 0; pos < bytes.size();) {

@@ -35,6 +35,9 @@
 
 namespace attnscope {
 
+// How an id with no known token is shown: "<id 731>" (also for models without a tokenizer).
+std::string unknown_token_display(int id);
+
 class BpeTokenizer {
  public:
   // From a Hugging Face tokenizer.json of a byte-level BPE model (GPT-2, Pythia / GPT-NeoX,
@@ -61,7 +64,8 @@ class BpeTokenizer {
 
   // One token made printable for the UI's token strip: a space shows as "·" (U+00B7); newline,
   // tab, carriage return and backslash as \n \t \r \\; other control bytes and bytes that are not
-  // valid UTF-8 (part of a character) as \xHH. "" for an unknown id.
+  // valid UTF-8 (part of a character) as \xHH. An id with no token (past the vocabulary, as in
+  // padded embedding tables) shows as "<id N>".
   std::string token_display(int id) const;
 
   // One past the largest token id (model vocabulary and added tokens).

@@ -4,6 +4,8 @@
 // try block per entry point and returns Errors instead.
 #include "core/tokenizer/tokenizer_json.h"
 
+#include "core/io/json_message.h"
+
 #include <exception>
 #include <new>
 #include <nlohmann/json.hpp>
@@ -293,15 +295,15 @@ Result<BpeSpec> guarded(std::string_view what, Reader reader) {
   try {
     return reader();
   } catch (const json::parse_error& e) {
-    return make_error(std::string(what) + " is not valid JSON: " + e.what(),
+    return make_error(std::string(what) + " is not valid JSON (" + json_message(e) + ")",
                       "is the file complete and a tokenizer file?");
   } catch (const json::exception& e) {
-    return make_error("unexpected structure in " + std::string(what) + ": " + e.what(),
+    return make_error("unexpected structure in " + std::string(what) + " (" + json_message(e) + ")",
                       "is this a tokenizer file?");
   } catch (const std::bad_alloc&) {
     return make_error("out of memory while reading " + std::string(what));
   } catch (const std::exception& e) {
-    return make_error("could not read " + std::string(what) + ": " + e.what());
+    return make_error("could not read " + std::string(what) + " (" + json_message(e) + ")");
   }
 }
 

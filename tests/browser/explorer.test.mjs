@@ -7,67 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startServer, launchBrowser, watchErrors, pngStats, outputDir } from './harness.mjs';
+import { driver, rewriteSafetensors } from './driver.mjs';
 
 let server, browser, page, errors;
-
-async function state() {
-  return page.evaluate(() => JSON.parse(window.Module?.attnscopeState ?? '{}'));
-}
-
-// Waits until `predicate(state)` holds; fails with the last state seen.
-async function until(predicate, what, timeout = 60000) {
-  const start = Date.now();
-  let s = {};
-  while (Date.now() - start < timeout) {
-    s = await state();
-    if (s.frame !== undefined && predicate(s)) return s;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; state: ${JSON.stringify({ ...s, widgets: undefined }).slice(0, 800)}`);
-}
-
-async function frames(n) {
-  const start = (await state()).frame;
-  await until((s) => s.frame >= start + n, `${n} frames`);
-}
-
-// A key held for two frames (a press and release inside one frame can be missed, as for clicks).
-async function press(key) {
-  const parts = key.split('+');
-  for (const k of parts) await page.keyboard.down(k);
-  await frames(2);
-  for (const k of parts.reverse()) await page.keyboard.up(k);
-  await frames(1);
-}
-
-// Like a hand: move there, let the app see the hover, press, let it see the press, release.
-// (ImGui reads the mouse once per frame; a press and release inside one frame can be missed.)
-async function click(name) {
-  const s = await until((x) => x.widgets && x.widgets[name], `widget ${name}`);
-  const [x, y, w, h] = s.widgets[name];
-  await page.mouse.move(x + w / 2, y + h / 2);
-  await frames(2);
-  await page.mouse.down();
-  await frames(2);
-  await page.mouse.up();
-  await frames(1);
-}
-
-async function openTab(name) {
-  await click(`tab.${name}`);
-  await until((s) => s.tab === name.toLowerCase(), `tab ${name}`);
-}
-
-async function shot(name) {
-  // Two frames so the last change is drawn.
-  const frame = (await state()).frame;
-  await until((s) => s.frame > frame + 2, 'two more frames');
-  const file = path.join(outputDir, `explorer_${name}.png`);
-  await page.screenshot({ path: file });
-  const stats = pngStats(file);
-  assert.ok(stats.colours > 50, `${name} looks blank (${stats.colours} colours)`);
-  return file;
-}
+let state, until, press, click, openTab, shot;
 
 before(async () => {
   server = await startServer();
@@ -75,6 +18,7 @@ before(async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
   page = await context.newPage();
   errors = watchErrors(page);
+  ({ state, until, press, click, openTab, shot } = driver(page));
 });
 after(async () => {
   await browser?.close();
@@ -210,34 +154,16 @@ test('a model too large for the page is refused before it is read', async () => 
 // The default model reads 256 tokens; for a long prompt the test makes a variant whose position
 // table repeats its 256 rows up to 1280 (the patterns stay plausible, and the UI is what is tested).
 function longContextModel(dir, positions) {
-  const file = readFileSync(path.join(dir, 'model.safetensors'));
-  const headerLength = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + headerLength).toString());
-  const data = file.subarray(8 + headerLength);
-  const out = {};
-  const parts = [];
-  let offset = 0;
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') { out[name] = info; continue; }
-    let bytes = data.subarray(info.data_offsets[0], info.data_offsets[1]);
-    let shape = info.shape;
-    if (name === 'transformer.wpe.weight') {
-      const rows = [];
-      for (let r = 0; r < positions; r += shape[0]) rows.push(bytes);
-      bytes = Buffer.concat(rows).subarray(0, positions * bytes.length / shape[0]);
-      shape = [positions, shape[1]];
-    }
-    out[name] = { dtype: info.dtype, shape, data_offsets: [offset, offset + bytes.length] };
-    parts.push(bytes);
-    offset += bytes.length;
-  }
-  const json = Buffer.from(JSON.stringify(out));
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(json.length));
+  const weights = rewriteSafetensors(readFileSync(path.join(dir, 'model.safetensors')), (name, info, bytes) => {
+    if (name !== 'transformer.wpe.weight') return undefined;
+    const rows = [];
+    for (let r = 0; r < positions; r += info.shape[0]) rows.push(bytes);
+    return { shape: [positions, info.shape[1]], bytes: Buffer.concat(rows).subarray(0, positions * bytes.length / info.shape[0]) };
+  });
   const config = JSON.parse(readFileSync(path.join(dir, 'config.json')));
   config.n_positions = positions;
   if (config.n_ctx) config.n_ctx = positions;
-  return { weights: Buffer.concat([length, json, ...parts]), config: Buffer.from(JSON.stringify(config)) };
+  return { weights, config: Buffer.from(JSON.stringify(config)) };
 }
 
 test('a 1024-token prompt draws without freezing the page', async () => {

@@ -16,6 +16,13 @@ check "info names the backend" grep -q 'cpu-reference' <<<"$("$cli" info)"
 
 "$cli" >/dev/null 2>&1; code=$?
 check "no subcommand is an error" test $code -ne 0
+# CLI11 alone prints the general help and exits 0 for `UNKNOWN --help`.
+out=$("$cli" UNKNOWN --help 2>&1); code=$?
+check "an unknown subcommand is an error, even with --help" test $code -eq 2
+check "an unknown subcommand is named in one line" \
+  test "$(grep -c "unknown command 'UNKNOWN'" <<<"$out")" = 1
+out=$("$cli" $'\e[31mred' 2>&1)
+check "an unknown subcommand is printed without terminal escapes" grep -q 'unknown command .\\x1b\[31mred' <<<"$out"
 out=$("$cli" serve --root /nonexistent --port 0 2>&1); code=$?
 check "serve without a web build exits non-zero" test $code -ne 0
 check "serve without a web build says why in one line" \

@@ -19,7 +19,9 @@ namespace {
 // Reads models/ from the source tree; remembers what was saved.
 class TestHost final : public Host {
  public:
-  std::vector<ModelEntry> bundled_models() override { return {{"attnscope-kjv", ""}}; }
+  std::vector<ModelEntry> bundled_models() override {
+    return {{"attnscope-kjv", ""}, {"attnscope-tasks", ""}};
+  }
   void request_bundled(AppState& state, const std::string& request, const std::string& folder,
                        const std::vector<std::string>&) override {
     deliver_files(state, request,
@@ -92,11 +94,37 @@ TEST_CASE("the job runner finishes jobs on the UI thread, drops cancelled ones, 
   settle(state);
   CHECK(finished == 3);
 
+  std::string failure;
   state.jobs.start(make_job(
-      "failing", [](Job&) { return std::string("it broke"); }, [&](AppState&) { finished++; }));
+      "failing", [](Job&) { return std::string("it broke"); }, [&](AppState&) { finished++; },
+      [&](AppState&, const std::string& error) { failure = error; }));
   settle(state);
   CHECK(state.error == "failing: it broke");
+  CHECK(failure == "it broke");  // the job's own clean-up saw why
   CHECK(finished == 3);
+
+  // A waiting job is replaced only by one of the same kind: a model load queued behind a run is
+  // never lost to a prompt typed meanwhile.
+  std::vector<std::string> order;
+  const auto job = [&](const std::string& title, const std::string& name) {
+    return make_job(
+        title, [](Job&) { return std::string(); },
+        [&order, name](AppState&) { order.push_back(name); });
+  };
+  state.jobs.start(std::make_unique<CountingJob>(20000, &finished));
+  state.jobs.start(job("Loading attnscope-tasks", "load"));
+  state.jobs.start(job("Running the prompt", "run 1"));
+  state.jobs.start(job("Running the prompt", "run 2"));
+  settle(state);
+  CHECK(order == std::vector<std::string>{"load", "run 2"});
+}
+
+TEST_CASE("export names have no spaces or path characters") {
+  CHECK(export_file_name("your model_L1 mean of heads.png") == "your_model_L1_mean_of_heads.png");
+  CHECK(export_file_name("../../etc/passwd") == ".._.._etc_passwd");
+  CHECK(export_file_name("a  /\\:*?\"<>|b.csv") == "a_b.csv");
+  CHECK(export_file_name("ünïcode L0H0.json") == "ünïcode_L0H0.json");
+  CHECK(export_file_name("   ") == "attnscope-export");
 }
 
 TEST_CASE("the view round-trips through URL parameters, and hostile ones are ignored") {
@@ -115,6 +143,18 @@ TEST_CASE("the view round-trips through URL parameters, and hostile ones are ign
   CHECK(b.tab == Tab::ablation);
   CHECK(b.attention_view == AttentionView::lines);
   CHECK(b.aggregate == Aggregate::layer_mean);
+
+  // Ablated heads and the mode travel too; heads outside any model are dropped.
+  a.ablation.heads = {{1, 2}, {0, 3}};
+  a.ablation.mode = AblationMode::mean;
+  AppState d;
+  apply_view_query(d, view_query(a));
+  CHECK(d.ablation.heads == std::vector<HeadRef>{{1, 2}, {0, 3}});
+  CHECK(d.ablation.mode == AblationMode::mean);
+  AppState e;
+  apply_view_query(e, "ablate=L1H2%2CL99999H1%2CLxH2%2CL1H2x%2CL1H2&mode=nope");
+  CHECK(e.ablation.heads == std::vector<HeadRef>{{1, 2}});
+  CHECK(e.ablation.mode == AblationMode::zero);
 
   AppState c;
   apply_view_query(c, "head=L-1H3&tab=nope&prompt=%zz%4&&&=&model=&x");
@@ -197,4 +237,68 @@ TEST_CASE("the explorer's actions: load, run, ablate, calibrate, sweep, export")
   CHECK(host.saved.count("x.csv") == 1);
   CHECK(state.last_export == "saved x.csv");
   CHECK(state_json(state).find("\"model\":\"attnscope-kjv\"") != std::string::npos);
+}
+
+TEST_CASE("after a model switch every view belongs to the new model") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  state.bundled = host.bundled_models();
+  open_initial_view(state, "model=attnscope-kjv&ablate=L1H2%2CL9H9");
+  settle(state);
+  REQUIRE(state.run);
+  CHECK(state.ablation.heads == std::vector<HeadRef>{{1, 2}});  // L9H9 is not in the model
+  const int kjv_serial = state.run->serial;
+  const std::vector<int> kjv_ids = state.run->ids;
+
+  // Switch before typing anything: a new run with a serial never used before (the views' texture
+  // cache is keyed on it), the tasks model's own tokens, nothing of the old model's left.
+  int background_finished = 0;
+  state.background.start(std::make_unique<CountingJob>(1, &background_finished));
+  load_bundled_model(state, "attnscope-tasks");
+  settle(state);
+  REQUIRE(state.run);
+  CHECK(state.model_name == "attnscope-tasks");
+  CHECK(state.run->serial != kjv_serial);
+  CHECK(state.run->ids != kjv_ids);
+  CHECK(state.ablation.heads.empty());
+  auto expected = state.model->tokenize(state.prompt);
+  REQUIRE(expected);
+  CHECK(state.run->ids == *expected);
+
+  // A link to a model that is not bundled: the default, and a message that says so.
+  AppState other;
+  other.host = &host;
+  other.bundled = host.bundled_models();
+  open_initial_view(other, "model=gpt2-xl");
+  settle(other);
+  CHECK(other.model_name == "attnscope-kjv");
+  CHECK(other.error.find("'gpt2-xl', which is not bundled here") != std::string::npos);
+
+  // A prompt longer than the context: the reason beside the views, then its last tokens.
+  std::string words;
+  for (int i = 0; i < 200; i++) words += " and the LORD";
+  state.prompt = words;
+  run_prompt(state);
+  settle(state);
+  CHECK(state.run_too_long);
+  CHECK(state.run_error.find("more than the model's context") != std::string::npos);
+  state.keep_last_tokens = true;
+  run_prompt(state);
+  settle(state);
+  REQUIRE(state.run);
+  CHECK(int(state.run->ids.size()) == state.model->config().n_ctx);
+  CHECK(state.run->dropped_tokens > 0);
+  CHECK(state.run_error.empty());
+
+  // Typed ids, as for a model without a tokenizer.
+  state.prompt_is_ids = true;
+  state.prompt_ids = "5, 6, 7";
+  run_prompt(state);
+  settle(state);
+  CHECK(state.run->ids == std::vector<int>{5, 6, 7});
+  state.prompt_ids = "5, x";
+  run_prompt(state);
+  settle(state);
+  CHECK(state.run_error.find("'x' is not a token id") != std::string::npos);
 }

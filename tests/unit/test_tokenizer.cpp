@@ -293,7 +293,9 @@ TEST_CASE("token_display makes tokens printable") {
   CHECK(t.token_display(0x7F) == "\\x7F");
   CHECK(t.token_display(0xE6) == "\\xE6");  // a lone lead byte: part of a character
   CHECK(t.token_display(kHello) == "hello");
-  CHECK(t.token_display(-1).empty());
+  // Ids with no token (past the vocabulary of a padded embedding table) still get a name.
+  CHECK(t.token_display(-1) == "<id -1>");
+  CHECK(t.token_display(t.vocab_size()) == "<id " + std::to_string(t.vocab_size()) + ">");
 }
 
 TEST_CASE("tokenizer.json: merges as strings or pairs, added tokens, ignore_merges") {

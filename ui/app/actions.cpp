@@ -34,21 +34,25 @@ Tensor last_row(const Tensor& logits) {
   return out;
 }
 
-// A metric token typed by the user: exactly one token.
-Result<int> single_token(const Model& model, const std::string& text) {
-  ATTNSCOPE_ASSIGN(const std::vector<int> ids, model.tokenize(text));
-  if (ids.size() != 1)
-    return make_error("'" + text + "' is " + std::to_string(ids.size()) +
-                      " tokens; the logit difference compares single tokens");
-  return ids[0];
-}
-
 }  // namespace
 
 const std::vector<std::string>& model_file_names() {
   static const std::vector<std::string> names = {"config.json", "model.safetensors",
                                                  "tokenizer.json"};
   return names;
+}
+
+std::string export_file_name(const std::string& name) {
+  std::string out;
+  for (const char c : name) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || u >= 0x80)
+      out += c;
+    else if (!out.empty() && out.back() != '_')
+      out += '_';  // spaces, slashes, quotes, ...: one underscore for a run of them
+  }
+  while (!out.empty() && (out.back() == '_' || out.back() == '.')) out.pop_back();
+  return out.empty() ? "attnscope-export" : out;
 }
 
 const std::vector<std::string>& task_names() {
@@ -73,9 +77,25 @@ void set_status(AppState& state, std::string message) {
   state.status = std::move(message);
 }
 
-void set_error(AppState& state, std::string message) {
+void set_error(AppState& state, std::string message, std::string source) {
   state.error = std::move(message);
+  state.error_source = std::move(source);
   state.error_serial++;
+}
+
+void open_initial_view(AppState& state, const std::string& query) {
+  apply_view_query(state, query);
+  if (state.bundled.empty()) return set_error(state, "no bundled model found; open your own");
+  std::string start_model = state.bundled.front().name;
+  bool found = state.model_name.empty();
+  for (const ModelEntry& entry : state.bundled)
+    if (entry.name == state.model_name) start_model = entry.name, found = true;
+  // Said after the model has loaded (a successful load clears older errors).
+  if (!found)
+    state.start_notice = "the link names the model '" + state.model_name +
+                         "', which is not bundled here: showing " + start_model +
+                         " (open your own model to use it)";
+  load_bundled_model(state, start_model);
 }
 
 // Requests are named "model:NAME#k" / "tasks#k": files of two requests under way at once (two
@@ -83,7 +103,8 @@ void set_error(AppState& state, std::string message) {
 void load_bundled_model(AppState& state, const std::string& name) {
   state.load_progress = 0;
   state.load_stage = "fetching " + name;
-  const std::string request = "model:" + name + "#" + std::to_string(++state.request_serial);
+  state.model_choice = ++state.request_serial;
+  const std::string request = "model:" + name + "#" + std::to_string(state.model_choice);
   state.host->request_bundled(state, request, name, model_file_names());
 }
 
@@ -94,9 +115,41 @@ void ensure_task_files(AppState& state) {
   state.host->request_bundled(state, request, "tasks", task_file_names());
 }
 
+namespace {
+
+// The serial a request's name ends in ("model:NAME#12" → 12), or -1 for the user's own files
+// ("model:NAME#upload3"), which are chosen the moment they arrive.
+int request_number(const std::string& request) {
+  const std::string tail = request.substr(request.rfind('#') + 1);
+  if (tail.empty() || tail.size() > 9 || !std::all_of(tail.begin(), tail.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      }))
+    return -1;
+  return std::stoi(tail);
+}
+
+// True for a bundled model's files requested before the user chose another model.
+bool superseded(const AppState& state, const std::string& request) {
+  const int number = request_number(request);
+  return request.rfind("model:", 0) == 0 && number >= 0 && number < state.model_choice;
+}
+
+}  // namespace
+
+void load_progress(AppState& state, const std::string& request, double fraction,
+                   const std::string& stage) {
+  if (superseded(state, request)) return;
+  state.load_progress = float(std::clamp(fraction, 0.0, 1.0));
+  state.load_stage = stage;
+}
+
 void deliver_files(AppState& state, const std::string& request,
                    Result<std::shared_ptr<const FileSource>> files) {
   const std::string kind = request.substr(0, request.rfind('#'));
+  // The newest choice of model wins: files of a bundled model requested before the user opened
+  // another one (the default, still downloading when a folder is dropped) are dropped, and so
+  // is their failure.
+  if (superseded(state, request)) return;
   if (!files) {
     if (kind == "tasks") state.task_files_requested = false;  // let a later click try again
     state.load_progress = -1;
@@ -117,6 +170,7 @@ void deliver_files(AppState& state, const std::string& request,
     }
     return;
   }
+  if (request_number(request) < 0) state.model_choice = ++state.request_serial;
   const std::string name = kind.rfind("model:", 0) == 0 ? kind.substr(6) : kind;
   state.load_progress = 1;
   state.load_stage = "reading " + name;
@@ -129,18 +183,21 @@ void deliver_files(AppState& state, const std::string& request,
         *started = std::chrono::steady_clock::now();
         auto loaded = Model::load(*source);
         if (!loaded) return loaded.error().to_string();
-        if (!loaded->tokenizer())
-          return "the model has no tokenizer (" + loaded->tokenizer_error() +
-                 "): attnscope needs tokenizer.json to read prompts";
         model->emplace(std::move(*loaded));
         return std::string();
       },
       [model, name, started](AppState& s) {
+        const bool first_model = !s.model;
         s.model = std::make_shared<const Model>(std::move(**model));
         s.model_name = name;
         s.load_progress = -1;
+        s.error.clear();  // a model on screen now: older errors no longer apply
+        // Nothing computed for the previous model may stay on screen for this one.
+        s.background.cancel();
         s.run.reset();
-        s.ablation.heads.clear();
+        s.run_error.clear();
+        s.run_too_long = false;
+        s.hover_query = s.hover_key = -1;
         s.ablation.sweep.reset();
         s.ablation.effect.reset();
         s.calibration.effect.reset();
@@ -148,39 +205,105 @@ void deliver_files(AppState& state, const std::string& request,
         s.circuit.result.reset();
         s.circuit.evaluation.reset();
         const ModelConfig& c = s.model->config();
-        if (s.focus.layer >= c.n_layers || s.focus.head >= c.n_heads) s.focus = {0, 0};
+        const auto fits = [&c](HeadRef h) { return h.layer < c.n_layers && h.head < c.n_heads; };
+        // The first model keeps the heads a shared link named (if they exist in it).
+        if (first_model)
+          std::erase_if(s.ablation.heads, [&](HeadRef h) { return !fits(h); });
+        else
+          s.ablation.heads.clear();
+        if (!fits(s.focus)) s.focus = {0, 0};
         char line[160];
         std::snprintf(line, sizeof line, "loaded %s (%d layers × %d heads) in %.2f s", name.c_str(),
                       c.n_layers, c.n_heads, seconds_since(*started));
         set_status(s, line);
+        if (!s.model->tokenizer()) {
+          s.prompt_is_ids = true;
+          set_error(
+              s, "no tokenizer: " + s.model->tokenizer_error() + ". Type the prompt as token ids.");
+        }
+        if (!s.start_notice.empty()) set_error(s, std::exchange(s.start_notice, ""));
         run_prompt(s);
+      },
+      [](AppState& s, const std::string&) {
+        s.load_progress = -1;  // the bar must not stay full after a failed load
+        s.load_stage.clear();
       }));
+}
+
+namespace {
+
+// The prompt's ids: typed ids, or the text through the tokenizer. Longer than the context: the
+// last n_ctx tokens with keep_last, else an error that says so.
+struct PromptIds {
+  std::vector<int> ids;
+  int dropped = 0;
+  bool too_long = false;
+};
+
+Result<PromptIds> prompt_ids(const Model& model, const std::string& text, bool as_ids,
+                             bool keep_last) {
+  PromptIds out;
+  if (as_ids || !model.tokenizer()) {
+    if (text.find_first_not_of(" ,") == std::string::npos)
+      return make_error(model.tokenizer() ? "type token ids first"
+                                          : "this model has no tokenizer: type token ids",
+                        "e.g. 464, 3797, 3332");
+    ATTNSCOPE_ASSIGN(out.ids, parse_token_ids(text));
+  } else {
+    if (text.empty()) return make_error("type a prompt first");
+    ATTNSCOPE_ASSIGN(out.ids, model.tokenize(text));
+  }
+  const std::size_t n_ctx = std::size_t(model.config().n_ctx);
+  if (out.ids.size() > n_ctx && keep_last) {
+    out.dropped = int(out.ids.size() - n_ctx);
+    out.ids.erase(out.ids.begin(), out.ids.begin() + out.dropped);
+  }
+  out.too_long = out.ids.size() > n_ctx;
+  return out;
+}
+
+}  // namespace
+
+const std::string& prompt_source(const AppState& state) {
+  return state.prompt_is_ids ? state.prompt_ids : state.prompt;
 }
 
 void run_prompt(AppState& state) {
   if (!state.model) return;
   auto model = state.model;
-  const std::string text = state.prompt;
+  const bool as_ids = state.prompt_is_ids || !model->tokenizer();
+  const std::string text = as_ids ? state.prompt_ids : state.prompt;
+  if (as_ids && text.find_first_not_of(" ,\n") == std::string::npos) {
+    // Nothing to run yet (a model without a tokenizer has just loaded): say what to do beside
+    // the views, and leave the status bar to the message about the tokenizer.
+    state.run_error = model->tokenizer() ? "type token ids, then press Enter"
+                                         : "this model has no tokenizer: type token ids "
+                                           "(e.g. 464, 3797, 3332) and press Enter";
+    return;
+  }
+  const bool keep_last = state.keep_last_tokens;
   const SinkOptions sink_options = state.sinks.options;
   auto run = std::make_shared<Run>();
+  auto too_long = std::make_shared<bool>(false);
   state.jobs.start(make_job(
-      "Running the prompt",
-      [model, text, sink_options, run](Job&) {
+      kRunPromptJob,
+      [model, text, as_ids, keep_last, sink_options, run, too_long](Job&) {
         const auto start = std::chrono::steady_clock::now();
-        if (text.empty()) return std::string("type a prompt first");
-        auto ids = model->tokenize(text);
+        auto ids = prompt_ids(*model, text, as_ids, keep_last);
         if (!ids) return ids.error().to_string();
-        if (Status ok = model->check_ids(*ids); !ok) return ok.error().to_string();
+        *too_long = ids->too_long;
+        if (Status ok = model->check_ids(ids->ids); !ok) return ok.error().to_string();
         HookPlan plan;
         plan.capture("blocks.*.attn.hook_pattern");
         Cache cache;
-        auto logits = model->forward(*ids, plan, &cache);
+        auto logits = model->forward(ids->ids, plan, &cache);
         if (!logits) return logits.error().to_string();
-        run->ids = *ids;
-        const BpeTokenizer& tok = *model->tokenizer();
-        for (int id : *ids) {
-          run->tokens.push_back(tok.token_display(id));
-          run->token_hex.push_back(hex_bytes(tok.token_bytes(id)));
+        run->ids = std::move(ids->ids);
+        run->dropped_tokens = ids->dropped;
+        const BpeTokenizer* tok = model->tokenizer();
+        for (int id : run->ids) {
+          run->tokens.push_back(model->token_display(id));
+          run->token_hex.push_back(tok ? hex_bytes(tok->token_bytes(id)) : "");
         }
         for (int l = 0; l < model->config().n_layers; l++)
           run->patterns.push_back(
@@ -193,16 +316,31 @@ void run_prompt(AppState& state) {
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return std::string();
       },
-      [run, text](AppState& s) {
-        run->serial = s.run ? s.run->serial + 1 : 1;
+      [model, run, text](AppState& s) {
+        if (s.model != model) return;  // run for a model that is no longer on screen
+        run->serial = ++s.runs_started;
         s.run = std::move(*run);
         s.ran_prompt = text;
+        s.run_error.clear();
+        s.run_too_long = false;
+        if (s.error_source == kRunPromptJob) s.error.clear();  // the prompt runs now
+        s.hover_query = s.hover_key = -1;
         s.ablation.sweep.reset();
-        char line[128];
+        char line[160];
         std::snprintf(line, sizeof line, "%zu tokens, forward pass %.1f ms", s.run->ids.size(),
                       s.run->seconds * 1e3);
-        set_status(s, line);
+        std::string status = line;
+        if (s.run->dropped_tokens > 0)
+          status += "; kept the last " + std::to_string(s.run->ids.size()) + " tokens (" +
+                    std::to_string(s.run->dropped_tokens) + " cut from the front)";
+        set_status(s, status);
         refresh_ablation(s);
+      },
+      [model, too_long](AppState& s, const std::string& error) {
+        if (s.model != model) return;
+        s.run_error = error;  // shown where the views would be
+        s.run_too_long = *too_long;
+        s.run_too_long = *too_long;
       }));
 }
 
@@ -228,6 +366,7 @@ void refresh_ablation(AppState& state) {
   const AblationState settings = state.ablation;
   const std::vector<int> ids = state.run->ids;
   const Tensor clean = state.run->last_logits;
+  const int serial = state.run->serial;
   struct Out {
     std::optional<NextTokenEffect> effect;
     double before = 0, after = 0;
@@ -265,8 +404,8 @@ void refresh_ablation(AppState& state) {
         auto effect = next_token_effect(clean, after, 10);
         if (!effect) return effect.error().to_string();
         out->effect = std::move(*effect);
-        auto a = single_token(*model, settings.answer);
-        auto d = single_token(*model, settings.distractor);
+        auto a = model->single_token(settings.answer);
+        auto d = model->single_token(settings.distractor);
         if (!a || !d) {
           out->metric_error = (!a ? a.error() : d.error()).to_string();
         } else {
@@ -276,7 +415,8 @@ void refresh_ablation(AppState& state) {
         }
         return std::string();
       },
-      [out](AppState& s) {
+      [out, model, serial](AppState& s) {
+        if (s.model != model || !s.run || s.run->serial != serial) return;  // stale
         s.ablation.effect = std::move(out->effect);
         s.ablation.logit_diff_before = out->before;
         s.ablation.logit_diff_after = out->after;
@@ -310,6 +450,7 @@ void refresh_calibration(AppState& state) {
   options.beta = state.calibration.beta;
   options.sinks = state.sinks.options;
   const std::vector<int> ids = state.run->ids;
+  const int serial = state.run->serial;
   auto effect = std::make_shared<std::optional<NextTokenEffect>>();
   state.jobs.start(make_job(
       "Calibrating attention",
@@ -319,7 +460,8 @@ void refresh_calibration(AppState& state) {
         *effect = std::move(*e);
         return "";
       },
-      [effect, heads](AppState& s) {
+      [effect, heads, model, serial](AppState& s) {
+        if (s.model != model || !s.run || s.run->serial != serial) return;  // stale
         s.calibration.effect = std::move(*effect);
         s.calibration.applied = heads;
         s.calibration.effect_serial++;
@@ -328,7 +470,7 @@ void refresh_calibration(AppState& state) {
 
 void save_export(AppState& state, const std::string& filename,
                  const std::vector<std::uint8_t>& bytes, const std::string& mime) {
-  auto saved = state.host->save(filename, bytes, mime);
+  auto saved = state.host->save(export_file_name(filename), bytes, mime);
   if (!saved) {
     set_error(state, "export failed: " + saved.error().to_string());
     return;

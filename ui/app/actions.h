@@ -20,13 +20,24 @@ const std::vector<std::string>& task_file_names();
 const std::vector<std::string>& task_names();
 
 void load_bundled_model(AppState& state, const std::string& name);
+// At start: the view of a shared link (browser hash, desktop --view), then the model it names if
+// it is bundled; otherwise the default model, and a message saying so.
+void open_initial_view(AppState& state, const std::string& query);
+// Download progress of a request's files (browser); ignored for superseded requests.
+void load_progress(AppState& state, const std::string& request, double fraction,
+                   const std::string& stage);
 // Files answering a Host request ("model:NAME" or "tasks"), or why they could not be had.
 void deliver_files(AppState& state, const std::string& request,
                    Result<std::shared_ptr<const FileSource>> files);
 
+// The title of the job that runs the prompt (errors from it carry it as their source).
+inline constexpr const char* kRunPromptJob = "Running the prompt";
+
 // Runs the prompt through the model (patterns, sinks, next token), then refreshes the
 // ablation and calibration results.
 void run_prompt(AppState& state);
+// What the prompt box holds in its current mode: the text, or the typed token ids.
+const std::string& prompt_source(const AppState& state);
 void refresh_ablation(AppState& state);
 void refresh_calibration(AppState& state);
 void toggle_ablated(AppState& state, HeadRef head);
@@ -36,9 +47,15 @@ void ensure_task_files(AppState& state);
 
 // Shown in the status bar and published to tests.
 void set_status(AppState& state, std::string message);
-void set_error(AppState& state, std::string message);
+// `source` names what the error is about (a job's title), so that a later success of the same
+// kind can clear it: a prompt that runs clears the error of one that did not.
+void set_error(AppState& state, std::string message, std::string source = {});
 
-// Saves an export through the host and records the outcome.
+// A name safe for a download or a file: spaces and punctuation become one "_" ("your model
+// L1 mean" → "your_model_L1_mean").
+std::string export_file_name(const std::string& name);
+
+// Saves an export through the host (under export_file_name(filename)) and records the outcome.
 void save_export(AppState& state, const std::string& filename,
                  const std::vector<std::uint8_t>& bytes, const std::string& mime);
 void save_export(AppState& state, const std::string& filename, const std::string& text,

@@ -3,6 +3,7 @@
 #include "ui/app/app.h"
 
 #include <imgui.h>
+#include <imgui_internal.h>  // GImGui->NavId, ActivateItem: Enter in an open combo
 
 #include "ui/app/actions.h"
 #include "ui/app/host.h"
@@ -44,8 +45,19 @@ void move_focus(AppState& state, int dl, int dh) {
 }
 
 void handle_shortcuts(AppState& state) {
-  const ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput) return;  // typing in a text box never triggers a shortcut
+  ImGuiIO& io = ImGui::GetIO();
+  // An open popup (the ablation-mode combo, a menu) takes the arrow keys and Enter through ImGui's
+  // keyboard navigation; elsewhere the arrows move the focused head.
+  const bool popup_open = ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId);
+  if (popup_open)
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+  else
+    io.ConfigFlags &= ~ImGuiConfigFlags_NavEnableKeyboard;
+  // ImGui's navigation activates with Space; Enter is what people press in a list.
+  if (popup_open && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false) &&
+      GImGui->NavId != 0)
+    ImGui::ActivateItem(GImGui->NavId);
+  if (io.WantTextInput || popup_open) return;  // typing never triggers a shortcut
   if (ImGui::IsKeyPressed(keys::f1)) state.show_help = !state.show_help;
   if (io.KeyCtrl && ImGui::IsKeyPressed(keys::t)) toggle_theme(state);
   if (io.KeyCtrl || io.KeyAlt) return;
@@ -134,10 +146,21 @@ void draw_status_bar(AppState& state) {
     }
   }
   if (!state.error.empty()) {
-    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", state.error.c_str());
-    mark_widget(state, "error");
-    ImGui::SameLine();
+    // The button first, so that a long message can never push it off the bar; the message is
+    // cut to one line that fits, and shown whole on hover.
     if (ImGui::SmallButton("dismiss")) state.error.clear();
+    mark_widget(state, "error.dismiss");
+    ImGui::SameLine();
+    const std::string line = fit_text(state.error, ImGui::GetContentRegionAvail().x - 8);
+    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "%s", line.c_str());
+    mark_widget(state, "error");
+    if (line != state.error && ImGui::IsItemHovered()) {
+      ImGui::BeginTooltip();
+      ImGui::PushTextWrapPos(ImGui::GetFontSize() * 40.0f);
+      ImGui::TextUnformatted(state.error.c_str());
+      ImGui::PopTextWrapPos();
+      ImGui::EndTooltip();
+    }
   } else {
     ImGui::TextDisabled("%s", state.status.c_str());
   }
@@ -147,7 +170,8 @@ void draw_status_bar(AppState& state) {
 
 void draw_app(AppState& state) {
   for (JobRunner* runner : {&state.jobs, &state.background})
-    if (std::string error = runner->poll(state); !error.empty()) set_error(state, error);
+    if (std::string error = runner->poll(state); !error.empty())
+      set_error(state, error, runner->failed_title());
 
   handle_shortcuts(state);
   draw_menu_bar(state);

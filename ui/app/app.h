@@ -39,8 +39,11 @@ struct Run {
   std::vector<Tensor> patterns;        // per layer [head, query, key]
   Tensor last_logits;                  // [1, vocab]
   std::optional<SinkSummary> sinks;
+  int dropped_tokens = 0;  // tokens cut from the front to fit the context (keep_last_tokens)
   double seconds = 0;
-  int serial = 0;  // increases with every run: views rebuild their textures when it changes
+  // Unique over the whole session (AppState::runs_started), across model switches: views cache
+  // their textures by it, so two runs never share a serial.
+  int serial = 0;
 };
 
 // Head ablation and its effect on the next token.
@@ -100,8 +103,17 @@ struct AppState {
   float load_progress = -1;         // 0..1 while the browser downloads files; -1 idle
   std::string load_stage;
   std::string prompt = "The cat sat on the mat. The cat sat on the mat.";
+  // The prompt as token ids ("464, 3797, 3332"), like the CLI's --ids: for models without a
+  // tokenizer, or to run exact ids.
+  bool prompt_is_ids = false;
+  std::string prompt_ids;
+  // A prompt longer than the context runs its last n_ctx tokens instead of failing.
+  bool keep_last_tokens = false;
   std::string ran_prompt;  // the prompt of `run`
   std::optional<Run> run;
+  int runs_started = 0;       // source of Run::serial
+  std::string run_error;      // why the last run of the prompt failed ("" if it ran)
+  bool run_too_long = false;  // ... because the prompt is longer than the context
 
   // Views.
   Tab tab = Tab::attention;
@@ -111,6 +123,7 @@ struct AppState {
   Aggregate aggregate = Aggregate::head;
   float cell_px = 0;  // focused heatmap zoom; 0: fit the panel
   int hover_query = -1, hover_key = -1;
+  float hover_value = 0;  // the focused map's value under the mouse (published for tests)
 
   SinkSettings sinks;
   CalibrationState calibration;
@@ -122,10 +135,13 @@ struct AppState {
   std::map<std::string, std::string> task_files;  // bundled task files by name, once fetched
   bool task_files_requested = false;              // a fetch is under way (or done)
   int request_serial = 0;                         // makes every file request's name unique
-  std::string status;                             // last message for the status bar
-  std::string error;                              // last error, shown until dismissed
-  int error_serial = 0;                           // counts errors (tests wait for a new one)
-  std::string last_export;                        // what the last export wrote or downloaded
+  int model_choice = 0;  // request_serial of the newest model asked for (older ones are dropped)
+  std::string status;    // last message for the status bar
+  std::string error;     // last error, shown until dismissed
+  std::string error_source;  // what it is about (set_error)
+  std::string start_notice;  // said once the first model has loaded (a link's unknown model)
+  int error_serial = 0;      // counts errors (tests wait for a new one)
+  std::string last_export;   // what the last export wrote or downloaded
 
   Theme theme = Theme::dark;
   bool show_help = false;

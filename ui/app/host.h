@@ -45,6 +45,11 @@ class Host {
 
   // State for end-to-end tests (browser: window.attnscopeState; desktop: nothing).
   virtual void publish(const std::string& json) = 0;
+
+  // After ImGui's platform backend is set up: where the backend's clipboard does not reach the
+  // system's (Emscripten's GLFW keeps a private one), route ImGui's copy and paste through the
+  // host. The desktop's GLFW clipboard is the system's: nothing to do.
+  virtual void install_clipboard() {}
 };
 
 }  // namespace attnscope::ui

@@ -2,6 +2,7 @@
 #include "ui/app/jobs.h"
 
 #include <chrono>
+#include <deque>
 
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
 #define ATTNSCOPE_JOBS_IN_FRAMES 1
@@ -16,30 +17,39 @@ namespace {
 class FunctionJob final : public Job {
  public:
   FunctionJob(std::string title, std::function<std::string(Job&)> work,
-              std::function<void(AppState&)> done)
-      : Job(std::move(title)), work_(std::move(work)), done_(std::move(done)) {}
+              std::function<void(AppState&)> done, JobFailure on_failure)
+      : Job(std::move(title)),
+        work_(std::move(work)),
+        done_(std::move(done)),
+        on_failure_(std::move(on_failure)) {}
   bool step() override {
     if (std::string message = work_(*this); !message.empty()) fail(std::move(message));
     set_progress(1.0f);
     return true;
   }
   void finish(AppState& state) override { done_(state); }
+  void failed(AppState& state, const std::string& error) override {
+    if (on_failure_) on_failure_(state, error);
+  }
 
  private:
   std::function<std::string(Job&)> work_;
   std::function<void(AppState&)> done_;
+  JobFailure on_failure_;
 };
 
 }  // namespace
 
 std::unique_ptr<Job> make_job(std::string title, std::function<std::string(Job&)> work,
-                              std::function<void(AppState&)> done) {
-  return std::make_unique<FunctionJob>(std::move(title), std::move(work), std::move(done));
+                              std::function<void(AppState&)> done, JobFailure on_failure) {
+  return std::make_unique<FunctionJob>(std::move(title), std::move(work), std::move(done),
+                                       std::move(on_failure));
 }
 
 struct JobRunner::Impl {
-  std::unique_ptr<Job> job;      // running (or finished, waiting for poll)
-  std::unique_ptr<Job> pending;  // starts once the cancelled `job` has stopped
+  std::unique_ptr<Job> job;                  // running (or finished, waiting for poll)
+  std::deque<std::unique_ptr<Job>> pending;  // wait for `job`, in order, one per title
+  std::string failed_title;
   std::atomic<bool> done{false};
 #ifndef ATTNSCOPE_JOBS_IN_FRAMES
   std::thread worker;
@@ -85,7 +95,12 @@ JobRunner::~JobRunner() {
 
 void JobRunner::start(std::unique_ptr<Job> job) {
   if (impl_->job) {
-    impl_->pending = std::move(job);  // replaces an older pending one: it would be stale
+    for (std::unique_ptr<Job>& waiting : impl_->pending)
+      if (waiting->title() == job->title()) {
+        waiting = std::move(job);  // the older one would be stale
+        return;
+      }
+    impl_->pending.push_back(std::move(job));
     return;
   }
   impl_->launch(std::move(job));
@@ -99,19 +114,30 @@ std::string JobRunner::poll(AppState& state) {
   std::unique_ptr<Job> finished = std::move(impl_->job);
   std::string error;
   if (!finished->cancel_requested()) {
-    if (finished->error().empty())
+    if (finished->error().empty()) {
       finished->finish(state);
-    else
+    } else {
+      finished->failed(state, finished->error());
       error = finished->title() + ": " + finished->error();
+      impl_->failed_title = finished->title();
+    }
   }
-  // finish() may have started a follow-up job; the pending one then waits its turn.
-  if (impl_->pending && !impl_->job) impl_->launch(std::move(impl_->pending));
+  // finish() may have started a follow-up job, which then waits behind the older ones.
+  if (!impl_->pending.empty() && !impl_->job) {
+    std::unique_ptr<Job> next = std::move(impl_->pending.front());
+    impl_->pending.pop_front();
+    impl_->launch(std::move(next));
+  }
   return error;
 }
 
 void JobRunner::cancel() {
   if (impl_->job) impl_->job->request_cancel();
-  impl_->pending.reset();
+  impl_->pending.clear();
+}
+
+const std::string& JobRunner::failed_title() const {
+  return impl_->failed_title;
 }
 
 bool JobRunner::busy() const {

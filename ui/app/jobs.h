@@ -24,6 +24,9 @@ class Job {
   virtual bool step() = 0;
   // On the UI thread, after the last step, unless cancelled or failed.
   virtual void finish(AppState& state) = 0;
+  // On the UI thread instead of finish() when the job failed: undo what starting it showed
+  // (a progress bar, "loading"), keep the reason beside the view. The runner also reports it.
+  virtual void failed(AppState&, const std::string& /*error*/) {}
 
   const std::string& title() const { return title_; }
   float progress() const { return progress_.load(); }
@@ -46,12 +49,16 @@ class Job {
 
 // A one-step job from two functions: `work` runs off the UI thread and returns an error message
 // ("" on success); it may report progress and watch for cancellation through the job it gets.
-// `done` runs on the UI thread afterwards.
+// `done` runs on the UI thread afterwards; `on_failure` (optional) instead of it, with the
+// message, when `work` returned an error.
+using JobFailure = std::function<void(AppState&, const std::string& error)>;
 std::unique_ptr<Job> make_job(std::string title, std::function<std::string(Job&)> work,
-                              std::function<void(AppState&)> done);
+                              std::function<void(AppState&)> done, JobFailure on_failure = {});
 
-// Runs one job at a time. A job started while another runs waits for it (replacing any job that
-// was already waiting: jobs read the state when they start, so the newest one is the one wanted).
+// Runs one job at a time. A job started while another runs waits for it, in order; it replaces a
+// waiting job of the same title (jobs read the state when they start, so the newest "Running the
+// prompt" is the one wanted), never one of another kind (a model load must not be lost to a
+// prompt typed while it waits).
 // cancel() stops the running job and drops its results.
 class JobRunner {
  public:
@@ -65,6 +72,8 @@ class JobRunner {
   // the error of a job that failed during this call, or "".
   std::string poll(AppState& state);
   void cancel();
+  // The title of the job whose error the last poll() returned (what the error belongs to).
+  const std::string& failed_title() const;
   bool busy() const;
   const Job* current() const;  // null when idle
   // "worker thread" or "split across frames".

@@ -49,6 +49,7 @@ class SweepJob final : public Job {
   }
 
   void finish(AppState& state) override {
+    if (state.model != model_ || !state.run || state.run->ids != ids_) return;  // stale
     state.ablation.sweep = std::move(result_);
     state.ablation.sweep_serial++;
     char line[96];
@@ -63,17 +64,16 @@ class SweepJob final : public Job {
   bool prepare() {
     start_ = std::chrono::steady_clock::now();
     const ModelConfig& c = model_->config();
-    auto answer = model_->tokenize(settings_.answer);
-    auto distractor = model_->tokenize(settings_.distractor);
-    if (!answer || !distractor || answer->size() != 1 || distractor->size() != 1) {
-      fail(
-          "the sweep scores the logit difference of two single tokens: check the answer and "
-          "distractor");
+    auto answer = model_->single_token(settings_.answer);
+    auto distractor = model_->single_token(settings_.distractor);
+    if (!answer || !distractor) {
+      fail("the sweep scores the logit difference of two single tokens: " +
+           (!answer ? answer.error() : distractor.error()).to_string());
       return true;
     }
     prompt_.ids = ids_;
-    prompt_.answers = {(*answer)[0]};
-    prompt_.distractors = {(*distractor)[0]};
+    prompt_.answers = {*answer};
+    prompt_.distractors = {*distractor};
     if (settings_.mode == AblationMode::mean) {
       const std::vector<std::vector<int>> set = {ids_};
       auto z = mean_head_z(*model_, set);
@@ -204,7 +204,8 @@ void start_circuit(AppState& state) {
         out->result = std::move(*r);
         return "";
       },
-      [out, task](AppState& s) {
+      [out, task, model](AppState& s) {
+        if (s.model != model) return;  // the user switched models meanwhile
         s.circuit.result = std::move(out->result);
         s.circuit.evaluation = std::move(out->evaluation);
         s.circuit.evaluated_task = task;

@@ -302,10 +302,7 @@ void draw_attention_panel(AppState& state) {
   ImGui::Text("%s", detail_title(state).c_str());
   const MatrixImage& image = images().focused;
   const ImVec2 region = ImGui::GetContentRegionAvail();
-  const int T = image.rows;
   if (state.attention_view == AttentionView::heatmap) {
-    float cell = state.cell_px;
-    if (cell <= 0) cell = std::max(1.0f, std::min((region.x - 160) / T, (region.y - 40) / T));
     ImGui::BeginGroup();
     // The focused head's sinks are marked above their key columns.
     std::vector<int> sinks;
@@ -313,13 +310,17 @@ void draw_attention_panel(AppState& state) {
       for (const SinkToken& s : state.run->sinks->at(state.focus.layer, state.focus.head).sinks)
         sinks.push_back(s.position);
     const MatrixHover hover = draw_matrix(
-        "detail", image, state.run->tokens, state.run->tokens, cell, "query", "key",
+        "detail", image, state.run->tokens, state.run->tokens, state.cell_px, "query", "key",
         ImVec2(region.x - 80, 0),
         state.hover_query >= 0 ? std::optional<int>(state.hover_query) : std::nullopt, sinks);
     mark_widget(state, "detail");
+    // The cells' own rectangle, for tests that hover a given (query, key).
+    state.widgets["detail.map"] = {hover.map_pos.x, hover.map_pos.y, hover.cell_px * image.cols,
+                                   hover.cell_px * image.rows};
     ImGui::EndGroup();
     state.hover_query = hover.row;
     state.hover_key = hover.col;
+    state.hover_value = hover.value;
     ImGui::SameLine();
     draw_colorbar(Colormap::sequential, image.vmin, image.vmax, std::min(region.y - 20, 300.0f));
   } else {

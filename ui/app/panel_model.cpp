@@ -46,9 +46,28 @@ void draw_model_panel(AppState& state) {
   }
 
   section("Prompt");
-  const bool enter = input_text_multiline(
-      "##prompt", state.prompt, ImVec2(-1, ImGui::GetTextLineHeight() * 5),
-      ImGuiInputTextFlags_CtrlEnterForNewLine | ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool has_tokenizer = state.model && state.model->tokenizer();
+  if (state.model && !has_tokenizer) state.prompt_is_ids = true;
+  ImGui::BeginDisabled(state.model && !has_tokenizer);
+  if (ImGui::Checkbox("Token ids", &state.prompt_is_ids) && state.prompt_is_ids &&
+      state.prompt_ids.empty() && state.run) {
+    // Start from the ids on screen, so switching modes loses nothing.
+    for (int id : state.run->ids)
+      state.prompt_ids += (state.prompt_ids.empty() ? "" : ", ") + std::to_string(id);
+  }
+  ImGui::EndDisabled();
+  mark_widget(state, "prompt.ids_mode");
+  help_marker(has_tokenizer || !state.model
+                  ? "Type the prompt as token ids separated by commas (like the CLI's --ids)."
+                  : "This model has no tokenizer: type the prompt as token ids separated by "
+                    "commas (like the CLI's --ids).");
+  const ImGuiInputTextFlags prompt_flags =
+      ImGuiInputTextFlags_CtrlEnterForNewLine | ImGuiInputTextFlags_EnterReturnsTrue;
+  const ImVec2 prompt_size(-1, ImGui::GetTextLineHeight() * 5);
+  const bool enter =
+      state.prompt_is_ids
+          ? input_text_multiline("##prompt_ids", state.prompt_ids, prompt_size, prompt_flags)
+          : input_text_multiline("##prompt", state.prompt, prompt_size, prompt_flags);
   mark_widget(state, "prompt");
   ImGui::BeginDisabled(!state.model);
   if (ImGui::Button("Run", ImVec2(80, 0)) || enter) run_prompt(state);
@@ -56,7 +75,13 @@ void draw_model_panel(AppState& state) {
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::TextDisabled("Enter runs; Ctrl+Enter: new line");
-  if (state.run && state.ran_prompt != state.prompt) ImGui::TextDisabled("(edited: press Enter)");
+  if (state.run && state.ran_prompt != prompt_source(state))
+    ImGui::TextDisabled("(edited: press Enter)");
+  draw_too_long_offer(state);
+  if (state.keep_last_tokens) {
+    ImGui::Checkbox("Keep the last tokens of a long prompt", &state.keep_last_tokens);
+    mark_widget(state, "prompt.keep_last");
+  }
 
   section("Compute");
   for (const Backend* backend : available_backends())
@@ -65,9 +90,30 @@ void draw_model_panel(AppState& state) {
   ImGui::TextDisabled("%s", state.platform.c_str());
 }
 
+void draw_too_long_offer(AppState& state) {
+  if (!state.run_too_long || !state.model) return;
+  const std::string label =
+      "Keep the last " + std::to_string(state.model->config().n_ctx) + " tokens";
+  if (ImGui::Button(label.c_str())) {
+    state.keep_last_tokens = true;
+    run_prompt(state);
+  }
+  mark_widget(state, "prompt.keep_last_offer");
+  help_marker("The prompt is longer than the model's context: run its last tokens instead.");
+}
+
 void draw_token_strip(AppState& state) {
   if (!state.run) {
-    ImGui::TextDisabled(state.model ? "Running…" : "Load a model to begin.");
+    if (!state.model)
+      ImGui::TextDisabled(state.load_progress >= 0 ? "Loading the model…"
+                                                   : "Load a model to begin.");
+    else if (!state.run_error.empty())
+      ImGui::TextColored(ImVec4(1.0f, 0.55f, 0.5f, 1.0f), "%s", state.run_error.c_str());
+    else if (state.jobs.busy())
+      ImGui::TextDisabled("Running…");
+    else
+      ImGui::TextDisabled("Press Enter in the prompt box to run it.");
+    if (state.model && !state.run_error.empty()) draw_too_long_offer(state);
     return;
   }
   const Run& run = *state.run;

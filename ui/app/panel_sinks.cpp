@@ -65,21 +65,21 @@ void draw_next_token_table(const AppState& state, const NextTokenEffect& effect,
   ImGui::TableSetupColumn("after");
   ImGui::TableSetupColumn("p ");
   ImGui::TableHeadersRow();
-  const BpeTokenizer& tok = *state.model->tokenizer();
+  const Model& model = *state.model;
   const std::size_t n = std::max(effect.top_before.size(), effect.top_after.size());
   for (std::size_t i = 0; i < n; i++) {
     ImGui::TableNextRow();
     if (i < effect.top_before.size()) {
       const TokenChange& t = effect.top_before[i];
       ImGui::TableSetColumnIndex(0);
-      ImGui::TextUnformatted(tok.token_display(t.id).c_str());
+      ImGui::TextUnformatted(model.token_display(t.id).c_str());
       ImGui::TableSetColumnIndex(1);
       ImGui::Text("%.3f → %.3f", t.before, t.after);
     }
     if (i < effect.top_after.size()) {
       const TokenChange& t = effect.top_after[i];
       ImGui::TableSetColumnIndex(2);
-      ImGui::TextUnformatted(tok.token_display(t.id).c_str());
+      ImGui::TextUnformatted(model.token_display(t.id).c_str());
       ImGui::TableSetColumnIndex(3);
       ImGui::Text("%.3f", t.after);
     }

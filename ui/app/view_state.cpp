@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/split_list.h"
 #include "ui/app/actions.h"
 
 namespace attnscope::ui {
@@ -63,6 +64,14 @@ std::string view_query(const AppState& state) {
   if (state.attention_view == AttentionView::lines) q += "&view=lines";
   if (state.aggregate == Aggregate::layer_mean) q += "&mean=layer";
   if (state.aggregate == Aggregate::all_mean) q += "&mean=all";
+  if (!state.ablation.heads.empty()) {
+    std::string heads;
+    for (const HeadRef& h : state.ablation.heads)
+      heads += (heads.empty() ? "" : ",") + head_label(h);
+    q += "&ablate=" + percent_encode(heads);
+    q += "&mode=";
+    q += ablation_mode_name(state.ablation.mode);
+  }
   return q;
 }
 
@@ -92,6 +101,21 @@ void apply_view_query(AppState& state, const std::string& query) {
       state.aggregate = value == "layer" ? Aggregate::layer_mean
                         : value == "all" ? Aggregate::all_mean
                                          : Aggregate::head;
+    } else if (key == "ablate") {
+      state.ablation.heads.clear();
+      for (std::string_view item : split_list(value)) {
+        int layer = -1, head = -1;
+        char end = 0;
+        const std::string one(item);
+        // Exactly "L<layer>H<head>"; heads the model lacks are dropped once it has loaded.
+        if (std::sscanf(one.c_str(), "L%dH%d%c", &layer, &head, &end) == 2 && layer >= 0 &&
+            head >= 0 && layer < 4096 && head < 4096 &&
+            std::find(state.ablation.heads.begin(), state.ablation.heads.end(),
+                      HeadRef{layer, head}) == state.ablation.heads.end())
+          state.ablation.heads.push_back({layer, head});
+      }
+    } else if (key == "mode") {
+      if (auto mode = parse_ablation_mode(value)) state.ablation.mode = *mode;
     } else if (key == "tab") {
       for (Tab t : {Tab::attention, Tab::sinks, Tab::ablation, Tab::circuits})
         if (value == tab_name(t)) state.tab = t, state.tab_requested = true;
@@ -116,15 +140,27 @@ std::string state_json(const AppState& state) {
   j["jobsMode"] = JobRunner::mode();
   j["lastExport"] = state.last_export;
   j["firstMapSeconds"] = state.first_map_seconds;
+  j["loadProgress"] = state.load_progress;
+  j["promptIsIds"] = state.prompt_is_ids;
+  j["promptIds"] = state.prompt_ids;
+  j["keepLastTokens"] = state.keep_last_tokens;
+  j["runError"] = state.run_error;
+  j["runTooLong"] = state.run_too_long;
+  j["hover"] = {
+      {"query", state.hover_query}, {"key", state.hover_key}, {"value", state.hover_value}};
+  j["ablationMode"] = std::string(ablation_mode_name(state.ablation.mode));
   if (state.run) {
     j["runSerial"] = state.run->serial;
     j["ranPrompt"] = state.ran_prompt;
     j["tokens"] = state.run->tokens;
+    j["ids"] = state.run->ids;
+    j["droppedTokens"] = state.run->dropped_tokens;
   }
   const auto token_list = [&](const std::vector<TokenChange>& top, bool after) {
     nlohmann::json list = nlohmann::json::array();
     for (const TokenChange& t : top)
-      list.push_back({{"token", state.model ? state.model->tokenizer()->token_display(t.id) : ""},
+      list.push_back({{"token", state.model ? state.model->token_display(t.id) : ""},
+                      {"id", t.id},
                       {"p", after ? t.after : t.before}});
     return list;
   };

@@ -56,6 +56,24 @@ bool input_text_multiline(const char* label, std::string& text, ImVec2 size,
                                    resize_callback, &text);
 }
 
+std::string fit_text(const std::string& text, float width) {
+  std::string line = text;
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  if (ImGui::CalcTextSize(line.c_str()).x <= width) return line;
+  const std::string ellipsis = "…";
+  // Longest prefix that fits, cut before a UTF-8 continuation byte never inside a character.
+  std::size_t lo = 0, hi = line.size();
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi + 1) / 2;
+    if (ImGui::CalcTextSize((line.substr(0, mid) + ellipsis).c_str()).x <= width)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  while (lo > 0 && (static_cast<unsigned char>(line[lo]) & 0xC0) == 0x80) lo--;
+  return line.substr(0, lo) + ellipsis;
+}
+
 void section(const char* title) {
   ImGui::Spacing();
   ImGui::TextUnformatted(title);
@@ -115,6 +133,38 @@ std::vector<float> downsample(const float* values, int rows, int cols, int max_s
   return out;
 }
 
+namespace {
+
+// "12 ·token", at most `max_chars` characters of the token (never cut inside a UTF-8 sequence).
+std::string axis_label(int index, const std::vector<std::string>& labels, int max_chars) {
+  std::string out = std::to_string(index);
+  if (index >= int(labels.size())) return out;
+  const std::string& label = labels[std::size_t(index)];
+  std::size_t end = 0;
+  for (int n = 0; end < label.size() && n < max_chars; n++) {
+    end++;
+    while (end < label.size() && (static_cast<unsigned char>(label[end]) & 0xC0) == 0x80) end++;
+  }
+  return out + " " + label.substr(0, end) + (end < label.size() ? "…" : "");
+}
+
+// Text drawn reading upwards, its baseline's start at `bottom_left`: the column labels of a
+// matrix, so that every column can name its token as every row does. ImGui has no rotated
+// text, so the glyphs are drawn upright at `scratch` (a point inside the clip rectangle, or
+// ImGui culls them) and their vertices turned by 90° onto `bottom_left`.
+void add_text_upwards(ImDrawList* draw, ImVec2 scratch, ImVec2 bottom_left, ImU32 colour,
+                      const std::string& text) {
+  const int first = draw->VtxBuffer.Size;
+  draw->AddText(scratch, colour, text.c_str());
+  for (int i = first; i < draw->VtxBuffer.Size; i++) {
+    ImVec2& p = draw->VtxBuffer[i].pos;
+    const float dx = p.x - scratch.x, dy = p.y - scratch.y;
+    p = ImVec2(bottom_left.x + dy, bottom_left.y - dx);
+  }
+}
+
+}  // namespace
+
 MatrixHover draw_matrix(const char* id, const MatrixImage& image,
                         const std::vector<std::string>& row_labels,
                         const std::vector<std::string>& col_labels, float cell_px,
@@ -122,11 +172,30 @@ MatrixHover draw_matrix(const char* id, const MatrixImage& image,
                         std::optional<int> highlight_row, const std::vector<int>& marked_cols) {
   MatrixHover hover;
   if (image.texture.empty() || image.rows == 0) return hover;
-  const float label_w = 120.0f, header_h = ImGui::GetTextLineHeight() + 6;
+  const float line_h = ImGui::GetTextLineHeight();
+  const int label_chars = 12;
+  // Row labels on the left, column labels standing upright above: both name the token.
+  const float label_w = 120.0f;
+  float header_h = line_h + 6;
+  for (int c = 0; c < image.cols; c++)
+    header_h = std::max(header_h,
+                        ImGui::CalcTextSize(axis_label(c, col_labels, label_chars).c_str()).x + 8);
+  header_h = std::min(header_h, 130.0f);
   ImGui::BeginChild(id, size, true, ImGuiWindowFlags_HorizontalScrollbar);
+  if (cell_px <= 0) {
+    // Fit: the whole map inside the child, labels included, so no scrollbar hides its last
+    // columns; 1 px per cell at least (longer prompts scroll).
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    cell_px = std::max(1.0f, std::min((avail.x - label_w) / float(image.cols),
+                                      (avail.y - header_h) / float(image.rows)));
+    cell_px =
+        std::max(1.0f, std::floor(cell_px * 4) / 4);  // whole quarter pixels: no rounding spill
+  }
+  hover.cell_px = cell_px;
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const float scroll_x = ImGui::GetScrollX(), scroll_y = ImGui::GetScrollY();
   const ImVec2 map_pos(origin.x + label_w, origin.y + header_h);
+  hover.map_pos = map_pos;
   const ImVec2 map_size(cell_px * image.cols, cell_px * image.rows);
   ImGui::SetCursorScreenPos(map_pos);
   ImGui::Image(image.texture.id(), map_size);
@@ -140,43 +209,40 @@ MatrixHover draw_matrix(const char* id, const MatrixImage& image,
   const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
   const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
   const ImU32 window_bg = ImGui::GetColorU32(ImGuiCol_WindowBg);
-  const float line_h = ImGui::GetTextLineHeight();
 
   // Visible rows and columns only: a 1024-token map draws a few dozen labels.
   const int first_row = std::max(0, int((scroll_y - header_h) / cell_px));
   const int last_row = std::min(image.rows - 1, int((scroll_y + win_size.y) / cell_px) + 1);
   const int first_col = std::max(0, int((scroll_x - label_w) / cell_px));
   const int last_col = std::min(image.cols - 1, int((scroll_x + win_size.x) / cell_px) + 1);
-  const int row_step = std::max(1, int(std::ceil(line_h / cell_px)));
+  // Labels are a line high either way: every n-th row or column when cells are smaller.
+  const int step = std::max(1, int(std::ceil(line_h / cell_px)));
 
   // Row labels, pinned to the left edge of the child while it scrolls sideways.
   const float pinned_x = win_pos.x + 1;
   draw->AddRectFilled(ImVec2(pinned_x, win_pos.y),
                       ImVec2(pinned_x + label_w - 4, win_pos.y + win_size.y), window_bg);
-  for (int r = first_row - first_row % row_step; r <= last_row; r += row_step) {
+  draw->PushClipRect(ImVec2(pinned_x, win_pos.y + header_h),
+                     ImVec2(pinned_x + label_w - 6, win_pos.y + win_size.y), true);
+  for (int r = first_row - first_row % step; r <= last_row; r += step) {
     const float y = map_pos.y + r * cell_px + (cell_px - line_h) * 0.5f;
-    const std::string& label = r < int(row_labels.size()) ? row_labels[r] : std::to_string(r);
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "%d %.24s", r, label.c_str());
     const bool strong = highlight_row && *highlight_row == r;
-    draw->PushClipRect(ImVec2(pinned_x, win_pos.y + header_h),
-                       ImVec2(pinned_x + label_w - 6, win_pos.y + win_size.y), true);
-    draw->AddText(ImVec2(pinned_x + 2, y), strong ? text : (cell_px >= line_h ? text : dim), buf);
-    draw->PopClipRect();
+    draw->AddText(ImVec2(pinned_x + 2, y), strong ? text : (cell_px >= line_h ? text : dim),
+                  axis_label(r, row_labels, label_chars).c_str());
   }
-  // Column header, pinned to the top: labels when cells are wide, else every n-th index.
+  draw->PopClipRect();
+  // Column header, pinned to the top.
   draw->AddRectFilled(ImVec2(win_pos.x, win_pos.y),
                       ImVec2(win_pos.x + win_size.x, win_pos.y + header_h), window_bg);
-  draw->AddText(ImVec2(win_pos.x + 4, win_pos.y + 2), dim, row_axis);
-  const float col_label_w = ImGui::CalcTextSize("0000").x;
-  const int col_step = std::max(1, int(std::ceil(col_label_w / cell_px)));
-  draw->PushClipRect(ImVec2(win_pos.x + label_w, win_pos.y),
-                     ImVec2(win_pos.x + win_size.x, win_pos.y + header_h), true);
-  for (int c = first_col - first_col % col_step; c <= last_col; c += col_step) {
-    const float x = map_pos.x + c * cell_px;
-    std::string label = std::to_string(c);
-    if (cell_px >= 48 && c < int(col_labels.size())) label = col_labels[c].substr(0, 8);
-    draw->AddText(ImVec2(x + 2, win_pos.y + 2), text, label.c_str());
+  draw->AddText(ImVec2(win_pos.x + 4, win_pos.y + header_h - line_h - 2), dim, row_axis);
+  draw->AddText(ImVec2(win_pos.x + 4, win_pos.y + 2), dim, col_axis);
+  const ImVec2 header_lo(win_pos.x + label_w, win_pos.y);
+  draw->PushClipRect(header_lo, ImVec2(win_pos.x + win_size.x, win_pos.y + header_h), true);
+  for (int c = first_col - first_col % step; c <= last_col; c += step) {
+    const float x = map_pos.x + c * cell_px + (cell_px - line_h) * 0.5f;
+    add_text_upwards(draw, ImVec2(header_lo.x + 1, header_lo.y + 1),
+                     ImVec2(x, win_pos.y + header_h - 4), cell_px >= line_h ? text : dim,
+                     axis_label(c, col_labels, label_chars));
   }
   for (int c : marked_cols) {
     const float x = map_pos.x + c * cell_px;
@@ -198,6 +264,7 @@ MatrixHover draw_matrix(const char* id, const MatrixImage& image,
     draw->AddRect(cell_lo, ImVec2(cell_lo.x + cell_px, cell_lo.y + cell_px),
                   IM_COL32(255, 255, 255, 230), 0, 0, 2.0f);
     const float v = image.values[std::size_t(hover.row) * image.cols + hover.col];
+    hover.value = v;
     const auto label = [](const std::vector<std::string>& labels, int i) {
       return i < int(labels.size()) ? labels[i] : std::to_string(i);
     };

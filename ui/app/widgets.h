@@ -23,6 +23,10 @@ bool input_text(const char* label, std::string& text, ImGuiInputTextFlags flags 
 bool input_text_multiline(const char* label, std::string& text, ImVec2 size,
                           ImGuiInputTextFlags flags = 0);
 
+// `text` on one line within `width` pixels: line breaks become spaces, and what does not fit is
+// cut at a character boundary and ends in "…".
+std::string fit_text(const std::string& text, float width);
+
 // A titled separator (ImGui 1.86 has no SeparatorText).
 void section(const char* title);
 
@@ -50,12 +54,16 @@ std::vector<float> downsample(const float* values, int rows, int cols, int max_s
 
 struct MatrixHover {
   int row = -1, col = -1;
+  float value = 0;  // the cell under the mouse
   bool clicked = false;
+  float cell_px = 0;  // the cell size drawn (the fitted one when 0 was asked for)
+  ImVec2 map_pos;     // screen position of cell (0, 0)
 };
 
 // The matrix with token labels on both axes in a scrolling child `id` of size `size` (0: fill);
-// cell_px pixels per cell. Only visible labels are drawn. Hover shows row, column and value.
-// marked_cols (the focused head's sinks) get an orange bar under the column header.
+// cell_px pixels per cell, or 0 to fit the whole matrix in the child. Only visible labels are
+// drawn. Hover shows row, column and value. marked_cols (the focused head's sinks) get an orange
+// bar under the column header.
 MatrixHover draw_matrix(const char* id, const MatrixImage& image,
                         const std::vector<std::string>& row_labels,
                         const std::vector<std::string>& col_labels, float cell_px,

@@ -44,8 +44,23 @@ std::string model_name(const std::string& model_path) {
 }
 
 std::string token_text(const Model& model, int id) {
-  if (model.tokenizer()) return model.tokenizer()->token_display(id);
-  return std::to_string(id);
+  return model.token_display(id);
+}
+
+std::string printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 std::vector<std::string> token_texts(const Model& model, std::span<const int> ids) {
@@ -63,15 +78,9 @@ std::string pad(const std::string& text, int width) {
 
 Result<int> single_token(const Model& model, const std::string& text, const std::string& option) {
   if (text.empty()) return make_error(option + " is empty", "give a token, e.g. ' Mary'");
-  ATTNSCOPE_ASSIGN(const std::vector<int> ids, model.tokenize(text));
-  if (ids.size() != 1) {
-    std::string parts;
-    for (int id : ids) parts += (parts.empty() ? "" : " | ") + token_text(model, id);
-    return make_error(option + " '" + text + "' is " + std::to_string(ids.size()) + " tokens (" +
-                          parts + "), not one",
-                      "give a single token; a leading space is often part of it, e.g. ' Mary'");
-  }
-  return ids[0];
+  auto id = model.single_token(text);
+  if (!id) return make_error(option + " " + id.error().message, id.error().hint);
+  return id;
 }
 
 Result<std::vector<Prompt>> load_task_prompts(const Model& model, const std::string& path,

@@ -26,7 +26,11 @@ Status write_file(const std::string& path, const std::string& text);
 // "attnscope-kjv" for "models/attnscope-kjv/" (the folder's name, for titles and JSON).
 std::string model_name(const std::string& model_path);
 
-// A token as the UI shows it (token_display), or its id when the model has no tokenizer.
+// Text from a file (a model_type, a tensor name, a typed word) safe for a terminal: control
+// bytes (ESC sequences among them) become \xHH.
+std::string printable(std::string_view text);
+
+// A token as the UI shows it (Model::token_display: "<id N>" without a tokenizer).
 std::string token_text(const Model& model, int id);
 std::vector<std::string> token_texts(const Model& model, std::span<const int> ids);
 

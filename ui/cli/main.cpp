@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/version.h"
+#include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -23,6 +24,23 @@ int main(int argc, char** argv) {
   attnscope::cli::register_heatmap(cli);
   attnscope::cli::register_circuit(cli);
   attnscope::cli::register_serve(cli);
+
+  // CLI11 answers `attnscope UNKNOWN --help` with the general help and exit 0 (help wins over
+  // the unknown word): name the unknown command and fail first.
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string word = argv[1];
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : cli.get_subcommands({})) {
+      known = known || sub->get_name() == word;
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "attnscope: unknown command '%s' (commands: %s; see attnscope --help)\n",
+                   attnscope::cli::printable(word).c_str(), names.c_str());
+      return 2;
+    }
+  }
 
   try {
     cli.parse(argc, argv);

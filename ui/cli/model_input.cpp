@@ -1,9 +1,5 @@
 #include "ui/cli/model_input.h"
 
-#include <charconv>
-
-#include "core/split_list.h"
-
 namespace attnscope::cli {
 
 void add_model_option(CLI::App* cmd, std::string& model_path) {
@@ -27,15 +23,8 @@ Result<Model> load_model(const std::string& path) {
 }
 
 Result<std::vector<int>> parse_ids(const std::string& list) {
-  std::vector<int> ids;
-  for (const std::string_view item : split_list(list)) {
-    int id = 0;
-    const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
-    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size())
-      return make_error("--ids: '" + std::string(item) + "' is not a token id",
-                        "give integers separated by commas");
-    ids.push_back(id);
-  }
+  auto ids = parse_token_ids(list);
+  if (!ids) return make_error("--ids: " + ids.error().message, ids.error().hint);
   return ids;
 }
 

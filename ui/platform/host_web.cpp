@@ -5,6 +5,7 @@
 #include "ui/platform/host_web.h"
 
 #include <emscripten.h>
+#include <imgui.h>
 
 #include <cstdlib>
 #include <map>
@@ -25,6 +26,7 @@ EM_JS(void, js_fetch_bundled, (const char* request, const char* folder, const ch
                                     UTF8ToString(names).split('\n'));
 });
 EM_JS(void, js_open_picker, (), { window.attnscopeHost.openPicker(); });
+EM_JS(void, js_app_ready, (), { window.attnscopeHost.appReady(); });
 // wasmMemory.buffer, not HEAPU8: in the threaded build another thread may have grown the memory
 // since this thread's views were made.
 EM_JS(void, js_download, (const char* name, const std::uint8_t* data, int size, const char* mime), {
@@ -47,14 +49,23 @@ EM_JS(char*, js_initial_view, (), {
   return ptr;
 });
 EM_JS(void, js_publish, (const char* json), { Module.attnscopeState = UTF8ToString(json); });
+EM_JS(void, js_set_clipboard, (const char* text),
+      { window.attnscopeHost.setClipboard(UTF8ToString(text)); });
+EM_JS(char*, js_clipboard_text, (), {
+  const text = window.attnscopeHost.clipboardText();
+  const size = lengthBytesUTF8(text) + 1;
+  const ptr = _malloc(size);
+  stringToUTF8(text, ptr, size);
+  return ptr;
+});
 
 // Called by page.js as files arrive.
 extern "C" {
 
-EMSCRIPTEN_KEEPALIVE void attnscope_load_progress(double fraction, const char* stage) {
+EMSCRIPTEN_KEEPALIVE void attnscope_load_progress(const char* request, double fraction,
+                                                  const char* stage) {
   if (!g_state) return;
-  g_state->load_progress = float(fraction);
-  g_state->load_stage = stage;
+  attnscope::ui::load_progress(*g_state, request, fraction, stage);
 }
 
 // Takes ownership of `data` (allocated with _malloc by page.js).
@@ -99,6 +110,7 @@ namespace attnscope::ui {
 WebHost::WebHost(AppState& state) {
   g_state = &state;
   js_install_copy_in();
+  js_app_ready();
 }
 
 std::vector<ModelEntry> WebHost::bundled_models() {
@@ -133,6 +145,18 @@ std::string WebHost::initial_view() {
 
 void WebHost::set_view(const std::string& query) {
   js_set_view(query.c_str());
+}
+
+void WebHost::install_clipboard() {
+  ImGuiIO& io = ImGui::GetIO();
+  io.SetClipboardTextFn = [](void*, const char* text) { js_set_clipboard(text); };
+  io.GetClipboardTextFn = [](void*) -> const char* {
+    static std::string text;  // ImGui reads it before the next call
+    char* copy = js_clipboard_text();
+    text = copy;
+    std::free(copy);
+    return text.c_str();
+  };
 }
 
 void WebHost::publish(const std::string& json) {

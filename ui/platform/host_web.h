@@ -18,6 +18,7 @@ class WebHost final : public Host {
   std::string initial_view() override;
   void set_view(const std::string& query) override;
   void publish(const std::string& json) override;
+  void install_clipboard() override;
 };
 
 }  // namespace attnscope::ui

@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // layout is fixed; no imgui.ini next to the user's files
+  // ImGui repeats a held key by the frame clock: at the 3–5 frames/s of a software-rendered page
+  // a quick tap spans two frames of over 0.275 s (ImGui's default) and pastes twice. Half a second
+  // is the usual system delay.
+  ImGui::GetIO().KeyRepeatDelay = 0.5f;
   load_fonts();
   AppState state;
   state.platform = platform_name();
@@ -71,17 +75,10 @@ int main(int argc, char** argv) {
   std::unique_ptr<Host> host = make_host(state, options);
   state.host = host.get();
   state.bundled = host->bundled_models();
-  // The view to start from (the browser's URL hash, the desktop's --view), then the model: the
-  // one the view names if it is bundled, else the default.
-  apply_view_query(state, host->initial_view());
-  std::string start_model = state.bundled.empty() ? "" : state.bundled.front().name;
-  for (const ModelEntry& entry : state.bundled)
-    if (entry.name == state.model_name) start_model = entry.name;
-  if (!start_model.empty())
-    load_bundled_model(state, start_model);
-  else
-    set_error(state, "no bundled model found; open your own");
+  // The view to start from (the browser's URL hash, the desktop's --view), then its model.
+  open_initial_view(state, host->initial_view());
   ImGui_ImplGlfw_InitForOpenGL(window, true);
+  host->install_clipboard();
   ImGui_ImplOpenGL3_Init(gl.glsl);
 
   run_main_loop([&]() {
