@@ -98,14 +98,38 @@ Result<bool> bool_option(const val& options, const char* name, bool fallback) {
   return v.isTrue();
 }
 
-// The options of model.circuit(): {prompts, nPositive, nNegative, paired, seed, hidden, l1, lr,
-// beta1, beta2, adamEps, epochs, topKCodes, perPosition, normalize, edges, topK, threshold}.
+Result<std::string> string_option(const val& options, const char* name, const char* fallback) {
+  if (options.isUndefined() || options.isNull()) return std::string(fallback);
+  const val v = options[name];
+  if (v.isUndefined() || v.isNull()) return std::string(fallback);
+  if (v.typeOf().as<std::string>() != "string")
+    return make_error(std::string("option '") + name + "' must be a string");
+  return v.as<std::string>();
+}
+
+// The options of model.circuit(): {protocol ("published" | "attnscope-v1"), constraint
+// ("published" | "decoder-columns"), silentOwnCode, prompts (published: training prompts drawn
+// from the pool), nPositive, nNegative, paired (attnscope-v1), seed, hidden, l1, lr, beta1,
+// beta2, adamEps, epochs, topKCodes, perPosition, normalize, edges, topK, threshold}.
 Result<SaeCircuitOptions> circuit_options(const val& options) {
   if (!options.isUndefined() && !options.isNull() && options.typeOf().as<std::string>() != "object")
     return make_error("the options must be an object");
   SaeCircuitOptions s;
+  ATTNSCOPE_ASSIGN(const std::string protocol, string_option(options, "protocol", "published"));
+  if (protocol != "published" && protocol != "attnscope-v1")
+    return make_error("option 'protocol' must be \"published\" or \"attnscope-v1\"");
+  s.protocol = protocol == "published" ? SaeProtocol::published : SaeProtocol::attnscope_v1;
+  ATTNSCOPE_ASSIGN(const std::string constraint, string_option(options, "constraint", "published"));
+  if (constraint != "published" && constraint != "decoder-columns")
+    return make_error("option 'constraint' must be \"published\" or \"decoder-columns\"");
+  s.sae.constraint =
+      constraint == "published" ? SaeConstraint::published : SaeConstraint::unit_decoder_columns;
+  ATTNSCOPE_ASSIGN(const bool silent_own, bool_option(options, "silentOwnCode", false));
+  s.silent_as_unit_zero = !silent_own;
   ATTNSCOPE_ASSIGN(const double prompts, number_option(options, "prompts", 10, true));
-  if (prompts < 2) return make_error("option 'prompts' must be at least 2");
+  if (prompts < (s.protocol == SaeProtocol::published ? 1 : 2))
+    return make_error("option 'prompts' is too small");
+  s.n_train = int(prompts);
   ATTNSCOPE_ASSIGN(const double n_positive,
                    number_option(options, "nPositive", std::floor((prompts + 1) / 2), true));
   ATTNSCOPE_ASSIGN(const double n_negative,
@@ -227,6 +251,9 @@ class JsModel {
     codes.set("data", int_array(r->codes.codes));
     out.set("codes", codes);
     out.set("edges", float_array(r->scores.edge_counts));
+    out.set("edgeScores", float_array(r->scores.edge_node));
+    out.set("protocol", std::string(protocol_name(r->protocol)));
+    out.set("trainPrompts", int_array(r->train_prompts));
     out.set("losses", float_array(r->training.losses));
     out.set("positivePrompts", int_array(r->positive_prompts));
     out.set("negativePrompts", int_array(r->negative_prompts));

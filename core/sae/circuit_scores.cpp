@@ -27,7 +27,36 @@ std::size_t count_only_in_first(const std::vector<std::int64_t>& pos,
   return count;
 }
 
+// Softmax over all values, shifted by the maximum.
+std::vector<double> softmax(std::span<const double> x) {
+  std::vector<double> out(x.size(), 0.0);
+  if (x.empty()) return out;
+  const double top = *std::max_element(x.begin(), x.end());
+  double sum = 0;
+  for (std::size_t i = 0; i < x.size(); i++) sum += out[i] = std::exp(x[i] - top);
+  for (double& s : out) s /= sum;
+  return out;
+}
+
 }  // namespace
+
+std::vector<double> edge_node_scores(std::span<const double> edge_counts, int n_heads) {
+  const std::size_t A = std::size_t(std::max(n_heads, 0));
+  if (edge_counts.size() != A * A || A == 0) return {};
+  // Flat indices by count, descending; among equal counts the larger index first.
+  std::vector<std::size_t> order(A * A);
+  std::iota(order.begin(), order.end(), std::size_t(0));
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t x, std::size_t y) { return edge_counts[x] < edge_counts[y]; });
+  std::reverse(order.begin(), order.end());
+  std::vector<double> counts(A, 0.0);
+  const std::size_t k = (A * A) / 2;  // entries of the component list, two per pair
+  for (std::size_t e = 0; e < k; e++) {
+    const std::size_t pair = order[e / 2];
+    counts[e % 2 == 0 ? pair / A : pair % A] += 1;
+  }
+  return softmax(counts);
+}
 
 Result<CircuitScores> circuit_scores(const HeadCodes& codes, std::span<const int> row_prompt,
                                      const std::vector<bool>& prompt_positive,
@@ -72,14 +101,7 @@ Result<CircuitScores> circuit_scores(const HeadCodes& codes, std::span<const int
     out.node_counts[a] =
         options.normalize ? (all.empty() ? 0.0 : only_pos / double(all.size())) : only_pos;
   }
-  // Softmax over heads, shifted by the maximum.
-  out.node.assign(A, 0.0);
-  if (A > 0) {
-    const double top = *std::max_element(out.node_counts.begin(), out.node_counts.end());
-    double sum = 0;
-    for (int a = 0; a < A; a++) sum += out.node[a] = std::exp(out.node_counts[a] - top);
-    for (double& s : out.node) s /= sum;
-  }
+  out.node = softmax(out.node_counts);
   if (!options.edges) return out;
 
   // Code pairs of heads a < b, keyed (c_a + 2) · stride + (c_b + 2) so silent and real codes fit.
@@ -101,6 +123,7 @@ Result<CircuitScores> circuit_scores(const HeadCodes& codes, std::span<const int
       const double count = double(count_only_in_first(pos, neg));
       out.edge_counts[std::size_t(a) * A + b] = out.edge_counts[std::size_t(b) * A + a] = count;
     }
+  out.edge_node = edge_node_scores(out.edge_counts, A);
   return out;
 }
 

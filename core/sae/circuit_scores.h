@@ -29,7 +29,17 @@ struct CircuitScores {
   std::vector<double> node_counts;  // [A] codes seen only on positives (normalised if asked)
   std::vector<double> node;         // [A] softmax of node_counts over heads
   std::vector<double> edge_counts;  // [A, A] symmetric, 0 on the diagonal; empty without edges
+  // [A] the edge-derived node ranking (src/edge.py, edge_circuit_prediction): head pairs sorted
+  // by edge count, both heads of each pair listed in turn, the first ⌊A²/2⌋ entries of that list
+  // counted per head, then softmax. Empty without edges.
+  std::vector<double> edge_node;
 };
+
+// The edge-derived node scores of [A, A] edge counts (see CircuitScores::edge_node). The authors
+// sort with numpy's argsort and reverse it; ties here go to the larger flat index (i·A + j) first,
+// what a stable ascending sort reversed gives (numpy's default sort is not stable, so their
+// order among ties is unspecified).
+std::vector<double> edge_node_scores(std::span<const double> edge_counts, int n_heads);
 
 // row_prompt: the prompt of each row of `codes`; prompt_positive: whether each prompt is a
 // positive. Errors on mismatched sizes, a prompt index out of range, or no positive or no

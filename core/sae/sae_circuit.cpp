@@ -1,8 +1,10 @@
 // sae_circuit.cpp — the SAE circuit pipeline, its evaluation and its seed stability.
 #include "core/sae/sae_circuit.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "core/analysis/task_prompts.h"
@@ -30,54 +32,134 @@ std::vector<int> draw(int n, int k, std::mt19937_64& rng) {
 
 }  // namespace
 
-Result<SaeCircuitResult> sae_circuit(const Model& model, std::span<const Prompt> positives,
-                                     std::span<const Prompt> negatives,
-                                     const SaeCircuitOptions& options) {
-  if (options.n_positive < 1 || options.n_negative < 1)
-    return make_error("the SAE circuit needs at least one positive and one negative prompt");
-  if (options.n_positive > int(positives.size()) || options.n_negative > int(negatives.size()))
-    return make_error("asked for " + std::to_string(options.n_positive) + " positive and " +
-                      std::to_string(options.n_negative) + " negative prompts, the pools hold " +
-                      std::to_string(positives.size()) + " and " +
-                      std::to_string(negatives.size()));
-  SaeCircuitResult out;
-  std::mt19937_64 rng(options.seed);
-  if (options.paired) {
-    if (options.n_positive != options.n_negative || positives.size() != negatives.size())
-      return make_error("paired draws need as many positives as negatives, in pools of one size");
-    out.positive_prompts = draw(int(positives.size()), options.n_positive, rng);
-    out.negative_prompts = out.positive_prompts;
-  } else {
-    out.positive_prompts = draw(int(positives.size()), options.n_positive, rng);
-    out.negative_prompts = draw(int(negatives.size()), options.n_negative, rng);
-  }
+const char* protocol_name(SaeProtocol protocol) {
+  return protocol == SaeProtocol::published ? "published" : "attnscope-v1";
+}
+
+double published_l1(std::string_view task) {
+  return task == "docstring" ? 0.05 : 0.02;
+}
+
+MeanStd mean_std(std::span<const double> values) {
+  MeanStd out;
+  if (values.empty()) return out;
+  for (double v : values) out.mean += v;
+  out.mean /= double(values.size());
+  double sq = 0;
+  for (double v : values) sq += (v - out.mean) * (v - out.mean);
+  out.std = std::sqrt(sq / double(values.size()));
+  return out;
+}
+
+namespace {
+
+// The ids of the scored prompts: positives first, then negatives.
+std::vector<std::vector<int>> prompt_ids(std::span<const Prompt> pool, std::span<const int> which) {
   std::vector<std::vector<int>> ids;
-  std::vector<bool> positive;
-  for (int i : out.positive_prompts) ids.push_back(positives[i].ids), positive.push_back(true);
-  for (int i : out.negative_prompts) ids.push_back(negatives[i].ids), positive.push_back(false);
+  for (int i : which) ids.push_back(pool[std::size_t(i)].ids);
+  return ids;
+}
+
+std::vector<int> iota_vector(int n) {
+  std::vector<int> v(std::size_t(std::max(n, 0)));
+  for (int i = 0; i < n; i++) v[std::size_t(i)] = i;
+  return v;
+}
+
+}  // namespace
+
+Result<SaeCircuitResult> sae_circuit_on(const HeadActivations& activations, int n_positive,
+                                        const SaeCircuitOptions& options) {
+  const int P = activations.n_prompts;
+  if (n_positive < 1 || n_positive >= P)
+    return make_error("the SAE circuit needs at least one positive and one negative prompt");
+  SaeCircuitResult out;
+  out.protocol = options.protocol;
+  out.positive_prompts = iota_vector(n_positive);
+  out.negative_prompts = iota_vector(P - n_positive);
+  std::mt19937_64 rng(options.seed);
+  if (options.protocol == SaeProtocol::published) {
+    if (options.n_train < 1 || options.n_train > P)
+      return make_error("asked to train on " + std::to_string(options.n_train) +
+                        " prompts of a pool of " + std::to_string(P));
+    out.train_prompts = draw(P, options.n_train, rng);
+    std::sort(out.train_prompts.begin(), out.train_prompts.end());
+  } else {
+    out.train_prompts = iota_vector(P);  // attnscope_v1 trains on what it scores
+  }
+  // Rows of the training prompts, in row order.
+  const Shape shape = shape_of(activations.values);
+  const std::size_t row_size = shape[1] * shape[2];
+  std::vector<bool> in_train(std::size_t(P), false);
+  for (int p : out.train_prompts) in_train[std::size_t(p)] = true;
+  std::vector<float> train;
+  for (std::size_t r = 0; r < shape[0]; r++)
+    if (in_train[std::size_t(activations.prompt[r])])
+      train.insert(train.end(), activations.values.data() + r * row_size,
+                   activations.values.data() + (r + 1) * row_size);
+  const std::size_t rows = train.size() / shape[2];
 
   auto start = std::chrono::steady_clock::now();
-  ATTNSCOPE_ASSIGN(out.activations, head_activations(model, ids, options.activations));
-  out.seconds_activations = seconds_since(start);
-
-  start = std::chrono::steady_clock::now();
   SaeOptions sae_options = options.sae;
   sae_options.seed = options.seed;
-  const Shape shape = shape_of(out.activations.values);
-  const std::size_t rows = shape[0] * shape[1];
-  ATTNSCOPE_ASSIGN(out.training,
-                   sae_train(std::span<const float>(out.activations.values.data(), rows * shape[2]),
-                             int(rows), int(shape[2]), sae_options));
+  ATTNSCOPE_ASSIGN(out.training, sae_train(train, int(rows), int(shape[2]), sae_options));
   out.seconds_training = seconds_since(start);
 
   start = std::chrono::steady_clock::now();
-  ATTNSCOPE_ASSIGN(out.codes, sae_codes(out.training.sae, out.activations, options.top_k_codes,
+  ATTNSCOPE_ASSIGN(out.codes, sae_codes(out.training.sae, activations, options.top_k_codes,
                                         options.sae.backend));
+  if (options.silent_as_unit_zero)
+    for (int& c : out.codes.codes)
+      if (c == kSilentCode) c = 0;
+  std::vector<bool> positive(std::size_t(P), false);
+  for (int p = 0; p < n_positive; p++) positive[std::size_t(p)] = true;
   ATTNSCOPE_ASSIGN(out.scores,
-                   circuit_scores(out.codes, out.activations.prompt, positive, options.scores));
-  out.circuit = select_circuit(out.scores.node, out.activations.n_layers, out.activations.n_heads,
-                               options.cut);
+                   circuit_scores(out.codes, activations.prompt, positive, options.scores));
+  out.circuit =
+      select_circuit(out.scores.node, activations.n_layers, activations.n_heads, options.cut);
   out.seconds_scoring = seconds_since(start);
+  out.activations = activations;
+  return out;
+}
+
+Result<SaeCircuitResult> sae_circuit(const Model& model, std::span<const Prompt> positives,
+                                     std::span<const Prompt> negatives,
+                                     const SaeCircuitOptions& options) {
+  std::vector<int> pos, neg;
+  if (options.protocol == SaeProtocol::published) {
+    if (positives.empty() || negatives.empty())
+      return make_error("the SAE circuit needs at least one positive and one negative prompt");
+    pos = iota_vector(int(positives.size()));
+    neg = iota_vector(int(negatives.size()));
+  } else {
+    if (options.n_positive < 1 || options.n_negative < 1)
+      return make_error("the SAE circuit needs at least one positive and one negative prompt");
+    if (options.n_positive > int(positives.size()) || options.n_negative > int(negatives.size()))
+      return make_error("asked for " + std::to_string(options.n_positive) + " positive and " +
+                        std::to_string(options.n_negative) + " negative prompts, the pools hold " +
+                        std::to_string(positives.size()) + " and " +
+                        std::to_string(negatives.size()));
+    std::mt19937_64 rng(options.seed);
+    if (options.paired) {
+      if (options.n_positive != options.n_negative || positives.size() != negatives.size())
+        return make_error("paired draws need as many positives as negatives, in pools of one size");
+      pos = draw(int(positives.size()), options.n_positive, rng);
+      neg = pos;
+    } else {
+      pos = draw(int(positives.size()), options.n_positive, rng);
+      neg = draw(int(negatives.size()), options.n_negative, rng);
+    }
+  }
+  std::vector<std::vector<int>> ids = prompt_ids(positives, pos);
+  for (auto& v : prompt_ids(negatives, neg)) ids.push_back(std::move(v));
+  const auto start = std::chrono::steady_clock::now();
+  ATTNSCOPE_ASSIGN(const HeadActivations activations,
+                   head_activations(model, ids, options.activations));
+  const double seconds = seconds_since(start);
+  ATTNSCOPE_ASSIGN(SaeCircuitResult out, sae_circuit_on(activations, int(pos.size()), options));
+  out.positive_prompts = std::move(pos);
+  out.negative_prompts = std::move(neg);
+  out.seconds_activations = seconds;
   return out;
 }
 
@@ -129,19 +211,32 @@ Result<SeedStability> sae_seed_stability(const Model& model, std::span<const Pro
   const auto start = std::chrono::steady_clock::now();
   SeedStability out;
   const ModelConfig& c = model.config();
+  // The published protocol scores the whole pool whatever the seed: one set of activations.
+  std::optional<HeadActivations> pool;
+  if (options.protocol == SaeProtocol::published) {
+    std::vector<std::vector<int>> ids = prompt_ids(positives, iota_vector(int(positives.size())));
+    for (auto& v : prompt_ids(negatives, iota_vector(int(negatives.size()))))
+      ids.push_back(std::move(v));
+    ATTNSCOPE_ASSIGN(pool, head_activations(model, ids, options.activations));
+  }
   for (int s = 0; s < n_seeds; s++) {
     options.seed = std::uint64_t(s);
-    ATTNSCOPE_ASSIGN(const SaeCircuitResult r, sae_circuit(model, positives, negatives, options));
+    ATTNSCOPE_ASSIGN(const SaeCircuitResult r,
+                     pool ? sae_circuit_on(*pool, int(positives.size()), options)
+                          : sae_circuit(model, positives, negatives, options));
     ATTNSCOPE_ASSIGN(const CircuitEvaluation e,
                      evaluate_circuit(r.scores.node, c.n_layers, c.n_heads, truth, options.cut));
     out.auc.push_back(e.roc.auc);
+    if (!r.scores.edge_node.empty()) {
+      ATTNSCOPE_ASSIGN(const CircuitEvaluation edge,
+                       evaluate_circuit(r.scores.edge_node, c.n_layers, c.n_heads, truth));
+      out.edge_auc.push_back(edge.roc.auc);
+    }
   }
-  double sum = 0;
-  for (double a : out.auc) sum += a;
-  out.mean = sum / n_seeds;
-  double sq = 0;
-  for (double a : out.auc) sq += (a - out.mean) * (a - out.mean);
-  out.std = n_seeds > 1 ? std::sqrt(sq / (n_seeds - 1)) : 0.0;
+  const MeanStd node = mean_std(out.auc);
+  out.mean = node.mean;
+  out.std = node.std;
+  out.edge = mean_std(out.edge_auc);
   out.seconds = seconds_since(start);
   return out;
 }

@@ -81,9 +81,41 @@ void sae_normalize_decoder(SaeParameters<T>& sae) {
 template void sae_normalize_decoder(SaeParameters<float>&);
 template void sae_normalize_decoder(SaeParameters<double>&);
 
-SparseAutoencoder sae_init(int d_in, int n_hidden, std::uint64_t seed) {
+namespace {
+
+// A standard normal by Box–Muller (one of the pair), from the raw engine.
+double normal01(std::mt19937_64& rng) {
+  const double u1 = 1.0 - uniform01(rng), u2 = uniform01(rng);  // u1 in (0, 1]
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2);
+}
+
+// Each of `rows` rows of w [rows, cols] to unit norm, in double (rows of norm 0 stay).
+template <typename T>
+void normalize_each_row(T* w, std::size_t rows, std::size_t cols) {
+  for (std::size_t r = 0; r < rows; r++) {
+    double sq = 0;
+    for (std::size_t i = 0; i < cols; i++) sq += double(w[r * cols + i]) * w[r * cols + i];
+    if (sq <= 0) continue;
+    const double inv = 1.0 / std::sqrt(sq);
+    for (std::size_t i = 0; i < cols; i++) w[r * cols + i] = T(w[r * cols + i] * inv);
+  }
+}
+
+}  // namespace
+
+SparseAutoencoder sae_init(int d_in, int n_hidden, std::uint64_t seed, SaeConstraint constraint) {
   SparseAutoencoder p = SparseAutoencoder::zeros(d_in, n_hidden);
   std::mt19937_64 rng(seed);
+  const std::size_t D = d_in, M = n_hidden;
+  if (constraint == SaeConstraint::published) {
+    for (float& w : p.w_enc) w = float(normal01(rng));
+    normalize_each_row(p.w_enc.data(), M, D);  // torch's normalize(dim=-1) of [M, D]
+    const double bound = 1.0 / std::sqrt(double(D));
+    for (float& b : p.b_enc) b = float((2 * uniform01(rng) - 1) * bound);
+    for (float& w : p.w_dec) w = float(normal01(rng));
+    normalize_each_row(p.w_dec.data(), D, M);  // of [D, M]: per input dimension
+    return p;
+  }
   const double enc_bound = std::sqrt(6.0 / d_in), dec_bound = std::sqrt(6.0 / n_hidden);
   for (float& w : p.w_enc) w = float((2 * uniform01(rng) - 1) * enc_bound);
   for (float& w : p.w_dec) w = float((2 * uniform01(rng) - 1) * dec_bound);
@@ -610,6 +642,52 @@ double loss_and_gradient(const SaeRows& p, std::size_t D, std::size_t M, const f
   return loss;
 }
 
+// Removes from g the part along w, row by row (g_r −= (g_r · w_r) w_r / ‖w_r‖): a step along
+// what is left keeps ‖w_r‖ to first order. w and g are [rows, cols]; rows are independent, so the
+// result is the same for any number of threads.
+void remove_radial_rows(float* g, const float* w, std::size_t rows, std::size_t cols) {
+  parallel_for(rows, grain_rows(rows, cols), [&](std::size_t b, std::size_t e) {
+    for (std::size_t r = b; r < e; r++) {
+      float* gr = g + r * cols;
+      const float* wr = w + r * cols;
+      double dot = 0, sq = 0;
+      for (std::size_t i = 0; i < cols; i++)
+        dot += double(gr[i]) * wr[i], sq += double(wr[i]) * wr[i];
+      if (sq <= 0) continue;
+      const double k = dot / sq;
+      for (std::size_t i = 0; i < cols; i++) gr[i] = float(gr[i] - k * wr[i]);
+    }
+  });
+}
+
+// The same for the columns of [rows, cols] matrices: W_dec's rows are W_decᵀ's columns.
+void remove_radial_columns(float* g, const float* w, std::size_t rows, std::size_t cols) {
+  parallel_for(cols, grain_rows(cols, rows), [&](std::size_t b, std::size_t e) {
+    for (std::size_t c = b; c < e; c++) {
+      double dot = 0, sq = 0;
+      for (std::size_t r = 0; r < rows; r++)
+        dot += double(g[r * cols + c]) * w[r * cols + c],
+            sq += double(w[r * cols + c]) * w[r * cols + c];
+      if (sq <= 0) continue;
+      const double k = dot / sq;
+      for (std::size_t r = 0; r < rows; r++)
+        g[r * cols + c] = float(g[r * cols + c] - k * w[r * cols + c]);
+    }
+  });
+}
+
+void normalize_columns(float* w, std::size_t rows, std::size_t cols) {
+  parallel_for(cols, grain_rows(cols, rows), [&](std::size_t b, std::size_t e) {
+    for (std::size_t c = b; c < e; c++) {
+      double sq = 0;
+      for (std::size_t r = 0; r < rows; r++) sq += double(w[r * cols + c]) * w[r * cols + c];
+      if (sq <= 0) continue;
+      const double inv = 1.0 / std::sqrt(sq);
+      for (std::size_t r = 0; r < rows; r++) w[r * cols + c] = float(w[r * cols + c] * inv);
+    }
+  });
+}
+
 // Rescales every row of w [rows, cols] to unit norm (rows of norm 0 stay as they are).
 void normalize_rows(float* w, std::size_t rows, std::size_t cols) {
   parallel_for(rows, grain_rows(rows, cols), [&](std::size_t b, std::size_t e) {
@@ -679,7 +757,8 @@ Result<SaeTraining> sae_train(std::span<const float> x, int n_rows, int d_in,
   Backend& be = options.backend ? *options.backend : default_backend();
   const std::size_t D = d_in, M = options.n_hidden, N = n_rows;
   SaeTraining out;
-  out.sae = sae_init(d_in, options.n_hidden, options.seed);
+  out.sae = sae_init(d_in, options.n_hidden, options.seed, options.constraint);
+  const bool published = options.constraint == SaeConstraint::published;
   SaeRows p(out.sae), grad(D, M), m(D, M), v(D, M);  // parameters, gradient, Adam moments
   const Floats xa(x.begin(), x.end());               // aligned (see Aligned64)
   const DataStats stats(xa.data(), N, D);
@@ -695,12 +774,21 @@ Result<SaeTraining> sae_train(std::span<const float> x, int n_rows, int d_in,
     if (!std::isfinite(loss))
       return make_error("SAE training diverged at epoch " + std::to_string(epoch),
                         "lower the learning rate");
+    if (published) {  // the authors' backward hooks: no gradient along the unit-norm rows
+      remove_radial_rows(grad.w_enc.data(), p.w_enc.data(), M, D);
+      remove_radial_columns(grad.w_dec_t.data(), p.w_dec_t.data(), M, D);
+    }
     // Adam, as torch.optim.Adam: bias-corrected moments, eps added to the root.
     step.step = epoch + 1;
     for (std::size_t b = 0; b < params.size(); b++)
       be.adam_step(params[b]->data(), ms[b]->data(), vs[b]->data(), grads[b]->data(),
                    params[b]->size(), step);
-    normalize_rows(p.w_dec_t.data(), M, D);  // project back onto unit-norm decoder columns
+    if (published) {  // back onto the unit sphere: W_enc rows, W_dec rows (= W_decᵀ columns)
+      normalize_rows(p.w_enc.data(), M, D);
+      normalize_columns(p.w_dec_t.data(), M, D);
+    } else {
+      normalize_rows(p.w_dec_t.data(), M, D);  // project back onto unit-norm decoder columns
+    }
     if (options.progress && !options.progress(epoch, loss))
       return make_error("SAE training cancelled at epoch " + std::to_string(epoch));
   }

@@ -10,9 +10,9 @@
 //   loss    L = (1/(N·D)) Σ_n Σ_i (x̂_ni − x_ni)²       MSE, mean over every element
 //             + λ · (1/N) Σ_n Σ_j |h_nj|               L1 of the hidden code, summed over the M
 //                                                      units and averaged over the N rows
-// Each column of W_dec (one hidden unit's direction in the input space) is rescaled to unit norm
-// at initialisation and after every Adam step, so the L1 term cannot be dodged by shrinking h and
-// growing W_dec.
+// The norm constraint keeps the L1 term from being dodged by shrinking h and growing W_dec. Two
+// are available (SaeConstraint): the authors' (src/sae.py of charlieoneill11/sae-circuits), the
+// default, and attnscope 0.1's.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +38,19 @@ struct SaeParameters {
 };
 using SparseAutoencoder = SaeParameters<float>;
 
+// How the weights are initialised and held at unit norm.
+//   published (src/sae.py, ConstrainedUnitNormLinear): every row of W_enc [M, D] (a unit's encoder
+//     direction) and every row of W_dec [D, M] (one input dimension across the M units) has unit
+//     norm. Weights start N(0, 1) and are normalised, b_enc starts U(±1/√D), b_dec (the tied bias)
+//     at 0. Before each Adam step the gradient's radial part along each row is removed; after it
+//     the rows are normalised again (the authors renormalise at the start of every forward pass,
+//     which is the same sequence).
+//   unit_decoder_columns (attnscope 0.1): W_enc and W_dec Kaiming uniform, biases 0, each column
+//     of W_dec (a unit's decoder direction) rescaled to unit norm after every step.
+enum class SaeConstraint { published, unit_decoder_columns };
+
 struct SaeOptions {
+  SaeConstraint constraint = SaeConstraint::published;
   int n_hidden = 200;
   double l1_coefficient = 0.02;  // λ, with the normalisation above
   double learning_rate = 1e-3;   // Adam
@@ -60,9 +72,10 @@ struct SaeTraining {
   std::vector<double> losses;  // one per epoch, before its step
 };
 
-// The weights before training: W_enc and W_dec uniform in ±sqrt(6 / fan_in) (Kaiming uniform),
-// W_dec's columns then scaled to unit norm, biases 0.
-SparseAutoencoder sae_init(int d_in, int n_hidden, std::uint64_t seed);
+// The weights before training, as `constraint` says (see SaeConstraint). The random numbers come
+// from std::mt19937_64's raw output (normals by Box–Muller), identical on every platform.
+SparseAutoencoder sae_init(int d_in, int n_hidden, std::uint64_t seed,
+                           SaeConstraint constraint = SaeConstraint::published);
 
 // Trains on x [n_rows, d_in] (full batch, Adam with float moments as torch.optim.Adam). A seed
 // gives the same SAE for any number of CPU threads (parallel.h). Errors on empty or non-finite

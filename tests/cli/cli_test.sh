@@ -169,13 +169,23 @@ check "--help lists circuit" grep -q '^  circuit' <<<"$help"
 tasks=$models/attnscope-tasks
 circ=("$cli" circuit --model "$tasks" --positive "$models/tasks/ioi_positive.jsonl"
       --negative "$models/tasks/ioi_negative.jsonl")
-check "circuit --ground-truth --json: auc, circuit, scores" json_check \
+check "circuit --ground-truth --json: auc, circuit, scores (published protocol)" json_check \
   'j.task === "ioi" && j.auc >= 0 && j.auc <= 1 && Array.isArray(j.circuit) &&
-   j.scores.length === 4 && j.scores[0].length === 8 && j.comparison.length === 2 &&
-   j.timings.training > 0 && j.losses.length === 200' \
+   j.scores.length === 4 && j.scores[0].length === 8 && j.comparison.length === 3 &&
+   j.comparison[1].method === "sae_edges" && j.options.protocol === "published" &&
+   j.options.l1 === 0.02 && j.prompts.train.length === 10 && j.prompts.positive.length === 200 &&
+   j.rows === 400 && j.timings.training > 0 && j.losses.length === 200' \
   <<<"$("${circ[@]}" --ground-truth "$models/tasks/ground_truth.json" --task ioi --epochs 200 --baseline-prompts 40 --json)"
 check "circuit table: scores, edges and timings" grep -q '^timings: activations' \
   <<<"$("${circ[@]}" --epochs 20 --hidden 50 --top-k 3)"
+check "circuit --protocol attnscope-v1: trained and scored on 10 prompts" json_check \
+  'j.options.protocol === "attnscope-v1" && j.rows === 10 && j.prompts.positive.length === 5' \
+  <<<"$("${circ[@]}" --protocol attnscope-v1 --epochs 20 --json)"
+check "circuit: docstring's λ is the authors' 0.05" json_check 'j.options.l1 === 0.05' \
+  <<<"$("$cli" circuit --model "$tasks" --positive "$models/tasks/docstring_positive.jsonl" \
+        --negative "$models/tasks/docstring_negative.jsonl" --epochs 5 --json)"
+one_error "circuit --protocol unknown" "--protocol 'x' is not one attnscope knows" \
+  "${circ[@]}" --protocol x
 one_error "circuit --epochs 0" "--epochs 0 must be at least 1" "${circ[@]}" --epochs 0
 one_error "circuit: unknown task" "ground truth has no heads for task 'nope'" \
   "${circ[@]}" --ground-truth "$models/tasks/ground_truth.json" --task nope --epochs 1

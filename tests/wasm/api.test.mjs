@@ -121,10 +121,19 @@ test('circuit finds per-head scores on IOI and evaluateCircuit scores them', asy
   assert.ok(c.losses instanceof Float32Array && c.losses.length === 100);
   assert.ok(c.losses[99] < c.losses[0], 'training lowers the loss');
   assert.ok(Array.isArray(c.circuit) && c.circuit.every((h) => /^L\d+H\d+$/.test(h)));
-  assert.deepEqual(c.codes.shape, [10, 32, 1]);
-  assert.equal(c.codes.data.length, 320);
+  // The published protocol: 10 prompts drawn from the pool to train on, all 400 scored.
+  assert.equal(c.protocol, 'published');
+  assert.deepEqual(c.codes.shape, [400, 32, 1]);
+  assert.equal(c.codes.data.length, 400 * 32);
   assert.equal(c.edges.length, 32 * 32);
-  assert.equal(c.positivePrompts.length, 5);
+  assert.ok(c.edgeScores instanceof Float32Array && c.edgeScores.length === 32);
+  assert.equal(c.positivePrompts.length, 200);
+  assert.equal(c.trainPrompts.length, 10);
+  const v1 = model.circuit(positive, negative, { epochs: 20, protocol: 'attnscope-v1' });
+  assert.equal(v1.error, undefined, v1.error);
+  assert.deepEqual(v1.codes.shape, [10, 32, 1]);
+  assert.equal(v1.positivePrompts.length, 5);
+  assert.match(model.circuit(positive, negative, { protocol: 'x' }).error, /protocol/);
   for (const key of ['activations', 'training', 'scoring']) assert.ok(c.timings[key] >= 0, key);
 
   const e = model.evaluateCircuit(c.scores, truth, 'ioi');
@@ -141,7 +150,8 @@ test('circuit finds per-head scores on IOI and evaluateCircuit scores them', asy
   assert.match(model.circuit(positive, negative, { epochs: 'x' }).error, /must be a number/);
   assert.match(model.circuit('{"id": 0', negative, {}).error, /positive prompts: line 1/);
 
-  // A default run (10 prompts, 200 hidden units, 500 epochs), timed.
+  // A default run (the published protocol: 10 training prompts, 200 hidden units, 500 epochs),
+  // timed.
   const start = performance.now();
   const full = model.circuit(positive, negative, {});
   const ms = performance.now() - start;

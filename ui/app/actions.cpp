@@ -204,6 +204,7 @@ void deliver_files(AppState& state, const std::string& request,
         s.calibration.heads.clear();
         s.circuit.result.reset();
         s.circuit.evaluation.reset();
+        s.circuit.edge_evaluation.reset();
         const ModelConfig& c = s.model->config();
         const auto fits = [&c](HeadRef h) { return h.layer < c.n_layers && h.head < c.n_heads; };
         // The first model keeps the heads a shared link named (if they exist in it).

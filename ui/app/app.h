@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,7 +83,8 @@ struct CircuitState {
   std::string positive_text, negative_text;  // one prompt per line (typed mode)
   SaeCircuitOptions options;
   std::optional<SaeCircuitResult> result;
-  std::optional<CircuitEvaluation> evaluation;  // with ground truth
+  std::optional<CircuitEvaluation> evaluation;       // with ground truth
+  std::optional<CircuitEvaluation> edge_evaluation;  // the edge-derived node scores' ROC
   std::string evaluated_task;
   int serial = 0;
 };
@@ -154,6 +156,7 @@ struct AppState {
   // Screen rectangles of named widgets (x, y, w, h), published for end-to-end tests.
   std::map<std::string, std::array<float, 4>> widgets;
   double first_map_seconds = -1;  // time from start to the first attention map on screen
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 // Apply theme and sizes once after ImGui::CreateContext(), and after a theme change.

@@ -177,7 +177,7 @@ void start_circuit(AppState& state) {
   SaeCircuitOptions options = cs.options;
   struct Out {
     std::optional<SaeCircuitResult> result;
-    std::optional<CircuitEvaluation> evaluation;
+    std::optional<CircuitEvaluation> evaluation, edge_evaluation;
     std::string evaluation_error;
   };
   auto out = std::make_shared<Out>();
@@ -200,6 +200,10 @@ void start_circuit(AppState& state) {
             out->evaluation = std::move(*e);
           else
             out->evaluation_error = e.error().to_string();
+          if (e && !r->scores.edge_node.empty())
+            if (auto edge = evaluate_circuit(r->scores.edge_node, c.n_layers, c.n_heads,
+                                             ground_truth, task))
+              out->edge_evaluation = std::move(*edge);
         }
         out->result = std::move(*r);
         return "";
@@ -208,6 +212,7 @@ void start_circuit(AppState& state) {
         if (s.model != model) return;  // the user switched models meanwhile
         s.circuit.result = std::move(out->result);
         s.circuit.evaluation = std::move(out->evaluation);
+        s.circuit.edge_evaluation = std::move(out->edge_evaluation);
         s.circuit.evaluated_task = task;
         s.circuit.serial++;
         const SaeCircuitResult& r = *s.circuit.result;

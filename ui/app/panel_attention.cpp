@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -329,7 +330,9 @@ void draw_attention_panel(AppState& state) {
     draw_lines(state, image);
   }
   ImGui::EndGroup();
-  if (state.first_map_seconds < 0) state.first_map_seconds = ImGui::GetTime();
+  if (state.first_map_seconds < 0)
+    state.first_map_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - state.started).count();
 }
 
 }  // namespace attnscope::ui

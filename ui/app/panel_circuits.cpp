@@ -31,7 +31,8 @@ void draw_settings(AppState& state) {
     std::string items;
     for (const std::string& t : task_names()) items += t + '\0';
     ImGui::SetNextItemWidth(160);
-    ImGui::Combo("task", &cs.task, items.c_str());
+    if (ImGui::Combo("task", &cs.task, items.c_str()) && o.protocol == SaeProtocol::published)
+      o.sae.l1_coefficient = published_l1(task_names()[std::size_t(cs.task)]);
     mark_widget(state, "circuit.task");
     if (state.model_name != "attnscope-tasks") {
       ImGui::TextColored(ImVec4(1, 0.75f, 0.4f, 1), "The tasks were made for attnscope-tasks.");
@@ -44,15 +45,31 @@ void draw_settings(AppState& state) {
     input_text_multiline("negative", cs.negative_text, ImVec2(-90, 70));
   }
   ImGui::PushItemWidth(110);
-  int prompts = o.n_positive + o.n_negative;
-  if (ImGui::InputInt("prompts", &prompts)) {
-    prompts = std::clamp(prompts, 2, 400);
-    o.n_positive = (prompts + 1) / 2;
-    o.n_negative = prompts / 2;
+  int protocol = int(o.protocol);
+  ImGui::SetNextItemWidth(230);
+  ImGui::Combo("protocol", &protocol, "published (O'Neill & Bui)\0attnscope 0.1\0");
+  o.protocol = SaeProtocol(protocol);
+  mark_widget(state, "circuit.protocol");
+  help_marker(
+      "published: the authors' code — the SAE trains on 'prompts' prompts drawn from the whole "
+      "pool, and every prompt of the pool is scored; unit-norm encoder and decoder rows; λ 0.05 "
+      "for docstring, 0.02 otherwise. attnscope 0.1: half positives, half negatives drawn, and "
+      "only those scored.");
+  if (o.protocol == SaeProtocol::published) {
+    ImGui::InputInt("prompts", &o.n_train);
+    o.n_train = std::clamp(o.n_train, 1, 400);
+    help_marker("Prompts the SAE trains on, drawn from positives and negatives together.");
+  } else {
+    int prompts = o.n_positive + o.n_negative;
+    if (ImGui::InputInt("prompts", &prompts)) {
+      prompts = std::clamp(prompts, 2, 400);
+      o.n_positive = (prompts + 1) / 2;
+      o.n_negative = prompts / 2;
+    }
+    ImGui::SameLine();
+    ImGui::Checkbox("paired", &o.paired);
+    help_marker("Draw the same task lines for positives and negatives (minimal pairs).");
   }
-  ImGui::SameLine();
-  ImGui::Checkbox("paired", &o.paired);
-  help_marker("Draw the same task lines for positives and negatives (minimal pairs).");
   int seed = int(o.seed);
   if (ImGui::InputInt("seed", &seed)) o.seed = std::uint64_t(std::max(seed, 0));
   ImGui::SameLine();
@@ -156,7 +173,10 @@ void draw_circuits_panel(AppState& state) {
   ImGui::BeginChild("circuit_right", ImVec2(0, 0), false);
   if (cs.evaluation) {
     const CircuitEvaluation& e = *cs.evaluation;
-    ImGui::Text("Against the ablation ground truth of '%s':", cs.evaluated_task.c_str());
+    ImGui::Text("Against the ablation ground truth of '%s' (protocol: %s):",
+                cs.evaluated_task.c_str(), cs.result ? protocol_name(cs.result->protocol) : "?");
+    if (cs.edge_evaluation)
+      ImGui::Text("node ROC AUC %.3f; from edges %.3f", e.roc.auc, cs.edge_evaluation->roc.auc);
     ImGui::Text("precision %.2f, recall %.2f at the cut (%d of %d heads selected)",
                 e.at_cut.precision, e.at_cut.recall, e.at_cut.selected,
                 int(c.n_layers * c.n_heads));

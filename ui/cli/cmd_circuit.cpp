@@ -28,10 +28,13 @@ struct CircuitOptions {
   std::string ground_truth, task;
   std::uint64_t seed = 0;
   int seeds = 0;
-  int prompts = 10;
-  int n_positive = 0, n_negative = 0;  // 0: half of --prompts each
+  std::string protocol = "published";    // or attnscope-v1
+  std::string constraint = "published";  // or decoder-columns
+  bool silent_own_code = false;          // keep "silent" a code of its own
+  int prompts = 10;                      // published: training prompts from the pool
+  int n_positive = 0, n_negative = 0;    // attnscope-v1: 0 = half of --prompts each
   int hidden = 200;
-  double l1 = 0.02;
+  std::optional<double> l1;  // default: the authors' λ for the task (0.05 docstring, else 0.02)
   double lr = 1e-3;
   double beta1 = 0.9, beta2 = 0.999, adam_eps = 1e-8;
   int epochs = 500;
@@ -65,12 +68,21 @@ Status check_options(const CircuitOptions& o) {
     return make_error("--hidden " + std::to_string(o.hidden) + " must be at least 1");
   if (o.top_k_codes < 1)
     return make_error("--top-k-codes " + std::to_string(o.top_k_codes) + " must be at least 1");
-  if (o.prompts < 2)
-    return make_error("--prompts " + std::to_string(o.prompts) + " must be at least 2",
-                      "half are drawn from the positives, half from the negatives");
+  if (o.protocol != "published" && o.protocol != "attnscope-v1")
+    return make_error("--protocol '" + printable(o.protocol) + "' is not one attnscope knows",
+                      "published or attnscope-v1");
+  if (o.constraint != "published" && o.constraint != "decoder-columns")
+    return make_error("--constraint '" + printable(o.constraint) + "' is not one attnscope knows",
+                      "published or decoder-columns");
+  if (o.prompts < (o.protocol == "published" ? 1 : 2))
+    return make_error("--prompts " + std::to_string(o.prompts) + " is too few",
+                      o.protocol == "published"
+                          ? "the SAE trains on at least one prompt"
+                          : "half are drawn from the positives, half from the negatives");
   if (o.n_positive < 0 || o.n_negative < 0)
     return make_error("--n-positive / --n-negative must not be negative");
-  if (!(o.l1 >= 0) || !std::isfinite(o.l1)) return make_error("--l1 must be a finite number >= 0");
+  if (o.l1 && (!(*o.l1 >= 0) || !std::isfinite(*o.l1)))
+    return make_error("--l1 must be a finite number >= 0");
   if (!(o.lr > 0) || !std::isfinite(o.lr)) return make_error("--lr must be a finite number > 0");
   if (!(o.beta1 >= 0 && o.beta1 < 1) || !(o.beta2 >= 0 && o.beta2 < 1))
     return make_error("--beta1 and --beta2 must lie in [0, 1)");
@@ -87,14 +99,19 @@ Status check_options(const CircuitOptions& o) {
   return {};
 }
 
-SaeCircuitOptions sae_options(const CircuitOptions& o) {
+SaeCircuitOptions sae_options(const CircuitOptions& o, const std::string& task) {
   SaeCircuitOptions s;
+  s.protocol = o.protocol == "published" ? SaeProtocol::published : SaeProtocol::attnscope_v1;
+  s.sae.constraint =
+      o.constraint == "published" ? SaeConstraint::published : SaeConstraint::unit_decoder_columns;
+  s.silent_as_unit_zero = !o.silent_own_code;
+  s.n_train = o.prompts;
   s.n_positive = o.n_positive > 0 ? o.n_positive : (o.prompts + 1) / 2;
   s.n_negative = o.n_negative > 0 ? o.n_negative : o.prompts / 2;
   s.paired = o.paired;
   s.seed = o.seed;
   s.sae.n_hidden = o.hidden;
-  s.sae.l1_coefficient = o.l1;
+  s.sae.l1_coefficient = o.l1 ? *o.l1 : published_l1(task);
   s.sae.learning_rate = o.lr;
   s.sae.beta1 = o.beta1;
   s.sae.beta2 = o.beta2;
@@ -236,7 +253,9 @@ Status circuit(const CircuitOptions& o) {
   const ModelConfig& c = model.config();
   const int L = c.n_layers, H = c.n_heads;
 
-  SaeCircuitOptions options = sae_options(o);
+  // The λ default follows the task (from the --positive file's name when there is no --task).
+  const std::string l1_task = task.empty() ? task_of(o.positive) : task;
+  SaeCircuitOptions options = sae_options(o, l1_task);
   Progress activation_progress("activations", "prompts");
   options.activations.progress = [&activation_progress](int done, int total) {
     return activation_progress(done, total);
@@ -262,11 +281,12 @@ Status circuit(const CircuitOptions& o) {
     // circuit (precision and recall at an equal size).
     CircuitCut dla_cut;
     dla_cut.top_k = std::max<int>(1, int(r.circuit.size()));
-    const std::vector<NamedScores> methods = {{"sae", node, options.cut},
-                                              {"logit_attribution", std::move(dla), dla_cut}};
+    std::vector<NamedScores> methods = {{"sae", node, options.cut}};
+    if (!r.scores.edge_node.empty()) methods.push_back({"sae_edges", r.scores.edge_node, {}});
+    methods.push_back({"logit_attribution", std::move(dla), dla_cut});
     ATTNSCOPE_ASSIGN(comparison, compare_methods(methods, L, H, truth->heads));
     if (o.seeds > 0) {
-      SaeCircuitOptions seed_options = sae_options(o);
+      SaeCircuitOptions seed_options = sae_options(o, l1_task);
       seed_options.sae.progress = training_progress("seeds", o.epochs);
       ATTNSCOPE_ASSIGN(stability, sae_seed_stability(model, positives, negatives, truth->heads,
                                                      o.seeds, seed_options));
@@ -285,12 +305,16 @@ Status circuit(const CircuitOptions& o) {
         {"positive", o.positive},
         {"negative", o.negative},
         {"options",
-         {{"seed", o.seed},
+         {{"protocol", protocol_name(options.protocol)},
+          {"constraint", o.constraint},
+          {"silent_as_unit_zero", options.silent_as_unit_zero},
+          {"train_prompts", options.n_train},
+          {"seed", o.seed},
           {"n_positive", options.n_positive},
           {"n_negative", options.n_negative},
           {"paired", o.paired},
           {"hidden", o.hidden},
-          {"l1", o.l1},
+          {"l1", options.sae.l1_coefficient},
           {"lr", o.lr},
           {"beta1", o.beta1},
           {"beta2", o.beta2},
@@ -303,12 +327,17 @@ Status circuit(const CircuitOptions& o) {
           {"baseline_prompts", o.baseline_prompts},
           {"top_k", o.top_k},
           {"threshold", o.threshold ? nlohmann::json(*o.threshold) : nlohmann::json(nullptr)}}},
-        {"prompts", {{"positive", r.positive_prompts}, {"negative", r.negative_prompts}}},
+        {"prompts",
+         {{"positive", r.positive_prompts},
+          {"negative", r.negative_prompts},
+          {"train", r.train_prompts}}},
         {"n_layers", L},
         {"n_heads", H},
         {"rows", r.codes.n_rows},
         {"scores", rows_json(node, L, H)},
         {"node_counts", rows_json(r.scores.node_counts, L, H)},
+        {"edge_scores", r.scores.edge_node.empty() ? nlohmann::json(nullptr)
+                                                   : rows_json(r.scores.edge_node, L, H)},
         {"circuit", labels_json(r.circuit)},
         {"edges", edges_json},
         {"loss", {{"first", r.training.losses.front()}, {"final", r.training.losses.back()}}},
@@ -343,17 +372,31 @@ Status circuit(const CircuitOptions& o) {
       json["stability"] = {{"seeds", o.seeds},
                            {"auc", stability->auc},
                            {"mean", stability->mean},
-                           {"std", stability->std}};
+                           {"std", stability->std},
+                           {"edge_auc", stability->edge_auc},
+                           {"edge_mean", stability->edge.mean},
+                           {"edge_std", stability->edge.std}};
     print_json(json);
     return {};
   }
 
-  std::printf(
-      "SAE circuit of %s: %d positive + %d negative prompts (seed %llu), %d rows, SAE %d "
-      "hidden, %d epochs, loss %.6g -> %.6g\n",
-      model_name(o.model_path).c_str(), options.n_positive, options.n_negative,
-      static_cast<unsigned long long>(o.seed), r.codes.n_rows, o.hidden, o.epochs,
-      r.training.losses.front(), r.training.losses.back());
+  if (options.protocol == SaeProtocol::published)
+    std::printf(
+        "SAE circuit of %s, the published protocol: trained on %zu prompts drawn from the pool "
+        "(seed %llu), scored on all %zu positive + %zu negative prompts (%d rows); SAE %d hidden, "
+        "λ %g, %d epochs, loss %.6g -> %.6g\n",
+        model_name(o.model_path).c_str(), r.train_prompts.size(),
+        static_cast<unsigned long long>(o.seed), r.positive_prompts.size(),
+        r.negative_prompts.size(), r.codes.n_rows, o.hidden, options.sae.l1_coefficient, o.epochs,
+        r.training.losses.front(), r.training.losses.back());
+  else
+    std::printf(
+        "SAE circuit of %s, protocol attnscope-v1: %d positive + %d negative prompts (seed %llu), "
+        "trained and scored on them (%d rows); SAE %d hidden, λ %g, %d epochs, loss %.6g -> "
+        "%.6g\n",
+        model_name(o.model_path).c_str(), options.n_positive, options.n_negative,
+        static_cast<unsigned long long>(o.seed), r.codes.n_rows, o.hidden,
+        options.sae.l1_coefficient, o.epochs, r.training.losses.front(), r.training.losses.back());
   print_table("node scores (softmax over heads of the codes only positives produce):", node, L, H);
   char cut[64];
   if (o.top_k > 0)
@@ -381,9 +424,12 @@ Status circuit(const CircuitOptions& o) {
       std::printf("%-18s %8.4f %10.4f %8.4f %9d\n", row.method.c_str(), row.auc,
                   row.at_cut.precision, row.at_cut.recall, row.at_cut.selected);
   }
-  if (stability)
-    std::printf("AUC over seeds 0..%d: %.4f ± %.4f (%.2f s)\n", o.seeds - 1, stability->mean,
-                stability->std, stability->seconds);
+  if (stability) {
+    std::printf("AUC over seeds 0..%d: %.4f ± %.4f", o.seeds - 1, stability->mean, stability->std);
+    if (!stability->edge_auc.empty())
+      std::printf("; from edges %.4f ± %.4f", stability->edge.mean, stability->edge.std);
+    std::printf(" (%.2f s, ± is np.std over seeds)\n", stability->seconds);
+  }
   std::printf("timings: activations %.3f s, training %.3f s, scoring %.3f s", r.seconds_activations,
               r.seconds_training, r.seconds_scoring);
   if (truth) std::printf(", baseline %.3f s", seconds_baseline);
@@ -411,14 +457,31 @@ void register_circuit(CLI::App& app) {
   cmd->add_option("--seeds", o->seeds,
                   "Also run seeds 0..N-1 and report the AUC's mean ± std (needs --ground-truth)")
       ->capture_default_str();
-  cmd->add_option("--prompts", o->prompts, "Prompts drawn in all, half positive, half negative")
+  cmd->add_option("--protocol", o->protocol,
+                  "published: train on --prompts prompts drawn from the whole pool, score every "
+                  "prompt (the authors' code); attnscope-v1: draw half positives, half negatives "
+                  "and score only those")
       ->capture_default_str();
-  cmd->add_option("--n-positive", o->n_positive, "Positive prompts drawn (overrides --prompts)");
-  cmd->add_option("--n-negative", o->n_negative, "Negative prompts drawn (overrides --prompts)");
+  cmd->add_option("--constraint", o->constraint,
+                  "SAE weights: published (unit-norm encoder rows and decoder rows, N(0,1) init) "
+                  "or decoder-columns (attnscope 0.1)")
+      ->capture_default_str();
+  cmd->add_flag("--silent-own-code", o->silent_own_code,
+                "A head with no active unit gets a code of its own (the authors' argmax gives "
+                "unit 0)");
+  cmd->add_option("--prompts", o->prompts,
+                  "Training prompts (published) or prompts drawn in all (attnscope-v1)")
+      ->capture_default_str();
+  cmd->add_option("--n-positive", o->n_positive,
+                  "attnscope-v1: positive prompts drawn (overrides --prompts)");
+  cmd->add_option("--n-negative", o->n_negative,
+                  "attnscope-v1: negative prompts drawn (overrides --prompts)");
   cmd->add_flag("--paired", o->paired,
-                "Draw line indices once and take both the positive and the negative version");
+                "attnscope-v1: draw line indices once and take both versions");
   cmd->add_option("--hidden", o->hidden, "SAE hidden units")->capture_default_str();
-  cmd->add_option("--l1", o->l1, "L1 coefficient of the hidden code")->capture_default_str();
+  cmd->add_option("--l1", o->l1,
+                  "L1 coefficient of the hidden code (default: the authors' per task, 0.05 for "
+                  "docstring, else 0.02)");
   cmd->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--beta1", o->beta1, "Adam beta1")->capture_default_str();
   cmd->add_option("--beta2", o->beta2, "Adam beta2")->capture_default_str();

@@ -4,6 +4,7 @@
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/export/font.h"
@@ -64,10 +65,6 @@ int main(int argc, char** argv) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // layout is fixed; no imgui.ini next to the user's files
-  // ImGui repeats a held key by the frame clock: at the 3–5 frames/s of a software-rendered page
-  // a quick tap spans two frames of over 0.275 s (ImGui's default) and pastes twice. Half a second
-  // is the usual system delay.
-  ImGui::GetIO().KeyRepeatDelay = 0.5f;
   load_fonts();
   AppState state;
   state.platform = platform_name();
@@ -86,6 +83,11 @@ int main(int argc, char** argv) {
     glfwPollEvents();
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    // ImGui times held keys with its own clock: at the few frames per second of a software-
+    // rendered page or a busy machine, a quick tap seen by two frames counted as held past the
+    // repeat delay and pasted twice, or moved a list two rows. Its clock advances at most 0.1 s a
+    // frame (the app's own timings use the wall clock).
+    ImGui::GetIO().DeltaTime = std::min(ImGui::GetIO().DeltaTime, 0.1f);
     ImGui::NewFrame();
     draw_app(state);
     ImGui::Render();
