@@ -48,6 +48,12 @@ class Backend {
   virtual void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
                       int N) = 0;
 
+  // linear on strided views: out[t·ldo + n] = Σ_k x[t·ldx + k] · w[n·ldw + k] + bias[n]. One
+  // head's slice of z against W_O's columns of that head (hook_result) needs no copy.
+  virtual void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx,
+                              const float* w, std::size_t ldw, const float* bias, int T, int K,
+                              int N) = 0;
+
   // out[T,N] = a[T,K] · b[K,N] + bias[N]; bias may be null. b is [K,N] (not a torch weight as in
   // linear): a linear's input gradient, or a product with a [in, out] matrix. Zero entries of a
   // contribute nothing and may be skipped (so b must be finite).
@@ -101,13 +107,25 @@ class Backend {
   // z[T,H,D] = pattern[H,T,T] · v[T,G,D], query head h reads value head h / (H/G).
   virtual void attention_mix(float* z, const float* pattern, const float* v, int T, int H, int G,
                              int D) = 0;
+
+  // Causal attention in one op: z[T,H,D] = softmax(q · kᵀ · scale, keys up to the query) · v, as
+  // attention_scores, softmax_rows and attention_mix compute it. pattern[H,T,T] is written only
+  // when not null (the forward pass asks for it when a hook captures the pattern).
+  virtual void attention(float* z, float* pattern, const float* q, const float* k, const float* v,
+                         int T, int H, int G, int D, float scale) = 0;
+
+  // out[n,C] = table[ids[i], :] (an embedding lookup); every id must be a row of the table.
+  virtual void gather_rows(float* out, const float* table, const int* ids, int n, int C) = 0;
+
+  // out[T,C] = bias[C] + Σ_h x[T,H,C], heads added in order; bias may be null.
+  virtual void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) = 0;
 };
 
 // The scalar reference every other backend is tested against.
 Backend& cpu_reference_backend();
 
-// Highway SIMD kernels for the hot ops (the products and adam_step), threaded natively (see
-// parallel.h), the reference for the rest.
+// Highway SIMD kernels for every op (a packed GEMM, fused attention, vectorised norms and
+// activations), threaded natively (see parallel.h).
 Backend& cpu_simd_backend();
 
 // The backend models use when none is given: the fastest one compiled in.

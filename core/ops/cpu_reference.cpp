@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "core/ops/backend.h"
 
@@ -17,11 +18,16 @@ class CpuReferenceBackend final : public Backend {
 
   void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
               int N) override {
+    linear_strided(out, N, x, K, w, K, bias, T, K, N);
+  }
+
+  void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, const float* w,
+                      std::size_t ldw, const float* bias, int T, int K, int N) override {
     for (int t = 0; t < T; t++) {
-      const float* xt = x + static_cast<std::size_t>(t) * K;
-      float* ot = out + static_cast<std::size_t>(t) * N;
+      const float* xt = x + static_cast<std::size_t>(t) * ldx;
+      float* ot = out + static_cast<std::size_t>(t) * ldo;
       for (int n = 0; n < N; n++) {
-        const float* wn = w + static_cast<std::size_t>(n) * K;
+        const float* wn = w + static_cast<std::size_t>(n) * ldw;
         float sum = bias ? bias[n] : 0.0f;
         for (int k = 0; k < K; k++) sum += xt[k] * wn[k];
         ot[n] = sum;
@@ -224,6 +230,33 @@ class CpuReferenceBackend final : public Backend {
           const float* vj = v + (static_cast<std::size_t>(j) * G + h / group) * D;
           for (int d = 0; d < D; d++) zi[d] += p * vj[d];
         }
+      }
+    }
+  }
+
+  void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
+                 int H, int G, int D, float scale) override {
+    const std::size_t n = static_cast<std::size_t>(H) * T * T;
+    std::vector<float> scores(n), own_pattern(pattern ? 0 : n);
+    float* p = pattern ? pattern : own_pattern.data();
+    attention_scores(scores.data(), q, k, T, H, G, D, scale);
+    softmax_rows(p, scores.data(), H, T);
+    attention_mix(z, p, v, T, H, G, D);
+  }
+
+  void gather_rows(float* out, const float* table, const int* ids, int n, int C) override {
+    for (int i = 0; i < n; i++)
+      std::copy_n(table + static_cast<std::size_t>(ids[i]) * C, C,
+                  out + static_cast<std::size_t>(i) * C);
+  }
+
+  void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) override {
+    for (int t = 0; t < T; t++) {
+      float* ot = out + static_cast<std::size_t>(t) * C;
+      for (int c = 0; c < C; c++) ot[c] = bias ? bias[c] : 0.0f;
+      for (int h = 0; h < H; h++) {
+        const float* xh = x + (static_cast<std::size_t>(t) * H + h) * C;
+        for (int c = 0; c < C; c++) ot[c] += xh[c];
       }
     }
   }

@@ -1,0 +1,256 @@
+// simd_gemm.cpp — the packed, cache-blocked, register-tiled product behind cpu-simd's linear:
+// out[T,N] = x[T,K] · w[N,K]ᵀ + bias[N], every operand with its own row stride.
+//
+// Shape legend: T tokens (rows of x and out), K input features, N output features (rows of w).
+//
+// Layout. The product is computed transposed, outᵀ[N,T] = w · xᵀ: w's rows are read where they
+// lie (a weight is never copied or transposed), and x — the small operand, T·K — is packed once
+// per call into panels of NR tokens, [T/NR][K][NR], so that the micro-kernel loads NR tokens of
+// one feature with NR/lanes vector loads. The micro-kernel keeps an MR × NR tile of outᵀ in
+// registers (MR weight rows × 2 vectors of tokens: 8 × 32 with AVX-512, 6 × 16 with AVX2, 6 × 8
+// with SSE4 and WASM SIMD128) and per feature k broadcasts MR weights against the two token
+// vectors: MR·2 multiply-adds per MR + 2 loads.
+//
+// Blocking. Work items are (block of weight rows) × (block of up to kTokenBlock tokens); an item
+// accumulates its outᵀ block in a per-thread buffer over K in steps of kc features, so that the
+// packed x of the block's kc features (kTokenBlock × kc floats) stays in L2 and an MR × kc slice of
+// w in L1 while every token panel reads it. At the end the block is transposed into out with the
+// bias added.
+//
+// Determinism: every output is bias + (Σ_k in order of k, one fused multiply-add per k), the same
+// sequence whatever block, item or thread computes it, so results do not depend on the number of
+// threads.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "core/ops/simd_gemm.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <vector>
+
+#include "core/ops/parallel.h"
+#include "core/ops/simd_kernels.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnscope {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using VF = hn::Vec<DF>;
+
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+constexpr int kMR = 8;  // 32 vector registers: 16 accumulators, 2 token vectors, broadcasts
+#else
+constexpr int kMR = 6;  // 16 vector registers: 12 accumulators, 2 token vectors, 1 broadcast
+#endif
+std::size_t PanelWidth() {
+  return 2 * hn::Lanes(DF());
+}
+
+// Packs tokens [panel·NR, panel·NR + NR) of x into xp[K][NR] (zeros past T).
+void PackPanel(const float* HWY_RESTRICT x, std::size_t ldx, int T, int K, int panel,
+               float* HWY_RESTRICT xp) {
+  const int NR = static_cast<int>(PanelWidth());
+  const int t0 = panel * NR, rows = std::min(NR, T - t0);
+  if (rows < NR) std::fill(xp, xp + std::size_t(K) * NR, 0.0f);
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + std::size_t(t0 + r) * ldx;
+    for (int k = 0; k < K; k++) xp[std::size_t(k) * NR + r] = xr[k];
+  }
+}
+
+// acc (R weight rows × 2 token vectors) += w[R rows][kc] · xp[kc][NR], loading acc from c (row
+// stride ldc) unless `first`.
+template <int R>
+HWY_INLINE void MicroKernel(const float* HWY_RESTRICT w, std::size_t ldw,
+                            const float* HWY_RESTRICT xp, int kc, float* HWY_RESTRICT c,
+                            std::size_t ldc, bool first) {
+  const DF d;
+  const std::size_t lanes = hn::Lanes(d), NR = 2 * lanes;
+  VF acc0[R], acc1[R];
+  const float* wr[R];
+  HWY_UNROLL(8)
+  for (int r = 0; r < R; r++) {
+    wr[r] = w + r * ldw;
+    acc0[r] = first ? hn::Zero(d) : hn::LoadU(d, c + r * ldc);
+    acc1[r] = first ? hn::Zero(d) : hn::LoadU(d, c + r * ldc + lanes);
+  }
+  for (int k = 0; k < kc; k++) {
+    const VF b0 = hn::LoadU(d, xp + k * NR), b1 = hn::LoadU(d, xp + k * NR + lanes);
+    HWY_UNROLL(8)
+    for (int r = 0; r < R; r++) {
+      const VF a = hn::Set(d, wr[r][k]);
+      acc0[r] = hn::MulAdd(a, b0, acc0[r]);
+      acc1[r] = hn::MulAdd(a, b1, acc1[r]);
+    }
+  }
+  HWY_UNROLL(8)
+  for (int r = 0; r < R; r++) {
+    hn::StoreU(acc0[r], d, c + r * ldc);
+    hn::StoreU(acc1[r], d, c + r * ldc + lanes);
+  }
+}
+
+void MicroKernelRows(int rows, const float* w, std::size_t ldw, const float* xp, int kc, float* c,
+                     std::size_t ldc, bool first) {
+  switch (rows) {
+    case 8:
+      return MicroKernel<8>(w, ldw, xp, kc, c, ldc, first);
+    case 7:
+      return MicroKernel<7>(w, ldw, xp, kc, c, ldc, first);
+    case 6:
+      return MicroKernel<6>(w, ldw, xp, kc, c, ldc, first);
+    case 5:
+      return MicroKernel<5>(w, ldw, xp, kc, c, ldc, first);
+    case 4:
+      return MicroKernel<4>(w, ldw, xp, kc, c, ldc, first);
+    case 3:
+      return MicroKernel<3>(w, ldw, xp, kc, c, ldc, first);
+    case 2:
+      return MicroKernel<2>(w, ldw, xp, kc, c, ldc, first);
+    default:
+      return MicroKernel<1>(w, ldw, xp, kc, c, ldc, first);
+  }
+}
+
+// One work item: weight rows [n0, n1) × token panels [p0, p1) of the packed x (panel p at
+// xp + p·K·NR). `acc` holds (n1 − n0) × (p1 − p0)·NR floats.
+void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRICT xp,
+              const float* HWY_RESTRICT w, std::size_t ldw, const float* HWY_RESTRICT bias, int T,
+              int K, int n0, int n1, int p0, int p1, float* HWY_RESTRICT acc) {
+  const int NR = static_cast<int>(PanelWidth());
+  const std::size_t ldc = std::size_t(p1 - p0) * NR;
+  // kc features per step: the token block's packed slice (kTokenBlock × kc, 128 KB) in L2, an
+  // MR × kc slice of w (at most 8 KB) in L1.
+  constexpr int kc = 256;
+  for (int k0 = 0; k0 < K; k0 += kc) {
+    const int kn = std::min(kc, K - k0);
+    for (int n = n0; n < n1; n += kMR) {
+      const int rows = std::min(kMR, n1 - n);
+      const float* wn = w + std::size_t(n) * ldw + k0;
+      float* cn = acc + std::size_t(n - n0) * ldc;
+      for (int p = p0; p < p1; p++)
+        MicroKernelRows(rows, wn, ldw, xp + (std::size_t(p) * K + k0) * NR, kn,
+                        cn + std::size_t(p - p0) * NR, ldc, k0 == 0);
+    }
+  }
+  const int t0 = p0 * NR, t1 = std::min(T, p1 * NR);
+  for (int n = n0; n < n1; n++) {
+    const float b = bias ? bias[n] : 0.0f;
+    const float* cn = acc + std::size_t(n - n0) * ldc;
+    for (int t = t0; t < t1; t++) out[std::size_t(t) * ldo + n] = cn[t - t0] + b;
+  }
+}
+
+// A sustained stream of independent multiply-adds on one thread: returns GFLOP/s.
+double FmaPeak(double seconds) {
+  const DF d;
+  constexpr int kChains = 16;  // enough independent chains to cover the FMA latency
+  VF acc[kChains];
+  for (int i = 0; i < kChains; i++) acc[i] = hn::Set(d, 1.0f + 1e-7f * i);
+  const VF a = hn::Set(d, 0.999999f), b = hn::Set(d, 1e-7f);
+  long long iterations = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0.0;
+  do {
+    for (int rep = 0; rep < 4096; rep++) {
+      HWY_UNROLL(16)
+      for (int i = 0; i < kChains; i++) acc[i] = hn::MulAdd(acc[i], a, b);
+    }
+    iterations += 4096;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < seconds);
+  VF sum = acc[0];
+  for (int i = 1; i < kChains; i++) sum = hn::Add(sum, acc[i]);
+  // Keep the chains alive: the sum is finite, so this never prints but cannot be optimised out.
+  volatile float sink = hn::GetLane(sum);
+  (void)sink;
+  return 2.0 * double(hn::Lanes(d)) * kChains * double(iterations) / elapsed * 1e-9;
+}
+
+const char* TargetName() {
+  return hwy::TargetName(HWY_TARGET);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace attnscope
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace attnscope {
+
+#ifdef __EMSCRIPTEN__
+#define ATTNSCOPE_GEMM(kernel) HWY_STATIC_DISPATCH(kernel)
+#else
+HWY_EXPORT(PanelWidth);
+HWY_EXPORT(PackPanel);
+HWY_EXPORT(GemmItem);
+HWY_EXPORT(FmaPeak);
+HWY_EXPORT(TargetName);
+#define ATTNSCOPE_GEMM(kernel) HWY_DYNAMIC_DISPATCH(kernel)
+#endif
+
+namespace simd {
+
+constexpr int kTokenBlock = 128;
+
+std::size_t gemm_panel_width() {
+  return ATTNSCOPE_GEMM(PanelWidth)();
+}
+
+void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, const float* w,
+             std::size_t ldw, const float* bias, int T, int K, int N) {
+  if (T <= 0 || N <= 0) return;
+  const int NR = static_cast<int>(gemm_panel_width());
+  const int panels = (T + NR - 1) / NR;
+  thread_local std::vector<float> packed;
+  packed.resize(std::size_t(panels) * K * NR);
+  float* xp = packed.data();
+  const std::size_t panel_work = std::size_t(NR) * K;
+  parallel_for(panels, panel_work * panels < (1 << 16) ? panels : 1,
+               [&](std::size_t b, std::size_t e) {
+                 for (std::size_t p = b; p < e; p++)
+                   ATTNSCOPE_GEMM(PackPanel)(x, ldx, T, K, int(p), xp + p * panel_work);
+               });
+  // Items: blocks of weight rows × blocks of token panels, enough of them to share among the
+  // threads (about three per thread), but no smaller than 16 weight rows.
+  const int panels_per_block = std::max(1, std::min(panels, kTokenBlock / NR));
+  const int token_blocks = (panels + panels_per_block - 1) / panels_per_block;
+  const int threads = cpu_threads();
+  const std::size_t work = std::size_t(T) * K * N;
+  int rows_per_item = N;
+  if (threads > 1 && work >= (1 << 18)) {
+    const int wanted_items = 3 * threads;
+    const int row_blocks = std::max(1, (wanted_items + token_blocks - 1) / token_blocks);
+    rows_per_item = std::max(16, (N + row_blocks - 1) / row_blocks);
+  }
+  rows_per_item = std::min(rows_per_item, 256);
+  rows_per_item = (rows_per_item + 7) / 8 * 8;
+  const int row_items = (N + rows_per_item - 1) / rows_per_item;
+  const std::size_t items = std::size_t(row_items) * token_blocks;
+  parallel_for(items, 1, [&](std::size_t b, std::size_t e) {
+    thread_local std::vector<float> acc;
+    acc.resize(std::size_t(rows_per_item) * panels_per_block * NR);
+    for (std::size_t i = b; i < e; i++) {
+      const int rb = int(i / token_blocks), tb = int(i % token_blocks);
+      const int n0 = rb * rows_per_item, n1 = std::min(N, n0 + rows_per_item);
+      const int p0 = tb * panels_per_block, p1 = std::min(panels, p0 + panels_per_block);
+      ATTNSCOPE_GEMM(GemmItem)(out, ldo, xp, w, ldw, bias, T, K, n0, n1, p0, p1, acc.data());
+    }
+  });
+}
+
+double fma_peak_gflops(double seconds) {
+  return ATTNSCOPE_GEMM(FmaPeak)(seconds);
+}
+
+const char* simd_target_name() {
+  return ATTNSCOPE_GEMM(TargetName)();
+}
+
+}  // namespace simd
+}  // namespace attnscope
+#endif  // HWY_ONCE

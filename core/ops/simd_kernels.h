@@ -1,0 +1,41 @@
+// simd_kernels.h — the Highway kernels of the cpu-simd backend (cpu_simd.cpp), one entry point
+// each: they dispatch to the best SIMD target of the machine (natively; SIMD128 in WASM) and run on
+// the threads of parallel.h. Internal to core/ops: models call the Backend interface.
+//
+// Shape legend as in backend.h; ld* are row strides in floats.
+#pragma once
+
+#include <cstddef>
+
+#include "core/ops/backend.h"
+
+namespace attnscope::simd {
+
+// out[t·ldo + n] = Σ_k x[t·ldx + k] · w[n·ldw + k] + bias[n] (bias may be null): the packed,
+// blocked product of simd_gemm.cpp, for T of at least about half a panel.
+void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, const float* w,
+             std::size_t ldw, const float* bias, int T, int K, int N);
+// Tokens per packed panel of gemm_nt (2 SIMD vectors).
+std::size_t gemm_panel_width();
+// One thread's sustained FP32 fused multiply-add rate, measured for about `seconds`, in GFLOP/s.
+double fma_peak_gflops(double seconds);
+// The SIMD target the kernels dispatch to ("AVX3", "AVX2", "WASM", ...).
+const char* simd_target_name();
+
+// Row-wise and element-wise ops, same contracts as the Backend ops of the same name.
+void layernorm(float* out, const float* x, const float* w, const float* b, int T, int C, float eps);
+void rmsnorm(float* out, const float* x, const float* w, int T, int C, float eps);
+void activate(float* x, std::size_t n, Activation act);
+void multiply(float* a, const float* b, std::size_t n);
+void add(float* a, const float* b, std::size_t n);
+void rope(float* x, int T, int heads, int D, int R, float theta, int pos0);
+void softmax_rows(float* pattern, const float* scores, int H, int T);
+
+// Attention (simd_attention.cpp).
+void attention_scores(float* scores, const float* q, const float* k, int T, int H, int G, int D,
+                      float scale);
+void attention_mix(float* z, const float* pattern, const float* v, int T, int H, int G, int D);
+void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
+               int H, int G, int D, float scale);
+
+}  // namespace attnscope::simd
