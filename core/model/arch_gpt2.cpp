@@ -78,7 +78,6 @@ Result<ModelWeights> load_gpt2(const ModelConfig& c, const WeightStore& store) {
     L.wo = arch::transpose(c_proj_w, C, C);
     L.w_up = arch::transpose(c_fc_w, C, F);
     L.w_down = arch::transpose(mlp_proj_w, F, C);
-    arch::split_output_by_head(c, L);
   }
   return w;
 }

@@ -80,7 +80,6 @@ Result<ModelWeights> load_gpt_neox(const ModelConfig& c, const WeightStore& stor
           std::copy_n(qkv_w.begin() + src * row, row, mats[part]->begin() + dst * row);
           if (c.qkv_bias) (*biases[part])[dst] = qkv_b[src];
         }
-    arch::split_output_by_head(c, L);
   }
   return w;
 }

@@ -81,7 +81,6 @@ Result<ModelWeights> load_llama(const ModelConfig& c, const WeightStore& store) 
       ATTNSCOPE_TRY(arch::read(store, p + "mlp.up_proj.bias", {F}, L.b_up));
       ATTNSCOPE_TRY(arch::read(store, p + "mlp.down_proj.bias", {C}, L.b_down));
     }
-    arch::split_output_by_head(c, L);
   }
   return w;
 }

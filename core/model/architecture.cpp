@@ -219,15 +219,5 @@ std::vector<float> transpose(const std::vector<float>& m, int rows, int cols) {
   return t;
 }
 
-void split_output_by_head(const ModelConfig& config, LayerWeights& layer) {
-  const int H = config.n_heads, D = config.d_head, C = config.d_model;
-  layer.wo_per_head.resize(static_cast<std::size_t>(H) * C * D);
-  for (int h = 0; h < H; h++)
-    for (int c = 0; c < C; c++)
-      for (int d = 0; d < D; d++)
-        layer.wo_per_head[(static_cast<std::size_t>(h) * C + c) * D + d] =
-            layer.wo[static_cast<std::size_t>(c) * H * D + h * D + d];
-}
-
 }  // namespace arch
 }  // namespace attnscope

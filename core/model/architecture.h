@@ -57,8 +57,6 @@ Status read_optional(const WeightStore& store, const std::string& name, std::vec
                      std::vector<float>& out);
 // Transposes a [rows, cols] matrix into [cols, rows].
 std::vector<float> transpose(const std::vector<float>& m, int rows, int cols);
-// Derives LayerWeights::wo_per_head from wo.
-void split_output_by_head(const ModelConfig& config, LayerWeights& layer);
 
 }  // namespace arch
 }  // namespace attnscope

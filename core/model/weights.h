@@ -10,14 +10,13 @@
 namespace attnscope {
 
 struct LayerWeights {
-  std::vector<float> ln1_w, ln1_b;  // [d_model]
-  std::vector<float> wq, bq;        // [n_heads·d_head, d_model], [n_heads·d_head]
-  std::vector<float> wk, bk;        // [n_kv_heads·d_head, d_model]
-  std::vector<float> wv, bv;        // [n_kv_heads·d_head, d_model]
-  std::vector<float> wo, bo;        // [d_model, n_heads·d_head], [d_model]
-  std::vector<float> wo_per_head;   // [n_heads, d_model, d_head]: wo split by head, for hook_result
-  std::vector<float> ln2_w, ln2_b;  // [d_model]
-  std::vector<float> w_up, b_up;    // [d_mlp, d_model] (GPT-2 c_fc, NeoX h_to_4h, Llama up_proj)
+  std::vector<float> ln1_w, ln1_b;    // [d_model]
+  std::vector<float> wq, bq;          // [n_heads·d_head, d_model], [n_heads·d_head]
+  std::vector<float> wk, bk;          // [n_kv_heads·d_head, d_model]
+  std::vector<float> wv, bv;          // [n_kv_heads·d_head, d_model]
+  std::vector<float> wo, bo;          // [d_model, n_heads·d_head], [d_model]
+  std::vector<float> ln2_w, ln2_b;    // [d_model]
+  std::vector<float> w_up, b_up;      // [d_mlp, d_model] (GPT-2 c_fc, NeoX h_to_4h, Llama up_proj)
   std::vector<float> w_gate, b_gate;  // [d_mlp, d_model] gated MLPs only
   std::vector<float> w_down, b_down;  // [d_model, d_mlp]
 };
