@@ -194,7 +194,15 @@ void MixRows(float* HWY_RESTRICT z, const float* HWY_RESTRICT pattern, const flo
       orow[r] = o.data() + r * Dv;
     }
     std::fill(o.begin(), o.end(), 0.0f);
-    MixTile(pr, T, vg, Dv, orow);
+    // Keys up to the last query, and past it only as far as a row has weight there (an edited
+    // pattern may put some after the query; softmax_rows leaves exact zeros).
+    int n = i0 + rows;
+    for (int r = 0; r < rows; r++) {
+      int last = T;
+      while (last > n && pr[r][last - 1] == 0.0f) last--;
+      n = std::max(n, last);
+    }
+    MixTile(pr, n, vg, Dv, orow);
     for (int r = 0; r < rows; r++) std::copy_n(orow[r], D, z + (std::size_t(i0 + r) * H + h) * D);
   }
 }
@@ -302,7 +310,8 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
         hn::StoreU(hn::Mul(hn::LoadU(d, pr + j0 + j), vf), d, pr + j0 + j);
       for (; j < n; j++) pr[j0 + j] *= f;
     }
-    std::fill(pr + i + 1, pr + T, 0.0f);
+    // Keys past the row's last tile (the tiles wrote zeros after the query themselves).
+    std::fill(pr + std::min<int>(T, row_tiles * int(BK)), pr + T, 0.0f);
   }
 }
 

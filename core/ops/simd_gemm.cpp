@@ -25,6 +25,8 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
+#include <hwy/cache_control.h>  // Prefetch
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -132,16 +134,32 @@ void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRIC
       const int rows = std::min(kMR, n1 - n);
       const float* wn = w + std::size_t(n) * ldw + k0;
       float* cn = acc + std::size_t(n - n0) * ldc;
+      // The next weight rows' slice comes from memory (weights are far larger than the caches):
+      // ask for it now, while this slice's token panels compute.
+      const int next_rows = std::min(kMR, n1 - n - kMR);
+      for (int r = 0; r < next_rows; r++)
+        for (int k = 0; k < kn; k += 16) hwy::Prefetch(wn + std::size_t(kMR + r) * ldw + k);
       for (int p = p0; p < p1; p++)
         MicroKernelRows(rows, wn, ldw, xp + (std::size_t(p) * K + k0) * NR, kn,
                         cn + std::size_t(p - p0) * NR, ldc, k0 == 0);
     }
   }
+  // outᵀ → out in 16 × 16 blocks: 16 lines of acc read, 16 lines of out written per block. (Row
+  // by row, a column of out would touch one line per token, lines ldo floats apart, which for
+  // ldo a multiple of 1024 all fall in one cache set.)
   const int t0 = p0 * NR, t1 = std::min(T, p1 * NR);
-  for (int n = n0; n < n1; n++) {
-    const float b = bias ? bias[n] : 0.0f;
-    const float* cn = acc + std::size_t(n - n0) * ldc;
-    for (int t = t0; t < t1; t++) out[std::size_t(t) * ldo + n] = cn[t - t0] + b;
+  constexpr int kB = 16;
+  for (int nb = n0; nb < n1; nb += kB) {
+    const int ne = std::min(n1, nb + kB);
+    for (int tb = t0; tb < t1; tb += kB) {
+      const int te = std::min(t1, tb + kB);
+      for (int t = tb; t < te; t++) {
+        float* ot = out + std::size_t(t) * ldo;
+        const float* ct = acc + (t - t0);
+        for (int n = nb; n < ne; n++)
+          ot[n] = ct[std::size_t(n - n0) * ldc] + (bias ? bias[n] : 0.0f);
+      }
+    }
   }
 }
 
