@@ -183,17 +183,17 @@ void MixRows(float* HWY_RESTRICT z, const float* HWY_RESTRICT pattern, const flo
              int T, int H, int G, int D, int h, int i_begin, int i_end) {
   const std::size_t Dv = ValueWidth(D);
   const float* vg = vp + std::size_t(h / (H / G)) * T * Dv;
-  thread_local std::vector<float> o;
-  o.assign(kRowsPerTile * Dv, 0.0f);
+  thread_local simd::AlignedFloats o_buffer;
+  float* o = o_buffer.reserve(kRowsPerTile * Dv);
   for (int i0 = i_begin; i0 < i_end; i0 += kRowsPerTile) {
     const int rows = std::min(kRowsPerTile, i_end - i0);
     const float* pr[kRowsPerTile];
     float* orow[kRowsPerTile];
     for (int r = 0; r < kRowsPerTile; r++) {
       pr[r] = pattern + (std::size_t(h) * T + i0 + std::min(r, rows - 1)) * T;
-      orow[r] = o.data() + r * Dv;
+      orow[r] = o + r * Dv;
     }
-    std::fill(o.begin(), o.end(), 0.0f);
+    std::fill(o, o + kRowsPerTile * Dv, 0.0f);
     // Keys up to the last query, and past it only as far as a row has weight there (an edited
     // pattern may put some after the query; softmax_rows leaves exact zeros).
     int n = i0 + rows;
@@ -220,9 +220,12 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
   const float* vg = vp + std::size_t(g) * T * Dv;
   const int rows = i1 - i0;
   const int tiles = int((i1 - 1) / int(BK)) + 1;
-  thread_local std::vector<float> o, tile_max;
+  thread_local simd::AlignedFloats o_buffer;
+  thread_local std::vector<float> tile_max;
   // O of the block's rows, then scratch rows for the repeated rows of a partial group.
-  o.assign(std::size_t(kQueryBlock + kRowsPerTile) * Dv, 0.0f);
+  const std::size_t o_size = std::size_t(kQueryBlock + kRowsPerTile) * Dv;
+  float* o = o_buffer.reserve(o_size);
+  std::fill(o, o + o_size, 0.0f);
   tile_max.resize(std::size_t(kQueryBlock) * tiles);
   float m[kQueryBlock], l[kQueryBlock];
   const float neg_inf = -std::numeric_limits<float>::infinity();
@@ -241,7 +244,7 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
       for (int r = 0; r < kRowsPerTile; r++) {
         const int rr = r0 + std::min(r, nr - 1);
         qr[r] = q + (std::size_t(i0 + rr) * H + h) * D;
-        orow[r] = o.data() + std::size_t(r < nr ? rr : kQueryBlock + r) * Dv;
+        orow[r] = o + std::size_t(r < nr ? rr : kQueryBlock + r) * Dv;
         prow[r] = s + r * BK;
       }
       ScoreTile(qr, kg, Tp, D, j0, scale, s);
@@ -296,7 +299,7 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
     const int i = i0 + row;
     const float inv = 1.0f / l[row];
     float* zr = z + (std::size_t(i) * H + h) * D;
-    const float* orow = o.data() + std::size_t(row) * Dv;
+    const float* orow = o + std::size_t(row) * Dv;
     for (int dd = 0; dd < D; dd++) zr[dd] = orow[dd] * inv;
     if (!pattern) continue;
     float* pr = pattern + (std::size_t(h) * T + i) * T;
@@ -356,19 +359,17 @@ std::size_t grain(std::size_t items, std::size_t work) {
   return work < (1 << 16) ? std::max<std::size_t>(items, 1) : 1;
 }
 
-float* packed_keys(const float* k, int T, int G, int D, std::vector<float>& buf) {
+float* packed_keys(const float* k, int T, int G, int D, AlignedFloats& buf) {
   const std::size_t BK = ATTNSCOPE_ATTN(KeyTile)(), Tp = (std::size_t(T) + BK - 1) / BK * BK;
-  buf.resize(std::size_t(G) * D * Tp);
-  float* kt = buf.data();
+  float* kt = buf.reserve(std::size_t(G) * D * Tp);
   parallel_for(G, grain(G, std::size_t(G) * T * D), [&](std::size_t b, std::size_t e) {
     ATTNSCOPE_ATTN(PackKeys)(k, T, G, D, int(b), int(e), kt);
   });
   return kt;
 }
 
-float* packed_values(const float* v, int T, int G, int D, std::vector<float>& buf) {
-  buf.resize(std::size_t(G) * T * ATTNSCOPE_ATTN(ValueWidth)(D));
-  float* vp = buf.data();
+float* packed_values(const float* v, int T, int G, int D, AlignedFloats& buf) {
+  float* vp = buf.reserve(std::size_t(G) * T * ATTNSCOPE_ATTN(ValueWidth)(D));
   parallel_for(G, grain(G, std::size_t(G) * T * D), [&](std::size_t b, std::size_t e) {
     ATTNSCOPE_ATTN(PackValues)(v, T, G, D, int(b), int(e), vp);
   });
@@ -379,7 +380,7 @@ float* packed_values(const float* v, int T, int G, int D, std::vector<float>& bu
 
 void attention_scores(float* scores, const float* q, const float* k, int T, int H, int G, int D,
                       float scale) {
-  thread_local std::vector<float> kbuf;
+  thread_local AlignedFloats kbuf;
   const float* kt = packed_keys(k, T, G, D, kbuf);
   const Items items{H, (T + kQueryBlock - 1) / kQueryBlock};
   parallel_for(items.count(), grain(items.count(), std::size_t(H) * T * T * D / 2),
@@ -394,7 +395,7 @@ void attention_scores(float* scores, const float* q, const float* k, int T, int 
 }
 
 void attention_mix(float* z, const float* pattern, const float* v, int T, int H, int G, int D) {
-  thread_local std::vector<float> vbuf;
+  thread_local AlignedFloats vbuf;
   const float* vp = packed_values(v, T, G, D, vbuf);
   const Items items{H, (T + kQueryBlock - 1) / kQueryBlock};
   parallel_for(items.count(), grain(items.count(), std::size_t(H) * T * T * D / 2),
@@ -410,7 +411,7 @@ void attention_mix(float* z, const float* pattern, const float* v, int T, int H,
 
 void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
                int H, int G, int D, float scale) {
-  thread_local std::vector<float> kbuf, vbuf;
+  thread_local AlignedFloats kbuf, vbuf;
   const float* kt = packed_keys(k, T, G, D, kbuf);
   const float* vp = packed_values(v, T, G, D, vbuf);
   const Items items{H, (T + kQueryBlock - 1) / kQueryBlock};

@@ -224,9 +224,8 @@ void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, const
   if (T <= 0 || N <= 0) return;
   const int NR = static_cast<int>(gemm_panel_width());
   const int panels = (T + NR - 1) / NR;
-  thread_local std::vector<float> packed;
-  packed.resize(std::size_t(panels) * K * NR);
-  float* xp = packed.data();
+  thread_local AlignedFloats packed;
+  float* xp = packed.reserve(std::size_t(panels) * K * NR);
   const std::size_t panel_work = std::size_t(NR) * K;
   parallel_for(panels, panel_work * panels < (1 << 16) ? panels : 1,
                [&](std::size_t b, std::size_t e) {
@@ -234,14 +233,16 @@ void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, const
                    ATTNSCOPE_GEMM(PackPanel)(x, ldx, T, K, int(p), xp + p * panel_work);
                });
   // Items: blocks of weight rows × blocks of token panels, enough of them to share among the
-  // threads (about three per thread), but no smaller than 16 weight rows.
+  // threads, but no smaller than 16 weight rows. Every item reads its token block's packed x
+  // (128 × K floats) whole, so items are made as large as the sharing allows: one per thread for
+  // a single token block, two per thread otherwise.
   const int panels_per_block = std::max(1, std::min(panels, kTokenBlock / NR));
   const int token_blocks = (panels + panels_per_block - 1) / panels_per_block;
   const int threads = cpu_threads();
   const std::size_t work = std::size_t(T) * K * N;
   int rows_per_item = N;
   if (threads > 1 && work >= (1 << 18)) {
-    const int wanted_items = 3 * threads;
+    const int wanted_items = token_blocks == 1 ? threads : 2 * threads;
     const int row_blocks = std::max(1, (wanted_items + token_blocks - 1) / token_blocks);
     rows_per_item = std::max(16, (N + row_blocks - 1) / row_blocks);
   }
@@ -250,13 +251,13 @@ void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, const
   const int row_items = (N + rows_per_item - 1) / rows_per_item;
   const std::size_t items = std::size_t(row_items) * token_blocks;
   parallel_for(items, 1, [&](std::size_t b, std::size_t e) {
-    thread_local std::vector<float> acc;
-    acc.resize(std::size_t(rows_per_item) * panels_per_block * NR);
+    thread_local AlignedFloats acc_buffer;
+    float* acc = acc_buffer.reserve(std::size_t(rows_per_item) * panels_per_block * NR);
     for (std::size_t i = b; i < e; i++) {
       const int rb = int(i / token_blocks), tb = int(i % token_blocks);
       const int n0 = rb * rows_per_item, n1 = std::min(N, n0 + rows_per_item);
       const int p0 = tb * panels_per_block, p1 = std::min(panels, p0 + panels_per_block);
-      ATTNSCOPE_GEMM(GemmItem)(out, ldo, xp, w, ldw, bias, T, K, n0, n1, p0, p1, acc.data());
+      ATTNSCOPE_GEMM(GemmItem)(out, ldo, xp, w, ldw, bias, T, K, n0, n1, p0, p1, acc);
     }
   });
 }

@@ -5,11 +5,31 @@
 // Shape legend as in backend.h; ld* are row strides in floats.
 #pragma once
 
+#include <hwy/aligned_allocator.h>
+
 #include <cstddef>
 
 #include "core/ops/backend.h"
 
 namespace attnscope::simd {
+
+// A growable scratch buffer of floats aligned for SIMD (Highway's alignment, at least a cache
+// line), so that vector loads from packed operands never straddle two cache lines. Contents are not
+// kept when it grows.
+class AlignedFloats {
+ public:
+  float* reserve(std::size_t n) {
+    if (n > capacity_) {
+      data_ = hwy::AllocateAligned<float>(n);
+      capacity_ = n;
+    }
+    return data_.get();
+  }
+
+ private:
+  hwy::AlignedFreeUniquePtr<float[]> data_;
+  std::size_t capacity_ = 0;
+};
 
 // out[t·ldo + n] = Σ_k x[t·ldx + k] · w[n·ldw + k] + bias[n] (bias may be null): the packed,
 // blocked product of simd_gemm.cpp, for T of at least about half a panel.
