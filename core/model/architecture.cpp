@@ -205,6 +205,33 @@ Status read(const WeightStore& store, const std::string& name, std::vector<int64
   return {};
 }
 
+Status read(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
+            Matrix& out) {
+  std::vector<float> values;
+  ATTNSCOPE_TRY(read(store, name, std::move(shape), values));
+  out = std::move(values);
+  return {};
+}
+
+namespace {
+// F16 or BF16 when every tensor of the store has that dtype, else F32.
+WeightType stored_type(const WeightStore& store) {
+  const DType dominant = store.dominant_dtype();
+  if (dominant != DType::f16 && dominant != DType::bf16) return WeightType::f32;
+  for (const std::string& name : store.names())
+    if (store.find(name)->dtype != dominant) return WeightType::f32;
+  return dominant == DType::f16 ? WeightType::f16 : WeightType::bf16;
+}
+}  // namespace
+
+void keep_stored_dtype(const WeightStore& store, LayerWeights& layer) {
+  narrow_matrices(layer, stored_type(store));
+}
+
+void keep_stored_dtype(const WeightStore& store, ModelWeights& weights) {
+  narrow_matrices(weights, stored_type(store));
+}
+
 Status read_optional(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
                      std::vector<float>& out) {
   if (!store.find(name)) return {};

@@ -48,19 +48,15 @@ class ForwardPass {
     const int Ti = static_cast<int>(T), Ci = c_.d_model;
     // The residual stream starts as the token embeddings (hook_embed), plus learned positions.
     Tensor resid = uninitialized({T, C});
-    be_.gather_rows(resid.data(), w_.token_embed.data(), ids.data(), Ti, Ci);
+    be_.gather_rows(resid.data(), w_.token_embed.view(C), ids.data(), Ti, Ci);
     ATTNSCOPE_TRY(hook({HookPoint::embed}, resid));
     if (c_.position == PositionKind::learned) {
-      if (set_.wants({HookPoint::pos_embed})) {
-        std::vector<int> positions(T);
-        std::iota(positions.begin(), positions.end(), 0);
-        Tensor pos = uninitialized({T, C});
-        be_.gather_rows(pos.data(), w_.pos_embed.data(), positions.data(), Ti, Ci);
-        ATTNSCOPE_TRY(hook({HookPoint::pos_embed}, pos));
-        be_.add(resid.data(), pos.data(), T * C);
-      } else {
-        be_.add(resid.data(), w_.pos_embed.data(), T * C);
-      }
+      std::vector<int> positions(T);
+      std::iota(positions.begin(), positions.end(), 0);
+      Tensor pos = uninitialized({T, C});
+      be_.gather_rows(pos.data(), w_.pos_embed.view(C), positions.data(), Ti, Ci);
+      ATTNSCOPE_TRY(hook({HookPoint::pos_embed}, pos));
+      be_.add(resid.data(), pos.data(), T * C);
     }
     return run_from(0, std::move(resid));
   }
@@ -75,9 +71,9 @@ class ForwardPass {
     ATTNSCOPE_TRY(hook({HookPoint::ln_final}, normed));
     const std::size_t V = c_.vocab_size;
     Tensor logits = uninitialized({T, V});
-    const std::vector<float>& unembed = w_.unembed.empty() ? w_.token_embed : w_.unembed;
-    be_.linear(logits.data(), normed.data(), unembed.data(), bias(w_.unembed_b),
-               static_cast<int>(T), static_cast<int>(C), static_cast<int>(V));
+    const Matrix& unembed = w_.unembed.empty() ? w_.token_embed : w_.unembed;
+    linear(logits.data(), normed.data(), unembed, w_.unembed_b, static_cast<int>(T),
+           static_cast<int>(C), static_cast<int>(V));
     ATTNSCOPE_TRY(hook({HookPoint::logits}, logits));
     return logits;
   }
@@ -93,6 +89,12 @@ class ForwardPass {
     }
     if (cache_ && set_.captures(id)) cache_->put(id, t);
     return {};
+  }
+
+  // out[T,N] = x[T,K] · wᵀ + b, w in its stored dtype.
+  void linear(float* out, const float* x, const Matrix& w, const std::vector<float>& b, int T,
+              int K, int N) {
+    be_.linear_strided(out, std::size_t(N), x, std::size_t(K), w.view(K), bias(b), T, K, N);
   }
 
   // out[T,C] = the model's norm of in[T,C].
@@ -146,9 +148,9 @@ class ForwardPass {
     Tensor q = uninitialized({T, sH, sD});
     Tensor k = uninitialized({T, sG, sD});
     Tensor v = uninitialized({T, sG, sD});
-    be_.linear(q.data(), x.data(), L.wq.data(), bias(L.bq), Ti, Ci, H * D);
-    be_.linear(k.data(), x.data(), L.wk.data(), bias(L.bk), Ti, Ci, G * D);
-    be_.linear(v.data(), x.data(), L.wv.data(), bias(L.bv), Ti, Ci, G * D);
+    linear(q.data(), x.data(), L.wq, L.bq, Ti, Ci, H * D);
+    linear(k.data(), x.data(), L.wk, L.bk, Ti, Ci, G * D);
+    linear(v.data(), x.data(), L.wv, L.bv, Ti, Ci, G * D);
     ATTNSCOPE_TRY(hook({HookPoint::attn_q, l}, q));
     ATTNSCOPE_TRY(hook({HookPoint::attn_k, l}, k));
     ATTNSCOPE_TRY(hook({HookPoint::attn_v, l}, v));
@@ -169,11 +171,11 @@ class ForwardPass {
       Tensor result = uninitialized({T, sH, C});
       for (int h = 0; h < H; h++)
         be_.linear_strided(result.data() + h * C, sH * C, z.data() + h * sD, sH * sD,
-                           L.wo.data() + h * sD, sH * sD, nullptr, Ti, D, Ci);
+                           L.wo.view(sH * sD).at(0, h * sD), nullptr, Ti, D, Ci);
       ATTNSCOPE_TRY(hook({HookPoint::attn_result, l}, result));
       be_.sum_heads(attn_out.data(), result.data(), bias(L.bo), Ti, H, Ci);
     } else {
-      be_.linear(attn_out.data(), z.data(), L.wo.data(), bias(L.bo), Ti, H * D, Ci);
+      linear(attn_out.data(), z.data(), L.wo, L.bo, Ti, H * D, Ci);
     }
     ATTNSCOPE_TRY(hook({HookPoint::attn_out, l}, attn_out));
 
@@ -188,10 +190,10 @@ class ForwardPass {
     }
     const std::size_t F = c_.d_mlp;
     Tensor hidden = uninitialized({T, F});
-    be_.linear(hidden.data(), mlp_in.data(), L.w_up.data(), bias(L.b_up), Ti, Ci, int(F));
+    linear(hidden.data(), mlp_in.data(), L.w_up, L.b_up, Ti, Ci, int(F));
     if (c_.gated_mlp) {
       Tensor gate = uninitialized({T, F});
-      be_.linear(gate.data(), mlp_in.data(), L.w_gate.data(), bias(L.b_gate), Ti, Ci, int(F));
+      linear(gate.data(), mlp_in.data(), L.w_gate, L.b_gate, Ti, Ci, int(F));
       be_.activate(gate.data(), T * F, c_.activation);
       be_.multiply(hidden.data(), gate.data(), T * F);
     } else {
@@ -199,7 +201,7 @@ class ForwardPass {
     }
     ATTNSCOPE_TRY(hook({HookPoint::mlp_post, l}, hidden));
     Tensor mlp_out = uninitialized({T, C});
-    be_.linear(mlp_out.data(), hidden.data(), L.w_down.data(), bias(L.b_down), Ti, int(F), Ci);
+    linear(mlp_out.data(), hidden.data(), L.w_down, L.b_down, Ti, int(F), Ci);
     ATTNSCOPE_TRY(hook({HookPoint::mlp_out, l}, mlp_out));
 
     if (c_.parallel_residual) be_.add(resid.data(), attn_out.data(), T * C);

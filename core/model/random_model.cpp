@@ -71,7 +71,7 @@ Result<ModelConfig> shape_config(std::string_view name) {
                     "known shapes: gpt2-small, smollm-135m");
 }
 
-Model random_model(const ModelConfig& c, unsigned seed) {
+Model random_model(const ModelConfig& c, unsigned seed, WeightType type) {
   Random rng{seed};
   const std::size_t C = c.d_model, F = c.d_mlp, QD = std::size_t(c.n_heads) * c.d_head,
                     KD = std::size_t(c.n_kv_heads) * c.d_head;
@@ -101,8 +101,10 @@ Model random_model(const ModelConfig& c, unsigned seed) {
       if (c.gated_mlp) L.b_gate.assign(F, 0.0f);
       L.b_down.assign(C, 0.0f);
     }
+    narrow_matrices(L, type);
     w.layers.push_back(std::move(L));
   }
+  narrow_matrices(w, type);
   return Model::from_parts(c, std::move(w));
 }
 

@@ -22,8 +22,9 @@ Result<ModelConfig> shape_config(std::string_view name);
 std::vector<std::string_view> shape_names();
 
 // Every matrix uniform in ±0.02·√3 (standard deviation 0.02, as HF's init), norm weights 1,
-// biases 0; the same weights for the same seed on every platform.
-Model random_model(const ModelConfig& config, unsigned seed);
+// biases 0; the same weights for the same seed on every platform. Matrices are kept as `type`
+// (as a checkpoint saved in F16 or BF16 would be).
+Model random_model(const ModelConfig& config, unsigned seed, WeightType type = WeightType::f32);
 
 // Multiply-adds ×2 of one forward pass over T tokens: the products (embedding excluded, the
 // unembedding included) plus causal attention's scores and mix (T(T+1)/2 pairs per head).

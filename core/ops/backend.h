@@ -30,6 +30,24 @@ enum class Activation {
   relu,
 };
 
+// How a weight matrix's elements are stored: float32, or the raw 16 bits of IEEE half (F16) or
+// bfloat16 (BF16). Products widen 16-bit weights to float32 as they read them.
+enum class WeightType { f32, f16, bf16 };
+
+// A view of a row-major weight matrix (or table) of any WeightType: rows `ld` elements apart.
+struct WeightView {
+  const void* data = nullptr;
+  WeightType type = WeightType::f32;
+  std::size_t ld = 0;
+
+  static WeightView f32(const float* w, std::size_t ld) { return {w, WeightType::f32, ld}; }
+  std::size_t element_size() const { return type == WeightType::f32 ? 4 : 2; }
+  // The same matrix from element (row, col) on: a block of rows, or some columns (a head's).
+  WeightView at(std::size_t row, std::size_t col) const {
+    return {static_cast<const char*>(data) + (row * ld + col) * element_size(), type, ld};
+  }
+};
+
 // One Adam step's settings (torch.optim.Adam without weight decay). step counts from 1.
 struct AdamStep {
   double learning_rate = 1e-3;
@@ -48,11 +66,11 @@ class Backend {
   virtual void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
                       int N) = 0;
 
-  // linear on strided views: out[t·ldo + n] = Σ_k x[t·ldx + k] · w[n·ldw + k] + bias[n]. One
-  // head's slice of z against W_O's columns of that head (hook_result) needs no copy.
+  // linear on strided views and weights of any WeightType: out[t·ldo + n] = Σ_k x[t·ldx + k] ·
+  // w[n, k] + bias[n]. One head's slice of z against W_O's columns of that head (hook_result)
+  // needs no copy; F16/BF16 weights stay 16-bit (widened inside the kernel).
   virtual void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx,
-                              const float* w, std::size_t ldw, const float* bias, int T, int K,
-                              int N) = 0;
+                              WeightView w, const float* bias, int T, int K, int N) = 0;
 
   // out[T,N] = a[T,K] · b[K,N] + bias[N]; bias may be null. b is [K,N] (not a torch weight as in
   // linear): a linear's input gradient, or a product with a [in, out] matrix. Zero entries of a
@@ -114,8 +132,9 @@ class Backend {
   virtual void attention(float* z, float* pattern, const float* q, const float* k, const float* v,
                          int T, int H, int G, int D, float scale) = 0;
 
-  // out[n,C] = table[ids[i], :] (an embedding lookup); every id must be a row of the table.
-  virtual void gather_rows(float* out, const float* table, const int* ids, int n, int C) = 0;
+  // out[n,C] = table[ids[i], :C] widened to float32 (an embedding lookup); every id must be a row
+  // of the table.
+  virtual void gather_rows(float* out, WeightView table, const int* ids, int n, int C) = 0;
 
   // out[T,C] = bias[C] + Σ_h x[T,H,C], heads added in order; bias may be null.
   virtual void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) = 0;

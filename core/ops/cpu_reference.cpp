@@ -2,9 +2,11 @@
 // PyTorch's CPU float32 kernels, double where a reduction over C would otherwise drift.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "core/io/dtype.h"
 #include "core/ops/backend.h"
 
 namespace attnscope {
@@ -12,25 +14,36 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
+// dst[n] = the first n elements of w's row, as float32.
+void widen(float* dst, WeightView w, int n) {
+  if (w.type == WeightType::f32) {
+    std::copy_n(static_cast<const float*>(w.data), n, dst);
+    return;
+  }
+  const auto* bits = static_cast<const std::uint16_t*>(w.data);
+  for (int i = 0; i < n; i++)
+    dst[i] = w.type == WeightType::f16 ? f16_to_f32(bits[i]) : bf16_to_f32(bits[i]);
+}
+
 class CpuReferenceBackend final : public Backend {
  public:
   std::string_view name() const override { return "cpu-reference"; }
 
   void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
               int N) override {
-    linear_strided(out, N, x, K, w, K, bias, T, K, N);
+    linear_strided(out, N, x, K, WeightView::f32(w, K), bias, T, K, N);
   }
 
-  void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, const float* w,
-                      std::size_t ldw, const float* bias, int T, int K, int N) override {
-    for (int t = 0; t < T; t++) {
-      const float* xt = x + static_cast<std::size_t>(t) * ldx;
-      float* ot = out + static_cast<std::size_t>(t) * ldo;
-      for (int n = 0; n < N; n++) {
-        const float* wn = w + static_cast<std::size_t>(n) * ldw;
+  void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
+                      const float* bias, int T, int K, int N) override {
+    std::vector<float> wn(K);
+    for (int n = 0; n < N; n++) {
+      widen(wn.data(), w.at(n, 0), K);
+      for (int t = 0; t < T; t++) {
+        const float* xt = x + static_cast<std::size_t>(t) * ldx;
         float sum = bias ? bias[n] : 0.0f;
         for (int k = 0; k < K; k++) sum += xt[k] * wn[k];
-        ot[n] = sum;
+        out[static_cast<std::size_t>(t) * ldo + n] = sum;
       }
     }
   }
@@ -244,10 +257,9 @@ class CpuReferenceBackend final : public Backend {
     attention_mix(z, p, v, T, H, G, D);
   }
 
-  void gather_rows(float* out, const float* table, const int* ids, int n, int C) override {
+  void gather_rows(float* out, WeightView table, const int* ids, int n, int C) override {
     for (int i = 0; i < n; i++)
-      std::copy_n(table + static_cast<std::size_t>(ids[i]) * C, C,
-                  out + static_cast<std::size_t>(i) * C);
+      widen(out + static_cast<std::size_t>(i) * C, table.at(ids[i], 0), C);
   }
 
   void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) override {

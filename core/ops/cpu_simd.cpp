@@ -567,18 +567,29 @@ class CpuSimdBackend final : public Backend {
 
   void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
               int N) override {
-    linear_strided(out, N, x, K, w, K, bias, T, K, N);
+    linear_strided(out, N, x, K, WeightView::f32(w, K), bias, T, K, N);
   }
-  void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, const float* w,
-                      std::size_t ldw, const float* bias, int T, int K, int N) override {
-    // A few tokens: dot products over the weight rows (a packed panel would be mostly padding).
-    if (2 * std::size_t(T) < simd::gemm_panel_width()) {
-      parallel_for(N, row_grain(N, std::size_t(T) * K, 4), [&](std::size_t b, std::size_t e) {
-        ATTNSCOPE_SIMD(LinearRows)(out, ldo, x, ldx, w, ldw, bias, T, K, int(b), int(e));
-      });
-      return;
-    }
-    simd::gemm_nt(out, ldo, x, ldx, w, ldw, bias, T, K, N);
+  void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
+                      const float* bias, int T, int K, int N) override {
+    if (2 * std::size_t(T) >= simd::gemm_panel_width())
+      return simd::gemm_nt(out, ldo, x, ldx, w, bias, T, K, N);
+    // A few tokens: dot products over the weight rows (a packed panel would be mostly padding);
+    // 16-bit weights widened 64 rows at a time.
+    parallel_for(N, row_grain(N, std::size_t(T) * K, 4), [&](std::size_t b, std::size_t e) {
+      if (w.type == WeightType::f32) {
+        ATTNSCOPE_SIMD(LinearRows)
+        (out, ldo, x, ldx, static_cast<const float*>(w.data), w.ld, bias, T, K, int(b), int(e));
+        return;
+      }
+      thread_local simd::AlignedFloats buffer;
+      for (std::size_t n0 = b; n0 < e; n0 += 64) {
+        const int rows = int(std::min<std::size_t>(64, e - n0));
+        float* wf = buffer.reserve(std::size_t(rows) * K);
+        simd::widen_rows(wf, K, w.at(n0, 0), rows, K);
+        ATTNSCOPE_SIMD(LinearRows)
+        (out + n0, ldo, x, ldx, wf, K, bias ? bias + n0 : nullptr, T, K, 0, rows);
+      }
+    });
   }
   void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
               int N) override {
@@ -664,10 +675,10 @@ class CpuSimdBackend final : public Backend {
                  int H, int G, int D, float scale) override {
     simd::attention(z, pattern, q, k, v, T, H, G, D, scale);
   }
-  void gather_rows(float* out, const float* table, const int* ids, int n, int C) override {
+  void gather_rows(float* out, WeightView table, const int* ids, int n, int C) override {
     parallel_for(n, row_grain(n, C, 16), [&](std::size_t b, std::size_t e) {
       for (std::size_t i = b; i < e; i++)
-        std::copy_n(table + std::size_t(ids[i]) * C, C, out + i * C);
+        simd::widen_rows(out + i * C, C, table.at(ids[i], 0), 1, C);
     });
   }
   void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) override {

@@ -30,8 +30,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
+#include "core/io/dtype.h"
 #include "core/ops/parallel.h"
 #include "core/ops/simd_kernels.h"
 
@@ -42,6 +44,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
+
+constexpr int kKc = 256;
 
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
 constexpr int kMR = 8;  // 32 vector registers: 16 accumulators, 2 token vectors, broadcasts
@@ -118,27 +122,70 @@ void MicroKernelRows(int rows, const float* w, std::size_t ldw, const float* xp,
   }
 }
 
+// dst[r·ldd + c] = w[r, c] as float32 for r < rows, c < cols.
+void WidenRows(float* HWY_RESTRICT dst, std::size_t ldd, WeightView w, int rows, int cols) {
+  const DF d;
+  const int lanes = static_cast<int>(hn::Lanes(d));
+  for (int r = 0; r < rows; r++) {
+    float* out = dst + r * ldd;
+    if (w.type == WeightType::f32) {
+      std::copy_n(static_cast<const float*>(w.at(r, 0).data), cols, out);
+      continue;
+    }
+    const auto* bits = static_cast<const std::uint16_t*>(w.at(r, 0).data);
+    int c = 0;
+    if (w.type == WeightType::f16) {
+      const hn::Rebind<hwy::float16_t, DF> dh;
+      const auto* h = reinterpret_cast<const hwy::float16_t*>(bits);
+      for (; c + lanes <= cols; c += lanes)
+        hn::StoreU(hn::PromoteTo(d, hn::LoadU(dh, h + c)), d, out + c);
+      for (; c < cols; c++) out[c] = f16_to_f32(bits[c]);
+    } else {
+      const hn::Rebind<hwy::bfloat16_t, DF> db;
+      const auto* b = reinterpret_cast<const hwy::bfloat16_t*>(bits);
+      for (; c + lanes <= cols; c += lanes)
+        hn::StoreU(hn::PromoteTo(d, hn::LoadU(db, b + c)), d, out + c);
+      for (; c < cols; c++) out[c] = bf16_to_f32(bits[c]);
+    }
+  }
+}
+
 // One work item: weight rows [n0, n1) × token panels [p0, p1) of the packed x (panel p at
-// xp + p·K·NR). `acc` holds (n1 − n0) × (p1 − p0)·NR floats.
-void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRICT xp,
-              const float* HWY_RESTRICT w, std::size_t ldw, const float* HWY_RESTRICT bias, int T,
-              int K, int n0, int n1, int p0, int p1, float* HWY_RESTRICT acc) {
+// xp + p·K·NR). `acc` holds (n1 − n0) × (p1 − p0)·NR floats. 16-bit weights are widened an
+// MR × kc slice at a time into an L1-sized buffer, which every token panel then reads.
+void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRICT xp, WeightView wv,
+              const float* HWY_RESTRICT bias, int T, int K, int n0, int n1, int p0, int p1,
+              float* HWY_RESTRICT acc) {
   const int NR = static_cast<int>(PanelWidth());
+  const bool wide = wv.type == WeightType::f32;
+  HWY_ALIGN float slice[kMR * kKc];
   const std::size_t ldc = std::size_t(p1 - p0) * NR;
-  // kc features per step: the token block's packed slice (kTokenBlock × kc, 128 KB) in L2, an
-  // MR × kc slice of w (at most 8 KB) in L1.
-  constexpr int kc = 256;
+  // kc features per step (kKc): the token block's packed slice (kTokenBlock × kc, 128 KB) in
+  // L2, an MR × kc slice of w (at most 8 KB) in L1.
+  constexpr int kc = kKc;
   for (int k0 = 0; k0 < K; k0 += kc) {
     const int kn = std::min(kc, K - k0);
     for (int n = n0; n < n1; n += kMR) {
       const int rows = std::min(kMR, n1 - n);
-      const float* wn = w + std::size_t(n) * ldw + k0;
+      const float* wn;
+      std::size_t ldw;
+      if (wide) {
+        wn = static_cast<const float*>(wv.at(n, k0).data);
+        ldw = wv.ld;
+      } else {
+        WidenRows(slice, kc, wv.at(n, k0), rows, kn);
+        wn = slice;
+        ldw = kc;
+      }
       float* cn = acc + std::size_t(n - n0) * ldc;
       // The next weight rows' slice comes from memory (weights are far larger than the caches):
       // ask for it now, while this slice's token panels compute.
       const int next_rows = std::min(kMR, n1 - n - kMR);
-      for (int r = 0; r < next_rows; r++)
-        for (int k = 0; k < kn; k += 16) hwy::Prefetch(wn + std::size_t(kMR + r) * ldw + k);
+      const std::size_t bytes = std::size_t(kn) * wv.element_size();
+      for (int r = 0; r < next_rows; r++) {
+        const char* next = static_cast<const char*>(wv.at(n + kMR + r, k0).data);
+        for (std::size_t b = 0; b < bytes; b += 64) hwy::Prefetch(next + b);
+      }
       for (int p = p0; p < p1; p++)
         MicroKernelRows(rows, wn, ldw, xp + (std::size_t(p) * K + k0) * NR, kn,
                         cn + std::size_t(p - p0) * NR, ldc, k0 == 0);
@@ -206,6 +253,7 @@ namespace attnscope {
 HWY_EXPORT(PanelWidth);
 HWY_EXPORT(PackPanel);
 HWY_EXPORT(GemmItem);
+HWY_EXPORT(WidenRows);
 HWY_EXPORT(FmaPeak);
 HWY_EXPORT(TargetName);
 #define ATTNSCOPE_GEMM(kernel) HWY_DYNAMIC_DISPATCH(kernel)
@@ -219,8 +267,12 @@ std::size_t gemm_panel_width() {
   return ATTNSCOPE_GEMM(PanelWidth)();
 }
 
-void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, const float* w,
-             std::size_t ldw, const float* bias, int T, int K, int N) {
+void widen_rows(float* dst, std::size_t ldd, WeightView w, int rows, int cols) {
+  ATTNSCOPE_GEMM(WidenRows)(dst, ldd, w, rows, cols);
+}
+
+void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
+             const float* bias, int T, int K, int N) {
   if (T <= 0 || N <= 0) return;
   const int NR = static_cast<int>(gemm_panel_width());
   const int panels = (T + NR - 1) / NR;
@@ -257,7 +309,7 @@ void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, const
       const int rb = int(i / token_blocks), tb = int(i % token_blocks);
       const int n0 = rb * rows_per_item, n1 = std::min(N, n0 + rows_per_item);
       const int p0 = tb * panels_per_block, p1 = std::min(panels, p0 + panels_per_block);
-      ATTNSCOPE_GEMM(GemmItem)(out, ldo, xp, w, ldw, bias, T, K, n0, n1, p0, p1, acc);
+      ATTNSCOPE_GEMM(GemmItem)(out, ldo, xp, w, bias, T, K, n0, n1, p0, p1, acc);
     }
   });
 }

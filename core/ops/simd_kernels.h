@@ -31,10 +31,12 @@ class AlignedFloats {
   std::size_t capacity_ = 0;
 };
 
-// out[t·ldo + n] = Σ_k x[t·ldx + k] · w[n·ldw + k] + bias[n] (bias may be null): the packed,
+// out[t·ldo + n] = Σ_k x[t·ldx + k] · w[n, k] + bias[n] (bias may be null): the packed,
 // blocked product of simd_gemm.cpp, for T of at least about half a panel.
-void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, const float* w,
-             std::size_t ldw, const float* bias, int T, int K, int N);
+void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
+             const float* bias, int T, int K, int N);
+// dst[r·ldd + c] = w[r, c] widened to float32, r < rows, c < cols (one thread).
+void widen_rows(float* dst, std::size_t ldd, WeightView w, int rows, int cols);
 // Tokens per packed panel of gemm_nt (2 SIMD vectors).
 std::size_t gemm_panel_width();
 // One thread's sustained FP32 fused multiply-add rate, measured for about `seconds`, in GFLOP/s.

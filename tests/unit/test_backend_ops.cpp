@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/io/dtype.h"
 #include "core/ops/backend.h"
 #include "core/ops/parallel.h"
 
@@ -158,7 +159,7 @@ TEST_CASE("reference fused attention, gather_rows, sum_heads, linear_strided") {
   const std::vector<float> table = {1, 2, 3, 4, 5, 6};
   const std::vector<int> ids = {2, 0};
   std::vector<float> rows(4);
-  ref().gather_rows(rows.data(), table.data(), ids.data(), 2, 2);
+  ref().gather_rows(rows.data(), WeightView::f32(table.data(), 2), ids.data(), 2, 2);
   CHECK(rows == std::vector<float>{5, 6, 1, 2});
   // x [T=1, H=3, C=2] summed over heads plus a bias.
   const std::vector<float> heads = {1, 2, 10, 20, 100, 200};
@@ -170,7 +171,8 @@ TEST_CASE("reference fused attention, gather_rows, sum_heads, linear_strided") {
   const std::vector<float> x = {9, 1, 2, 9, 3, 4};
   const std::vector<float> w = {9, 1, 0, 9, 0, 1};
   std::vector<float> out(6, -1.0f);
-  ref().linear_strided(out.data(), 2, x.data() + 1, 3, w.data() + 1, 3, nullptr, 2, 2, 2);
+  ref().linear_strided(out.data(), 2, x.data() + 1, 3, WeightView::f32(w.data() + 1, 3), nullptr, 2,
+                       2, 2);
   CHECK(out == std::vector<float>{1, 2, 3, 4, -1, -1});
 }
 
@@ -380,17 +382,44 @@ std::vector<OpCase> op_cases() {
                        // into out [T, H, N] at head 2.
                        std::vector<float> out(static_cast<std::size_t>(T) * H * N, 7.0f);
                        be.linear_strided(out.data() + 2 * N, std::size_t(H) * N, x.data() + D,
-                                         std::size_t(H) * D, w.data() + D, std::size_t(H) * D,
+                                         std::size_t(H) * D,
+                                         WeightView::f32(w.data(), std::size_t(H) * D).at(0, D),
                                          nullptr, T, D, N);
                        return out;
                      },
                      1e-4f});
+    // The same weights kept as F16 and BF16 bits, widened inside the kernels (GEMM and few-token
+    // paths), strided as hook_result reads them, and gathered as embeddings.
+    for (WeightType type : {WeightType::f16, WeightType::bf16}) {
+      std::vector<std::uint16_t> bits(w.size());
+      for (std::size_t i = 0; i < w.size(); i++)
+        bits[i] = type == WeightType::f16 ? f32_to_f16(w[i]) : f32_to_bf16(w[i]);
+      const std::string name = type == WeightType::f16 ? "f16" : "bf16";
+      cases.push_back({"linear " + name + " weights T=" + std::to_string(T),
+                       [=](Backend& be) {
+                         const WeightView wv{bits.data(), type, std::size_t(K)};
+                         std::vector<float> out(static_cast<std::size_t>(T) * N);
+                         be.linear_strided(out.data(), N, x.data(), K, wv, b.data(), T, K, N);
+                         std::vector<float> all = out;
+                         // Few tokens (the dot-product path), columns from 20 on.
+                         std::vector<float> few(3 * std::size_t(N));
+                         be.linear_strided(few.data(), N, x.data(), K, wv.at(0, 20), nullptr, 3,
+                                           K - 20, N);
+                         all.insert(all.end(), few.begin(), few.end());
+                         std::vector<int> ids = {5, 0, 52, 5};
+                         std::vector<float> rows(4 * std::size_t(K));
+                         be.gather_rows(rows.data(), wv, ids.data(), 4, K);
+                         all.insert(all.end(), rows.begin(), rows.end());
+                         return all;
+                       },
+                       2e-4f});
+    }
     cases.push_back({"gather_rows and sum_heads T=" + std::to_string(T),
                      [=](Backend& be) {
                        std::vector<int> ids(T);
                        for (int t = 0; t < T; t++) ids[t] = (t * 37) % N;
                        std::vector<float> rows(static_cast<std::size_t>(T) * K);
-                       be.gather_rows(rows.data(), w.data(), ids.data(), T, K);
+                       be.gather_rows(rows.data(), WeightView::f32(w.data(), K), ids.data(), T, K);
                        // rows as [T, H = 4, C = 75]
                        std::vector<float> sum(static_cast<std::size_t>(T) * 75);
                        be.sum_heads(sum.data(), rows.data(), w.data() + 7, T, 4, 75);

@@ -29,6 +29,7 @@ struct BenchOptions {
   int threads = 0;  // 0: cpu_threads()
   std::string capture = "patterns";
   std::string backend = "cpu-simd";
+  std::string dtype = "f32";  // of a --shape model's matrices
   int repeat = 5;
   bool gemm = false;
   bool json = false;
@@ -62,17 +63,6 @@ Result<Backend*> find_backend(const std::string& name) {
   return make_error("--backend: no backend '" + name + "'", "available: " + names);
 }
 
-std::size_t weight_bytes(const ModelWeights& w) {
-  std::size_t n = w.token_embed.size() + w.pos_embed.size() + w.lnf_w.size() + w.lnf_b.size() +
-                  w.unembed.size() + w.unembed_b.size();
-  for (const LayerWeights& L : w.layers)
-    for (const std::vector<float>* v :
-         {&L.ln1_w, &L.ln1_b, &L.wq, &L.bq, &L.wk, &L.bk, &L.wv, &L.bv, &L.wo, &L.bo, &L.ln2_w,
-          &L.ln2_b, &L.w_up, &L.b_up, &L.w_gate, &L.b_gate, &L.w_down, &L.b_down})
-      n += v->size();
-  return n * sizeof(float);
-}
-
 Status bench_forward(const BenchOptions& o) {
   if (o.model_path.empty() == o.shape.empty())
     return make_error("give either --model or --shape", "e.g. --shape gpt2-small");
@@ -83,8 +73,13 @@ Status bench_forward(const BenchOptions& o) {
   std::string name;
   if (!o.shape.empty()) {
     ATTNSCOPE_ASSIGN(const ModelConfig config, shape_config(o.shape));
-    model = random_model(config, 1);
-    name = o.shape + " (random)";
+    if (o.dtype != "f32" && o.dtype != "f16" && o.dtype != "bf16")
+      return make_error("--dtype: '" + o.dtype + "' is not f32, f16 or bf16");
+    const WeightType type = o.dtype == "f16"    ? WeightType::f16
+                            : o.dtype == "bf16" ? WeightType::bf16
+                                                : WeightType::f32;
+    model = random_model(config, 1, type);
+    name = o.shape + " (random, " + o.dtype + ")";
   } else {
     ATTNSCOPE_ASSIGN(model, load_model(o.model_path));
     name = model_name(o.model_path);
@@ -113,7 +108,8 @@ Status bench_forward(const BenchOptions& o) {
   }
   const Timing t = timing_of(ms);
   const double flops = forward_flops(c, o.tokens);
-  const double rss = peak_rss_mb(), weights_mb = double(weight_bytes(model.weights())) / 1048576.0;
+  const double rss = peak_rss_mb(),
+               weights_mb = double(parameter_bytes(model.weights())) / 1048576.0;
   if (o.json) {
     print_json({{"model", name},
                 {"description", describe(c)},
@@ -233,6 +229,8 @@ void register_bench(CLI::App& app) {
   cmd->add_option("--repeat", o->repeat, "Timed passes, after one warm-up pass")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  cmd->add_option("--dtype", o->dtype, "Matrices of a --shape model kept as f32, f16 or bf16")
+      ->capture_default_str();
   cmd->add_flag("--gemm", o->gemm, "Benchmark the GEMM against the FP32 FMA peak instead");
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([o]() {
