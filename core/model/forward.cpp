@@ -148,9 +148,11 @@ class ForwardPass {
     Tensor q = uninitialized({T, sH, sD});
     Tensor k = uninitialized({T, sG, sD});
     Tensor v = uninitialized({T, sG, sD});
-    linear(q.data(), x.data(), L.wq, L.bq, Ti, Ci, H * D);
-    linear(k.data(), x.data(), L.wk, L.bk, Ti, Ci, G * D);
-    linear(v.data(), x.data(), L.wv, L.bv, Ti, Ci, G * D);
+    const std::size_t QD = sH * sD, KD = sG * sD;
+    const LinearOutput qkv[] = {{q.data(), QD, L.wq.view(C), bias(L.bq), H * D},
+                                {k.data(), KD, L.wk.view(C), bias(L.bk), G * D},
+                                {v.data(), KD, L.wv.view(C), bias(L.bv), G * D}};
+    be_.linear_multi(x.data(), C, Ti, Ci, qkv);
     ATTNSCOPE_TRY(hook({HookPoint::attn_q, l}, q));
     ATTNSCOPE_TRY(hook({HookPoint::attn_k, l}, k));
     ATTNSCOPE_TRY(hook({HookPoint::attn_v, l}, v));
@@ -190,13 +192,15 @@ class ForwardPass {
     }
     const std::size_t F = c_.d_mlp;
     Tensor hidden = uninitialized({T, F});
-    linear(hidden.data(), mlp_in.data(), L.w_up, L.b_up, Ti, Ci, int(F));
     if (c_.gated_mlp) {
       Tensor gate = uninitialized({T, F});
-      linear(gate.data(), mlp_in.data(), L.w_gate, L.b_gate, Ti, Ci, int(F));
+      const LinearOutput up_gate[] = {{hidden.data(), F, L.w_up.view(C), bias(L.b_up), int(F)},
+                                      {gate.data(), F, L.w_gate.view(C), bias(L.b_gate), int(F)}};
+      be_.linear_multi(mlp_in.data(), C, Ti, Ci, up_gate);
       be_.activate(gate.data(), T * F, c_.activation);
       be_.multiply(hidden.data(), gate.data(), T * F);
     } else {
+      linear(hidden.data(), mlp_in.data(), L.w_up, L.b_up, Ti, Ci, int(F));
       be_.activate(hidden.data(), T * F, c_.activation);
     }
     ATTNSCOPE_TRY(hook({HookPoint::mlp_post, l}, hidden));

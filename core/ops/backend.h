@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -48,6 +49,15 @@ struct WeightView {
   }
 };
 
+// One output of Backend::linear_multi: out[t·ldo + n] = x[t] · w[n] + bias[n] for n < N.
+struct LinearOutput {
+  float* out;
+  std::size_t ldo;
+  WeightView w;
+  const float* bias;  // may be null
+  int N;
+};
+
 // One Adam step's settings (torch.optim.Adam without weight decay). step counts from 1.
 struct AdamStep {
   double learning_rate = 1e-3;
@@ -71,6 +81,12 @@ class Backend {
   // needs no copy; F16/BF16 weights stay 16-bit (widened inside the kernel).
   virtual void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx,
                               WeightView w, const float* bias, int T, int K, int N) = 0;
+
+  // Several linears of one input x[T,K] (rows ldx apart), as linear_strided computes each: q, k
+  // and v of a block, or the gate and up projections of a gated MLP. A backend may share the work
+  // of reading x among them.
+  virtual void linear_multi(const float* x, std::size_t ldx, int T, int K,
+                            std::span<const LinearOutput> outputs) = 0;
 
   // out[T,N] = a[T,K] · b[K,N] + bias[N]; bias may be null. b is [K,N] (not a torch weight as in
   // linear): a linear's input gradient, or a product with a [in, out] matrix. Zero entries of a

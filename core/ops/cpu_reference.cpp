@@ -48,6 +48,12 @@ class CpuReferenceBackend final : public Backend {
     }
   }
 
+  void linear_multi(const float* x, std::size_t ldx, int T, int K,
+                    std::span<const LinearOutput> outputs) override {
+    for (const LinearOutput& o : outputs)
+      linear_strided(o.out, o.ldo, x, ldx, o.w, o.bias, T, K, o.N);
+  }
+
   void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
               int N) override {
     for (int t = 0; t < T; t++) {

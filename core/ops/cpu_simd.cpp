@@ -591,6 +591,13 @@ class CpuSimdBackend final : public Backend {
       }
     });
   }
+  void linear_multi(const float* x, std::size_t ldx, int T, int K,
+                    std::span<const LinearOutput> outputs) override {
+    if (2 * std::size_t(T) >= simd::gemm_panel_width())
+      return simd::gemm_nt_multi(x, ldx, T, K, outputs);
+    for (const LinearOutput& o : outputs)
+      linear_strided(o.out, o.ldo, x, ldx, o.w, o.bias, T, K, o.N);
+  }
   void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
               int N) override {
     parallel_for(T, row_grain(T, std::size_t(K) * N, 4), [&](std::size_t begin, std::size_t end) {

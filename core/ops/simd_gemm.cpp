@@ -273,7 +273,15 @@ void widen_rows(float* dst, std::size_t ldd, WeightView w, int rows, int cols) {
 
 void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
              const float* bias, int T, int K, int N) {
-  if (T <= 0 || N <= 0) return;
+  const LinearOutput one{out, ldo, w, bias, N};
+  gemm_nt_multi(x, ldx, T, K, std::span<const LinearOutput>(&one, 1));
+}
+
+void gemm_nt_multi(const float* x, std::size_t ldx, int T, int K,
+                   std::span<const LinearOutput> outputs) {
+  int total_N = 0;
+  for (const LinearOutput& o : outputs) total_N += o.N;
+  if (T <= 0 || total_N <= 0) return;
   const int NR = static_cast<int>(gemm_panel_width());
   const int panels = (T + NR - 1) / NR;
   thread_local AlignedFloats packed;
@@ -284,32 +292,40 @@ void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, Weigh
                  for (std::size_t p = b; p < e; p++)
                    ATTNSCOPE_GEMM(PackPanel)(x, ldx, T, K, int(p), xp + p * panel_work);
                });
-  // Items: blocks of weight rows × blocks of token panels, enough of them to share among the
-  // threads, but no smaller than 16 weight rows. Every item reads its token block's packed x
-  // (128 × K floats) whole, so items are made as large as the sharing allows: one per thread for
-  // a single token block, two per thread otherwise.
+  // Items: blocks of weight rows (of one output) × blocks of token panels, enough of them to
+  // share among the threads, but no smaller than 16 weight rows. Every item reads its token
+  // block's packed x (128 × K floats) whole, so items are made as large as the sharing allows:
+  // about one per thread for a single token block, two per thread otherwise.
   const int panels_per_block = std::max(1, std::min(panels, kTokenBlock / NR));
   const int token_blocks = (panels + panels_per_block - 1) / panels_per_block;
   const int threads = cpu_threads();
-  const std::size_t work = std::size_t(T) * K * N;
-  int rows_per_item = N;
+  const std::size_t work = std::size_t(T) * K * total_N;
+  int rows_per_item = total_N;
   if (threads > 1 && work >= (1 << 18)) {
     const int wanted_items = token_blocks == 1 ? threads : 2 * threads;
     const int row_blocks = std::max(1, (wanted_items + token_blocks - 1) / token_blocks);
-    rows_per_item = std::max(16, (N + row_blocks - 1) / row_blocks);
+    rows_per_item = std::max(16, (total_N + row_blocks - 1) / row_blocks);
   }
   rows_per_item = std::min(rows_per_item, 256);
   rows_per_item = (rows_per_item + 7) / 8 * 8;
-  const int row_items = (N + rows_per_item - 1) / rows_per_item;
-  const std::size_t items = std::size_t(row_items) * token_blocks;
-  parallel_for(items, 1, [&](std::size_t b, std::size_t e) {
+  // first_item[j]: the first item of output j; its items are row blocks × token blocks.
+  std::vector<std::size_t> first_item(outputs.size() + 1, 0);
+  for (std::size_t j = 0; j < outputs.size(); j++)
+    first_item[j + 1] =
+        first_item[j] +
+        std::size_t((outputs[j].N + rows_per_item - 1) / rows_per_item) * token_blocks;
+  parallel_for(first_item.back(), 1, [&](std::size_t b, std::size_t e) {
     thread_local AlignedFloats acc_buffer;
     float* acc = acc_buffer.reserve(std::size_t(rows_per_item) * panels_per_block * NR);
+    std::size_t j = 0;
     for (std::size_t i = b; i < e; i++) {
-      const int rb = int(i / token_blocks), tb = int(i % token_blocks);
-      const int n0 = rb * rows_per_item, n1 = std::min(N, n0 + rows_per_item);
+      while (i >= first_item[j + 1]) j++;
+      const LinearOutput& o = outputs[j];
+      const std::size_t local = i - first_item[j];
+      const int rb = int(local / token_blocks), tb = int(local % token_blocks);
+      const int n0 = rb * rows_per_item, n1 = std::min(o.N, n0 + rows_per_item);
       const int p0 = tb * panels_per_block, p1 = std::min(panels, p0 + panels_per_block);
-      ATTNSCOPE_GEMM(GemmItem)(out, ldo, xp, w, bias, T, K, n0, n1, p0, p1, acc);
+      ATTNSCOPE_GEMM(GemmItem)(o.out, o.ldo, xp, o.w, o.bias, T, K, n0, n1, p0, p1, acc);
     }
   });
 }

@@ -8,6 +8,7 @@
 #include <hwy/aligned_allocator.h>
 
 #include <cstddef>
+#include <span>
 
 #include "core/ops/backend.h"
 
@@ -35,6 +36,9 @@ class AlignedFloats {
 // blocked product of simd_gemm.cpp, for T of at least about half a panel.
 void gemm_nt(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
              const float* bias, int T, int K, int N);
+// gemm_nt for several outputs of one x, packed once and computed in one parallel loop.
+void gemm_nt_multi(const float* x, std::size_t ldx, int T, int K,
+                   std::span<const LinearOutput> outputs);
 // dst[r·ldd + c] = w[r, c] widened to float32, r < rows, c < cols (one thread).
 void widen_rows(float* dst, std::size_t ldd, WeightView w, int rows, int cols);
 // Tokens per packed panel of gemm_nt (2 SIMD vectors).

@@ -388,6 +388,22 @@ std::vector<OpCase> op_cases() {
                        return out;
                      },
                      1e-4f});
+    cases.push_back({"linear_multi T=" + std::to_string(T),
+                     [=](Backend& be) {
+                       // Three outputs of one x: w's rows 0..19, 20..52 (with bias) and 0..52
+                       // into a strided output.
+                       const WeightView wv = WeightView::f32(w.data(), K);
+                       std::vector<float> a(std::size_t(T) * 20), c(std::size_t(T) * 33),
+                           d(std::size_t(T) * 60, 3.0f);
+                       const LinearOutput outs[] = {{a.data(), 20, wv, nullptr, 20},
+                                                    {c.data(), 33, wv.at(20, 0), b.data(), 33},
+                                                    {d.data(), 60, wv, b.data(), N}};
+                       be.linear_multi(x.data(), K, T, K, outs);
+                       a.insert(a.end(), c.begin(), c.end());
+                       a.insert(a.end(), d.begin(), d.end());
+                       return a;
+                     },
+                     2e-4f});
     // The same weights kept as F16 and BF16 bits, widened inside the kernels (GEMM and few-token
     // paths), strided as hook_result reads them, and gathered as embeddings.
     for (WeightType type : {WeightType::f16, WeightType::bf16}) {
