@@ -3,13 +3,14 @@
 # library: device): `attnscope bench` next to the PyTorch peer (forward_torch_peer.py, eager
 # attention, every pattern kept), GPT-2 small and SmolLM-135M shapes (random init), T = 128 and
 # 1024, 1 and all threads, patterns captured; attnscope with --capture none at T = 1024 too; and
-# the GEMM benchmark against the machine's FMA peak.
+# the GEMM benchmark against the machine's FMA peak; F16 weights; then the table
+# (forward_table.py).
 #
 # The binary travels in a folder (default build-dev12/) with the Debian libraries it was linked
 # against and their loader, so that the machine's own glibc does not matter, and with this script
 # and the peer beside it:
 #   d=/work/main/build-dev12; mkdir -p $d/lib; cp build/attnscope $d/; strip $d/attnscope
-#   cp tests/bench/device_forward.sh tests/bench/forward_torch_peer.py $d/
+#   cp tests/bench/device_forward.sh tests/bench/forward_torch_peer.py tests/bench/forward_table.py $d/
 #   for l in $(ldd build/attnscope | grep -o '/[^ ]*'); do cp -L $l $d/lib/; done
 #   run (carry build-dev12): bash build-dev12/device_forward.sh   (writes $OUT/device_forward.txt)
 set -u
@@ -25,7 +26,7 @@ bin bench --gemm --tokens 128 --threads "$cores" --repeat 10 2>&1 | tee -a "$out
 bin bench --gemm --tokens 128 --threads "$cores" --repeat 10 --json 2>&1 | tee -a "$out"
 for shape in gpt2-small smollm-135m; do
   for tokens in 128 1024; do
-    repeat=$([ "$tokens" = 128 ] && echo 7 || echo 3)
+    repeat=$([ "$tokens" = 128 ] && echo 11 || echo 3)
     for threads in 1 "$cores"; do
       log "== $shape T=$tokens threads=$threads"
       captures=patterns
@@ -42,4 +43,14 @@ for shape in gpt2-small smollm-135m; do
     done
   done
 done
+# Weights kept in F16 (widened inside the GEMM): speed and peak memory, attnscope only.
+for cell in "gpt2-small 128 1" "gpt2-small 128 $cores" "smollm-135m 1024 $cores"; do
+  set -- $cell
+  log "== f16 weights: $1 T=$2 threads=$3"
+  log "\$ attnscope bench --shape $1 --dtype f16 --tokens $2 --threads $3 --capture patterns --json"
+  bin bench --shape "$1" --dtype f16 --tokens "$2" --threads "$3" --capture patterns --repeat 5 \
+    --json 2>&1 | tr -d '\n ' | tee -a "$out"
+  echo | tee -a "$out"
+done
+python3 "$dir/forward_table.py" "$out" | tee -a "$out"
 log "== done"
