@@ -237,7 +237,7 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
     const int j0 = tile * int(BK);
     for (int r0 = 0; r0 < rows; r0 += kRowsPerTile) {
       const int nr = std::min(kRowsPerTile, rows - r0);
-      if (j0 > i0 + r0 + nr - 1) break;  // every row of this group is before the tile
+      if (j0 > i0 + r0 + nr - 1) continue;  // every row of this group is before the tile
       const float* qr[kRowsPerTile];
       float* orow[kRowsPerTile];
       const float* prow[kRowsPerTile];

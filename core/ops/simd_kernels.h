@@ -5,30 +5,38 @@
 // Shape legend as in backend.h; ld* are row strides in floats.
 #pragma once
 
-#include <hwy/aligned_allocator.h>
-
 #include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <span>
 
 #include "core/ops/backend.h"
 
 namespace attnscope::simd {
 
-// A growable scratch buffer of floats aligned for SIMD (Highway's alignment, at least a cache
-// line), so that vector loads from packed operands never straddle two cache lines. Contents are not
-// kept when it grows.
+// A growable scratch buffer of floats aligned to 128 bytes (two cache lines, every SIMD width), so
+// that vector loads from packed operands never straddle two cache lines. Contents are not kept
+// when it grows. (std::aligned_alloc, not Highway's allocator: that one lives in libhwy, which the
+// header-only WASM build does not link.)
 class AlignedFloats {
  public:
   float* reserve(std::size_t n) {
     if (n > capacity_) {
-      data_ = hwy::AllocateAligned<float>(n);
+      constexpr std::size_t kAlign = 128;
+      const std::size_t bytes = (n * sizeof(float) + kAlign - 1) / kAlign * kAlign;
+      data_.reset(static_cast<float*>(std::aligned_alloc(kAlign, bytes)));
+      if (!data_) throw std::bad_alloc();
       capacity_ = n;
     }
     return data_.get();
   }
 
  private:
-  hwy::AlignedFreeUniquePtr<float[]> data_;
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> data_;
   std::size_t capacity_ = 0;
 };
 

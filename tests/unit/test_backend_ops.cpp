@@ -2,6 +2,7 @@
 // backend against the reference on random inputs (one table of op cases, as ggml's
 // test-backend-ops does).
 #include <doctest/doctest.h>
+#include <hwy/targets.h>
 
 #include <cmath>
 #include <cstring>
@@ -540,6 +541,23 @@ TEST_CASE("every backend matches the reference on every op case") {
     }
   }
 }
+
+#ifndef __EMSCRIPTEN__
+// Natively cpu-simd dispatches to the machine's best target; every other target compiled in (AVX2,
+// SSE4, ...: other lane counts, so other tile sizes) must match the reference too.
+TEST_CASE("cpu-simd matches the reference on every SIMD target this machine runs") {
+  const auto cases = op_cases();
+  for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    CAPTURE(hwy::TargetName(target));
+    for (const OpCase& op : cases) {
+      CAPTURE(op.name);
+      CHECK(max_abs_diff(op.run(ref()), op.run(cpu_simd_backend())) <= op.tolerance);
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);  // back to the machine's own
+}
+#endif
 
 TEST_CASE("cpu-simd gives the same bits for any number of threads") {
   const int saved = cpu_threads();
