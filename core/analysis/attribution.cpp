@@ -22,11 +22,11 @@ Result<LogitAttribution> direct_logit_attribution(const Model& model, std::span<
   const std::size_t last = T - 1;
 
   // u = W_U[answer] − W_U[distractor], then folded with the norm's weight: v = w ⊙ u.
-  const std::vector<float>& unembed = w.unembed.empty() ? w.token_embed : w.unembed;
+  const Matrix& unembed = w.unembed.empty() ? w.token_embed : w.unembed;
   std::vector<double> v(C);
   for (std::size_t i = 0; i < C; i++) {
-    double u = unembed[std::size_t(answer) * C + i];
-    if (distractor >= 0) u -= unembed[std::size_t(distractor) * C + i];
+    double u = unembed.at(std::size_t(answer) * C + i);
+    if (distractor >= 0) u -= unembed.at(std::size_t(distractor) * C + i);
     v[i] = u * w.lnf_w[i];
   }
   // The frozen scale of the final norm, from the last block's output at the last position.
@@ -73,8 +73,8 @@ Result<LogitAttribution> direct_logit_attribution(const Model& model, std::span<
   }
   if (!w.lnf_b.empty()) {
     for (std::size_t i = 0; i < C; i++) {
-      double u = unembed[std::size_t(answer) * C + i];
-      if (distractor >= 0) u -= unembed[std::size_t(distractor) * C + i];
+      double u = unembed.at(std::size_t(answer) * C + i);
+      if (distractor >= 0) u -= unembed.at(std::size_t(distractor) * C + i);
       out.norm_bias += u * w.lnf_b[i];
     }
   }

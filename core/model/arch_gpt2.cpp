@@ -69,17 +69,18 @@ Result<ModelWeights> load_gpt2(const ModelConfig& c, const WeightStore& store) {
     // c_attn: [C, 3C] (in, out) → q, k, v each [C, C] (out, in).
     const std::vector<float> qkv = arch::transpose(c_attn_w, C, 3 * C);  // [3C, C]
     const std::size_t block = static_cast<std::size_t>(C) * C;
-    L.wq.assign(qkv.begin(), qkv.begin() + block);
-    L.wk.assign(qkv.begin() + block, qkv.begin() + 2 * block);
-    L.wv.assign(qkv.begin() + 2 * block, qkv.end());
+    L.wq = std::vector<float>(qkv.begin(), qkv.begin() + block);
+    L.wk = std::vector<float>(qkv.begin() + block, qkv.begin() + 2 * block);
+    L.wv = std::vector<float>(qkv.begin() + 2 * block, qkv.end());
     L.bq.assign(c_attn_b.begin(), c_attn_b.begin() + C);
     L.bk.assign(c_attn_b.begin() + C, c_attn_b.begin() + 2 * C);
     L.bv.assign(c_attn_b.begin() + 2 * C, c_attn_b.end());
     L.wo = arch::transpose(c_proj_w, C, C);
     L.w_up = arch::transpose(c_fc_w, C, F);
     L.w_down = arch::transpose(mlp_proj_w, F, C);
-    arch::split_output_by_head(c, L);
+    arch::keep_stored_dtype(store, L);
   }
+  arch::keep_stored_dtype(store, w);
   return w;
 }
 

@@ -67,10 +67,11 @@ Result<ModelWeights> load_gpt_neox(const ModelConfig& c, const WeightStore& stor
 
     // De-interleave [H, 3, D] rows into q, k, v of [H·D] rows each.
     const std::size_t row = static_cast<std::size_t>(C);
-    for (auto* m : {&L.wq, &L.wk, &L.wv}) m->resize(static_cast<std::size_t>(H) * D * row);
+    std::vector<float> wq, wk, wv;
+    for (auto* m : {&wq, &wk, &wv}) m->resize(static_cast<std::size_t>(H) * D * row);
     if (c.qkv_bias)
       for (auto* b : {&L.bq, &L.bk, &L.bv}) b->resize(static_cast<std::size_t>(H) * D);
-    std::vector<float>* mats[3] = {&L.wq, &L.wk, &L.wv};
+    std::vector<float>* mats[3] = {&wq, &wk, &wv};
     std::vector<float>* biases[3] = {&L.bq, &L.bk, &L.bv};
     for (int h = 0; h < H; h++)
       for (int part = 0; part < 3; part++)
@@ -80,8 +81,12 @@ Result<ModelWeights> load_gpt_neox(const ModelConfig& c, const WeightStore& stor
           std::copy_n(qkv_w.begin() + src * row, row, mats[part]->begin() + dst * row);
           if (c.qkv_bias) (*biases[part])[dst] = qkv_b[src];
         }
-    arch::split_output_by_head(c, L);
+    L.wq = std::move(wq);
+    L.wk = std::move(wk);
+    L.wv = std::move(wv);
+    arch::keep_stored_dtype(store, L);
   }
+  arch::keep_stored_dtype(store, w);
   return w;
 }
 

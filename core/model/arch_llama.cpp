@@ -81,8 +81,9 @@ Result<ModelWeights> load_llama(const ModelConfig& c, const WeightStore& store) 
       ATTNSCOPE_TRY(arch::read(store, p + "mlp.up_proj.bias", {F}, L.b_up));
       ATTNSCOPE_TRY(arch::read(store, p + "mlp.down_proj.bias", {C}, L.b_down));
     }
-    arch::split_output_by_head(c, L);
+    arch::keep_stored_dtype(store, L);
   }
+  arch::keep_stored_dtype(store, w);
   return w;
 }
 

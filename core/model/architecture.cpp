@@ -205,6 +205,33 @@ Status read(const WeightStore& store, const std::string& name, std::vector<int64
   return {};
 }
 
+Status read(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
+            Matrix& out) {
+  std::vector<float> values;
+  ATTNSCOPE_TRY(read(store, name, std::move(shape), values));
+  out = std::move(values);
+  return {};
+}
+
+namespace {
+// F16 or BF16 when every tensor of the store has that dtype, else F32.
+WeightType stored_type(const WeightStore& store) {
+  const DType dominant = store.dominant_dtype();
+  if (dominant != DType::f16 && dominant != DType::bf16) return WeightType::f32;
+  for (const std::string& name : store.names())
+    if (store.find(name)->dtype != dominant) return WeightType::f32;
+  return dominant == DType::f16 ? WeightType::f16 : WeightType::bf16;
+}
+}  // namespace
+
+void keep_stored_dtype(const WeightStore& store, LayerWeights& layer) {
+  narrow_matrices(layer, stored_type(store));
+}
+
+void keep_stored_dtype(const WeightStore& store, ModelWeights& weights) {
+  narrow_matrices(weights, stored_type(store));
+}
+
 Status read_optional(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
                      std::vector<float>& out) {
   if (!store.find(name)) return {};
@@ -217,16 +244,6 @@ std::vector<float> transpose(const std::vector<float>& m, int rows, int cols) {
     for (int c = 0; c < cols; c++)
       t[static_cast<std::size_t>(c) * rows + r] = m[static_cast<std::size_t>(r) * cols + c];
   return t;
-}
-
-void split_output_by_head(const ModelConfig& config, LayerWeights& layer) {
-  const int H = config.n_heads, D = config.d_head, C = config.d_model;
-  layer.wo_per_head.resize(static_cast<std::size_t>(H) * C * D);
-  for (int h = 0; h < H; h++)
-    for (int c = 0; c < C; c++)
-      for (int d = 0; d < D; d++)
-        layer.wo_per_head[(static_cast<std::size_t>(h) * C + c) * D + d] =
-            layer.wo[static_cast<std::size_t>(c) * H * D + h * D + d];
 }
 
 }  // namespace arch

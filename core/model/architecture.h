@@ -52,13 +52,19 @@ Status read_rope(const nlohmann::json& json, ModelConfig& config, const char* le
 // Reads one tensor, checking its shape: "layer 2: tensor 'x' has shape [..], expected [..]".
 Status read(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
             std::vector<float>& out);
+// As read(), into a float32 matrix (keep_stored_dtype narrows it afterwards).
+Status read(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
+            Matrix& out);
+// Keeps every matrix of the layer (or of the model outside its layers) in the checkpoint's dtype
+// when every tensor of the checkpoint is F16, or every one BF16: widened to float32 on read,
+// narrowed back here, exactly. Mixed or F32 checkpoints stay float32.
+void keep_stored_dtype(const WeightStore& store, LayerWeights& layer);
+void keep_stored_dtype(const WeightStore& store, ModelWeights& weights);
 // As read(), but absent is fine (out stays empty).
 Status read_optional(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
                      std::vector<float>& out);
 // Transposes a [rows, cols] matrix into [cols, rows].
 std::vector<float> transpose(const std::vector<float>& m, int rows, int cols);
-// Derives LayerWeights::wo_per_head from wo.
-void split_output_by_head(const ModelConfig& config, LayerWeights& layer);
 
 }  // namespace arch
 }  // namespace attnscope

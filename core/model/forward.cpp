@@ -1,21 +1,41 @@
 // forward.cpp — the forward pass shared by every family, with TransformerLens hook points.
 //
 // Shape legend: T tokens, C d_model, H heads, G kv heads, D d_head, F d_mlp, V vocab.
-// Each hook point calls hook(): if the plan neither captures nor edits it, nothing happens;
-// otherwise interventions edit the tensor in place and the cache keeps a copy. hook_result
-// ([T, H, C], expensive) is only computed when the plan asks for it.
+// The plan is resolved once per pass into a HookSet (a bit per hook). Each hook point calls
+// hook(): if the plan neither captures nor edits it, nothing happens; otherwise interventions edit
+// the tensor in place and the cache keeps a copy. Attention runs as one fused backend op unless a
+// hook captures or edits the scores or edits the pattern (then scores, softmax and mix run
+// separately, with the hooks between them); the fused op writes the pattern only when it is
+// captured. hook_result ([T, H, C], expensive) is only computed when the plan asks for it, as
+// one product per head over that head's columns of W_O. Every numeric step is a backend op.
 #include <cmath>
+#include <numeric>
 
 #include "core/model/model.h"
 
 namespace attnscope {
 namespace {
 
+// A tensor whose every element the next op writes (no zero fill).
+Tensor uninitialized(const Shape& shape) {
+  return Tensor(shape);
+}
+
+const float* bias(const std::vector<float>& b) {
+  return b.empty() ? nullptr : b.data();
+}
+
 class ForwardPass {
  public:
   ForwardPass(const ModelConfig& c, const ModelWeights& w, const HookPlan& hooks, Cache* cache,
               Backend& be, bool last_logits_only = false)
-      : c_(c), w_(w), hooks_(hooks), cache_(cache), be_(be), last_logits_only_(last_logits_only) {}
+      : c_(c),
+        w_(w),
+        hooks_(hooks),
+        set_(hooks.resolve(c.n_layers)),
+        cache_(cache),
+        be_(be),
+        last_logits_only_(last_logits_only) {}
 
   // Runs blocks first_layer.. on `resid` (that block's hook_resid_pre), then the unembedding.
   Result<Tensor> run_from(int first_layer, Tensor resid) {
@@ -25,70 +45,93 @@ class ForwardPass {
 
   Result<Tensor> run(std::span<const int> ids) {
     const std::size_t T = ids.size(), C = c_.d_model;
-    Tensor resid = zeros({T, C});
-    {
-      Tensor embed = zeros({T, C});
-      for (std::size_t t = 0; t < T; t++)
-        std::copy_n(w_.token_embed.data() + static_cast<std::size_t>(ids[t]) * C, C,
-                    embed.data() + t * C);
-      ATTNSCOPE_TRY(hook({HookPoint::embed}, embed));
-      resid = embed;
-      if (c_.position == PositionKind::learned) {
-        Tensor pos = zeros({T, C});
-        std::copy_n(w_.pos_embed.data(), T * C, pos.data());
-        ATTNSCOPE_TRY(hook({HookPoint::pos_embed}, pos));
-        be_.add(resid.data(), pos.data(), T * C);
-      }
+    const int Ti = static_cast<int>(T), Ci = c_.d_model;
+    // The residual stream starts as the token embeddings (hook_embed), plus learned positions.
+    Tensor resid = uninitialized({T, C});
+    be_.gather_rows(resid.data(), w_.token_embed.view(C), ids.data(), Ti, Ci);
+    ATTNSCOPE_TRY(hook({HookPoint::embed}, resid));
+    if (c_.position == PositionKind::learned) {
+      std::vector<int> positions(T);
+      std::iota(positions.begin(), positions.end(), 0);
+      Tensor pos = uninitialized({T, C});
+      be_.gather_rows(pos.data(), w_.pos_embed.view(C), positions.data(), Ti, Ci);
+      ATTNSCOPE_TRY(hook({HookPoint::pos_embed}, pos));
+      be_.add(resid.data(), pos.data(), T * C);
     }
     return run_from(0, std::move(resid));
   }
 
  private:
-  Result<Tensor> unembed(Tensor resid) {
-    if (last_logits_only_) {  // keep only the last position: the final norm is per position
-      const std::size_t rows = resid.shape()[0], cols = resid.shape()[1];
-      Tensor last = zeros({1, cols});
-      std::copy_n(resid.data() + (rows - 1) * cols, cols, last.data());
-      resid = std::move(last);
-    }
-    const std::size_t T = resid.shape()[0], C = c_.d_model;
-    Tensor normed = zeros({T, C});
-    norm(normed, resid, w_.lnf_w, w_.lnf_b);
+  Result<Tensor> unembed(const Tensor& resid) {
+    // With last_logits_only, only the last position: the final norm is per position.
+    const std::size_t rows = resid.shape()[0], C = c_.d_model;
+    const std::size_t first = last_logits_only_ ? rows - 1 : 0, T = rows - first;
+    Tensor normed = uninitialized({T, C});
+    norm(normed.data(), resid.data() + first * C, int(T), w_.lnf_w, w_.lnf_b);
     ATTNSCOPE_TRY(hook({HookPoint::ln_final}, normed));
     const std::size_t V = c_.vocab_size;
-    Tensor logits = zeros({T, V});
-    const std::vector<float>& unembed = w_.unembed.empty() ? w_.token_embed : w_.unembed;
-    be_.linear(logits.data(), normed.data(), unembed.data(),
-               w_.unembed_b.empty() ? nullptr : w_.unembed_b.data(), static_cast<int>(T),
-               static_cast<int>(C), static_cast<int>(V));
+    Tensor logits = uninitialized({T, V});
+    const Matrix& unembed = w_.unembed.empty() ? w_.token_embed : w_.unembed;
+    linear(logits.data(), normed.data(), unembed, w_.unembed_b, static_cast<int>(T),
+           static_cast<int>(C), static_cast<int>(V));
     ATTNSCOPE_TRY(hook({HookPoint::logits}, logits));
     return logits;
   }
 
   // Interventions edit `t` in place; the cache keeps a copy of the (edited) tensor.
   Status hook(HookId id, Tensor& t) {
-    if (hooks_.empty() || !hooks_.wants(id)) return {};
-    if (hooks_.edits(id)) {
+    if (!set_.wants(id)) return {};
+    if (set_.edits(id)) {
       const auto before = t.shape();
       hooks_.apply_edits(id, t);
       if (t.shape() != before)
         return make_error("the intervention at " + hook_name(id) + " changed the tensor's shape");
     }
-    if (cache_ && hooks_.captures(id)) cache_->put(id, t);
+    if (cache_ && set_.captures(id)) cache_->put(id, t);
     return {};
   }
 
-  void norm(Tensor& out, const Tensor& in, const std::vector<float>& w,
-            const std::vector<float>& b) {
-    const int T = static_cast<int>(in.shape()[0]), C = c_.d_model;
-    if (c_.norm == NormKind::layernorm)
-      be_.layernorm(out.data(), in.data(), w.data(), b.empty() ? nullptr : b.data(), T, C,
-                    c_.norm_eps);
-    else
-      be_.rmsnorm(out.data(), in.data(), w.data(), T, C, c_.norm_eps);
+  // out[T,N] = x[T,K] · wᵀ + b, w in its stored dtype.
+  void linear(float* out, const float* x, const Matrix& w, const std::vector<float>& b, int T,
+              int K, int N) {
+    be_.linear_strided(out, std::size_t(N), x, std::size_t(K), w.view(K), bias(b), T, K, N);
   }
 
-  static const float* bias(const std::vector<float>& b) { return b.empty() ? nullptr : b.data(); }
+  // out[T,C] = the model's norm of in[T,C].
+  void norm(float* out, const float* in, int T, const std::vector<float>& w,
+            const std::vector<float>& b) {
+    const int C = c_.d_model;
+    if (c_.norm == NormKind::layernorm)
+      be_.layernorm(out, in, w.data(), bias(b), T, C, c_.norm_eps);
+    else
+      be_.rmsnorm(out, in, w.data(), T, C, c_.norm_eps);
+  }
+
+  // z [T, H, D] from q, k, v: fused unless a hook needs the scores (or edits the pattern).
+  Status attention(int l, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& z) {
+    const std::size_t T = q.shape()[0];
+    const int Ti = static_cast<int>(T), H = c_.n_heads, G = c_.n_kv_heads, D = c_.d_head;
+    float scale = 1.0f / std::sqrt(static_cast<float>(D));
+    if (c_.scale_attn_by_inverse_layer_idx) scale /= static_cast<float>(l + 1);
+    const HookId scores_id{HookPoint::attn_scores, l}, pattern_id{HookPoint::attn_pattern, l};
+    const Shape pattern_shape = {std::size_t(H), T, T};
+    if (!set_.wants(scores_id) && !set_.edits(pattern_id)) {
+      const bool keep = cache_ && set_.captures(pattern_id);
+      Tensor pattern = keep ? uninitialized(pattern_shape) : Tensor();
+      be_.attention(z.data(), keep ? pattern.data() : nullptr, q.data(), k.data(), v.data(), Ti, H,
+                    G, D, scale);
+      if (keep) cache_->put(pattern_id, std::move(pattern));
+      return {};
+    }
+    Tensor scores = uninitialized(pattern_shape);
+    be_.attention_scores(scores.data(), q.data(), k.data(), Ti, H, G, D, scale);
+    ATTNSCOPE_TRY(hook(scores_id, scores));
+    Tensor pattern = uninitialized(pattern_shape);
+    be_.softmax_rows(pattern.data(), scores.data(), H, Ti);
+    ATTNSCOPE_TRY(hook(pattern_id, pattern));
+    be_.attention_mix(z.data(), pattern.data(), v.data(), Ti, H, G, D);
+    return {};
+  }
 
   // resid [T, C] goes in as hook_resid_pre and comes out as hook_resid_post.
   Status block(int l, Tensor& resid) {
@@ -96,17 +139,20 @@ class ForwardPass {
     const std::size_t T = resid.shape()[0], C = c_.d_model;
     const int Ti = static_cast<int>(T), Ci = c_.d_model, H = c_.n_heads, G = c_.n_kv_heads,
               D = c_.d_head;
+    const std::size_t sH = H, sG = G, sD = D;
     ATTNSCOPE_TRY(hook({HookPoint::resid_pre, l}, resid));
 
     // Attention.
-    Tensor x = zeros({T, C});
-    norm(x, resid, L.ln1_w, L.ln1_b);
-    Tensor q = zeros({T, std::size_t(H), std::size_t(D)});
-    Tensor k = zeros({T, std::size_t(G), std::size_t(D)});
-    Tensor v = zeros({T, std::size_t(G), std::size_t(D)});
-    be_.linear(q.data(), x.data(), L.wq.data(), bias(L.bq), Ti, Ci, H * D);
-    be_.linear(k.data(), x.data(), L.wk.data(), bias(L.bk), Ti, Ci, G * D);
-    be_.linear(v.data(), x.data(), L.wv.data(), bias(L.bv), Ti, Ci, G * D);
+    Tensor x = uninitialized({T, C});
+    norm(x.data(), resid.data(), Ti, L.ln1_w, L.ln1_b);
+    Tensor q = uninitialized({T, sH, sD});
+    Tensor k = uninitialized({T, sG, sD});
+    Tensor v = uninitialized({T, sG, sD});
+    const std::size_t QD = sH * sD, KD = sG * sD;
+    const LinearOutput qkv[] = {{q.data(), QD, L.wq.view(C), bias(L.bq), H * D},
+                                {k.data(), KD, L.wk.view(C), bias(L.bk), G * D},
+                                {v.data(), KD, L.wv.view(C), bias(L.bv), G * D}};
+    be_.linear_multi(x.data(), C, Ti, Ci, qkv);
     ATTNSCOPE_TRY(hook({HookPoint::attn_q, l}, q));
     ATTNSCOPE_TRY(hook({HookPoint::attn_k, l}, k));
     ATTNSCOPE_TRY(hook({HookPoint::attn_v, l}, v));
@@ -116,65 +162,50 @@ class ForwardPass {
       ATTNSCOPE_TRY(hook({HookPoint::attn_rot_q, l}, q));
       ATTNSCOPE_TRY(hook({HookPoint::attn_rot_k, l}, k));
     }
-    float scale = 1.0f / std::sqrt(static_cast<float>(D));
-    if (c_.scale_attn_by_inverse_layer_idx) scale /= static_cast<float>(l + 1);
-    Tensor scores = zeros({std::size_t(H), T, T});
-    be_.attention_scores(scores.data(), q.data(), k.data(), Ti, H, G, D, scale);
-    ATTNSCOPE_TRY(hook({HookPoint::attn_scores, l}, scores));
-    Tensor pattern = zeros({std::size_t(H), T, T});
-    be_.softmax_rows(pattern.data(), scores.data(), H, Ti);
-    ATTNSCOPE_TRY(hook({HookPoint::attn_pattern, l}, pattern));
-    Tensor z = zeros({T, std::size_t(H), std::size_t(D)});
-    be_.attention_mix(z.data(), pattern.data(), v.data(), Ti, H, G, D);
+    Tensor z = uninitialized({T, sH, sD});
+    ATTNSCOPE_TRY(attention(l, q, k, v, z));
     ATTNSCOPE_TRY(hook({HookPoint::attn_z, l}, z));
 
-    Tensor attn_out = zeros({T, C});
-    if (!hooks_.empty() && hooks_.wants({HookPoint::attn_result, l})) {
-      // Each head's output in the residual stream, then their sum (plus the shared bias).
-      Tensor result = zeros({T, std::size_t(H), C});
-      std::vector<float> z_head(T * D), out_head(T * C);
-      for (int h = 0; h < H; h++) {
-        for (std::size_t t = 0; t < T; t++)
-          std::copy_n(z.data() + (t * H + h) * D, D, z_head.data() + t * D);
-        be_.linear(out_head.data(), z_head.data(), L.wo_per_head.data() + std::size_t(h) * C * D,
-                   nullptr, Ti, D, Ci);
-        for (std::size_t t = 0; t < T; t++)
-          std::copy_n(out_head.data() + t * C, C, result.data() + (t * H + h) * C);
-      }
+    Tensor attn_out = uninitialized({T, C});
+    if (set_.wants({HookPoint::attn_result, l})) {
+      // Each head's output in the residual stream: its slice of z times its columns of W_O
+      // (strided views, no copies); then their sum plus the shared bias.
+      Tensor result = uninitialized({T, sH, C});
+      for (int h = 0; h < H; h++)
+        be_.linear_strided(result.data() + h * C, sH * C, z.data() + h * sD, sH * sD,
+                           L.wo.view(sH * sD).at(0, h * sD), nullptr, Ti, D, Ci);
       ATTNSCOPE_TRY(hook({HookPoint::attn_result, l}, result));
-      for (std::size_t t = 0; t < T; t++) {
-        float* out = attn_out.data() + t * C;
-        if (!L.bo.empty()) std::copy_n(L.bo.data(), C, out);
-        for (int h = 0; h < H; h++) be_.add(out, result.data() + (t * H + h) * C, C);
-      }
+      be_.sum_heads(attn_out.data(), result.data(), bias(L.bo), Ti, H, Ci);
     } else {
-      be_.linear(attn_out.data(), z.data(), L.wo.data(), bias(L.bo), Ti, H * D, Ci);
+      linear(attn_out.data(), z.data(), L.wo, L.bo, Ti, H * D, Ci);
     }
     ATTNSCOPE_TRY(hook({HookPoint::attn_out, l}, attn_out));
 
     // MLP: reads ln2(resid_pre) in parallel-residual models, ln2(resid_mid) otherwise.
-    Tensor mlp_in = zeros({T, C});
+    Tensor mlp_in = uninitialized({T, C});
     if (c_.parallel_residual) {
-      norm(mlp_in, resid, L.ln2_w, L.ln2_b);
+      norm(mlp_in.data(), resid.data(), Ti, L.ln2_w, L.ln2_b);
     } else {
       be_.add(resid.data(), attn_out.data(), T * C);
       ATTNSCOPE_TRY(hook({HookPoint::resid_mid, l}, resid));
-      norm(mlp_in, resid, L.ln2_w, L.ln2_b);
+      norm(mlp_in.data(), resid.data(), Ti, L.ln2_w, L.ln2_b);
     }
     const std::size_t F = c_.d_mlp;
-    Tensor hidden = zeros({T, F});
-    be_.linear(hidden.data(), mlp_in.data(), L.w_up.data(), bias(L.b_up), Ti, Ci, int(F));
+    Tensor hidden = uninitialized({T, F});
     if (c_.gated_mlp) {
-      std::vector<float> gate(T * F);
-      be_.linear(gate.data(), mlp_in.data(), L.w_gate.data(), bias(L.b_gate), Ti, Ci, int(F));
-      be_.activate(gate.data(), gate.size(), c_.activation);
+      Tensor gate = uninitialized({T, F});
+      const LinearOutput up_gate[] = {{hidden.data(), F, L.w_up.view(C), bias(L.b_up), int(F)},
+                                      {gate.data(), F, L.w_gate.view(C), bias(L.b_gate), int(F)}};
+      be_.linear_multi(mlp_in.data(), C, Ti, Ci, up_gate);
+      be_.activate(gate.data(), T * F, c_.activation);
       be_.multiply(hidden.data(), gate.data(), T * F);
     } else {
+      linear(hidden.data(), mlp_in.data(), L.w_up, L.b_up, Ti, Ci, int(F));
       be_.activate(hidden.data(), T * F, c_.activation);
     }
     ATTNSCOPE_TRY(hook({HookPoint::mlp_post, l}, hidden));
-    Tensor mlp_out = zeros({T, C});
-    be_.linear(mlp_out.data(), hidden.data(), L.w_down.data(), bias(L.b_down), Ti, int(F), Ci);
+    Tensor mlp_out = uninitialized({T, C});
+    linear(mlp_out.data(), hidden.data(), L.w_down, L.b_down, Ti, int(F), Ci);
     ATTNSCOPE_TRY(hook({HookPoint::mlp_out, l}, mlp_out));
 
     if (c_.parallel_residual) be_.add(resid.data(), attn_out.data(), T * C);
@@ -186,6 +217,7 @@ class ForwardPass {
   const ModelConfig& c_;
   const ModelWeights& w_;
   const HookPlan& hooks_;
+  const HookSet set_;
   Cache* cache_;
   Backend& be_;
   bool last_logits_only_;

@@ -118,6 +118,21 @@ void HookPlan::apply_edits(const HookId& id, Tensor& t) const {
     if (e.id == id) e.fn(t);
 }
 
+HookSet HookPlan::resolve(int n_layers) const {
+  HookSet set;
+  const std::size_t size = static_cast<std::size_t>(n_layers + 1) * kHookPointCount;
+  set.captured_.assign(size, false);
+  set.edited_.assign(size, false);
+  if (!globs_.empty())
+    for (const HookId& id : all_hooks(n_layers))
+      if (captures(id)) set.captured_[HookSet::index(id)] = set.any_ = true;
+  for (const Edit& e : edits_) {
+    const std::size_t i = HookSet::index(e.id);
+    if (e.id.layer < n_layers && i < size) set.edited_[i] = set.any_ = true;
+  }
+  return set;
+}
+
 const Tensor* Cache::find(std::string_view name) const {
   for (const Entry& e : entries_)
     if (e.name == name) return &e.tensor;

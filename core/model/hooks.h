@@ -59,6 +59,8 @@ bool glob_match(std::string_view pattern, std::string_view text);
 
 using HookEdit = std::function<void(Tensor&)>;
 
+class HookSet;
+
 class HookPlan {
  public:
   // Capture every hook whose name matches the glob ("blocks.*.attn.hook_pattern", "logits").
@@ -73,6 +75,8 @@ class HookPlan {
   bool edits(const HookId& id) const;
   bool wants(const HookId& id) const { return captures(id) || edits(id); }
   void apply_edits(const HookId& id, Tensor& t) const;
+  // Every hook of a model with n_layers blocks matched once against the globs and edits.
+  HookSet resolve(int n_layers) const;
 
  private:
   struct Edit {
@@ -83,10 +87,36 @@ class HookPlan {
   std::vector<Edit> edits_;
 };
 
+// A plan resolved for a model of n_layers blocks: one bit per hook for "captured" and one for
+// "edited", so that the forward pass asks with an index, never a glob match. Built once per pass
+// (HookPlan::resolve); every query is O(1).
+class HookSet {
+ public:
+  HookSet() = default;
+  bool captures(const HookId& id) const { return bit(captured_, id); }
+  bool edits(const HookId& id) const { return bit(edited_, id); }
+  bool wants(const HookId& id) const { return captures(id) || edits(id); }
+  bool empty() const { return !any_; }
+
+ private:
+  friend class HookPlan;
+  bool bit(const std::vector<bool>& bits, const HookId& id) const {
+    const std::size_t i = index(id);
+    return i < bits.size() && bits[i];
+  }
+  static std::size_t index(const HookId& id) {
+    return static_cast<std::size_t>(id.layer + 1) * kHookPointCount + static_cast<int>(id.point);
+  }
+  std::vector<bool> captured_, edited_;
+  bool any_ = false;
+};
+
 // Captured tensors, in forward order.
 class Cache {
  public:
   void put(const HookId& id, const Tensor& t) { entries_.push_back({hook_name(id), id, t}); }
+  // Takes the tensor without a copy (a pattern the forward pass does not read again).
+  void put(const HookId& id, Tensor&& t) { entries_.push_back({hook_name(id), id, std::move(t)}); }
   const Tensor* find(std::string_view name) const;
   const Tensor* find(const HookId& id) const;
   struct Entry {

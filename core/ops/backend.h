@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,33 @@ enum class Activation {
   gelu_tanh,  // tanh approximation (HF "gelu_new" / "gelu_pytorch_tanh": GPT-2)
   silu,       // x·σ(x) (HF "silu": Llama, Qwen2)
   relu,
+};
+
+// How a weight matrix's elements are stored: float32, or the raw 16 bits of IEEE half (F16) or
+// bfloat16 (BF16). Products widen 16-bit weights to float32 as they read them.
+enum class WeightType { f32, f16, bf16 };
+
+// A view of a row-major weight matrix (or table) of any WeightType: rows `ld` elements apart.
+struct WeightView {
+  const void* data = nullptr;
+  WeightType type = WeightType::f32;
+  std::size_t ld = 0;
+
+  static WeightView f32(const float* w, std::size_t ld) { return {w, WeightType::f32, ld}; }
+  std::size_t element_size() const { return type == WeightType::f32 ? 4 : 2; }
+  // The same matrix from element (row, col) on: a block of rows, or some columns (a head's).
+  WeightView at(std::size_t row, std::size_t col) const {
+    return {static_cast<const char*>(data) + (row * ld + col) * element_size(), type, ld};
+  }
+};
+
+// One output of Backend::linear_multi: out[t·ldo + n] = x[t] · w[n] + bias[n] for n < N.
+struct LinearOutput {
+  float* out;
+  std::size_t ldo;
+  WeightView w;
+  const float* bias;  // may be null
+  int N;
 };
 
 // One Adam step's settings (torch.optim.Adam without weight decay). step counts from 1.
@@ -47,6 +75,18 @@ class Backend {
   // out[T,N] = x[T,K] · w[N,K]ᵀ + bias[N]; bias may be null. w is a torch.nn.Linear weight.
   virtual void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
                       int N) = 0;
+
+  // linear on strided views and weights of any WeightType: out[t·ldo + n] = Σ_k x[t·ldx + k] ·
+  // w[n, k] + bias[n]. One head's slice of z against W_O's columns of that head (hook_result)
+  // needs no copy; F16/BF16 weights stay 16-bit (widened inside the kernel).
+  virtual void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx,
+                              WeightView w, const float* bias, int T, int K, int N) = 0;
+
+  // Several linears of one input x[T,K] (rows ldx apart), as linear_strided computes each: q, k
+  // and v of a block, or the gate and up projections of a gated MLP. A backend may share the work
+  // of reading x among them.
+  virtual void linear_multi(const float* x, std::size_t ldx, int T, int K,
+                            std::span<const LinearOutput> outputs) = 0;
 
   // out[T,N] = a[T,K] · b[K,N] + bias[N]; bias may be null. b is [K,N] (not a torch weight as in
   // linear): a linear's input gradient, or a product with a [in, out] matrix. Zero entries of a
@@ -101,13 +141,26 @@ class Backend {
   // z[T,H,D] = pattern[H,T,T] · v[T,G,D], query head h reads value head h / (H/G).
   virtual void attention_mix(float* z, const float* pattern, const float* v, int T, int H, int G,
                              int D) = 0;
+
+  // Causal attention in one op: z[T,H,D] = softmax(q · kᵀ · scale, keys up to the query) · v, as
+  // attention_scores, softmax_rows and attention_mix compute it. pattern[H,T,T] is written only
+  // when not null (the forward pass asks for it when a hook captures the pattern).
+  virtual void attention(float* z, float* pattern, const float* q, const float* k, const float* v,
+                         int T, int H, int G, int D, float scale) = 0;
+
+  // out[n,C] = table[ids[i], :C] widened to float32 (an embedding lookup); every id must be a row
+  // of the table.
+  virtual void gather_rows(float* out, WeightView table, const int* ids, int n, int C) = 0;
+
+  // out[T,C] = bias[C] + Σ_h x[T,H,C], heads added in order; bias may be null.
+  virtual void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) = 0;
 };
 
 // The scalar reference every other backend is tested against.
 Backend& cpu_reference_backend();
 
-// Highway SIMD kernels for the hot ops (the products and adam_step), threaded natively (see
-// parallel.h), the reference for the rest.
+// Highway SIMD kernels for every op (a packed GEMM, fused attention, vectorised norms and
+// activations), threaded natively (see parallel.h).
 Backend& cpu_simd_backend();
 
 // The backend models use when none is given: the fastest one compiled in.

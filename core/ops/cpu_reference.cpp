@@ -2,8 +2,11 @@
 // PyTorch's CPU float32 kernels, double where a reduction over C would otherwise drift.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <vector>
 
+#include "core/io/dtype.h"
 #include "core/ops/backend.h"
 
 namespace attnscope {
@@ -11,22 +14,44 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
+// dst[n] = the first n elements of w's row, as float32.
+void widen(float* dst, WeightView w, int n) {
+  if (w.type == WeightType::f32) {
+    std::copy_n(static_cast<const float*>(w.data), n, dst);
+    return;
+  }
+  const auto* bits = static_cast<const std::uint16_t*>(w.data);
+  for (int i = 0; i < n; i++)
+    dst[i] = w.type == WeightType::f16 ? f16_to_f32(bits[i]) : bf16_to_f32(bits[i]);
+}
+
 class CpuReferenceBackend final : public Backend {
  public:
   std::string_view name() const override { return "cpu-reference"; }
 
   void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
               int N) override {
-    for (int t = 0; t < T; t++) {
-      const float* xt = x + static_cast<std::size_t>(t) * K;
-      float* ot = out + static_cast<std::size_t>(t) * N;
-      for (int n = 0; n < N; n++) {
-        const float* wn = w + static_cast<std::size_t>(n) * K;
+    linear_strided(out, N, x, K, WeightView::f32(w, K), bias, T, K, N);
+  }
+
+  void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
+                      const float* bias, int T, int K, int N) override {
+    std::vector<float> wn(K);
+    for (int n = 0; n < N; n++) {
+      widen(wn.data(), w.at(n, 0), K);
+      for (int t = 0; t < T; t++) {
+        const float* xt = x + static_cast<std::size_t>(t) * ldx;
         float sum = bias ? bias[n] : 0.0f;
         for (int k = 0; k < K; k++) sum += xt[k] * wn[k];
-        ot[n] = sum;
+        out[static_cast<std::size_t>(t) * ldo + n] = sum;
       }
     }
+  }
+
+  void linear_multi(const float* x, std::size_t ldx, int T, int K,
+                    std::span<const LinearOutput> outputs) override {
+    for (const LinearOutput& o : outputs)
+      linear_strided(o.out, o.ldo, x, ldx, o.w, o.bias, T, K, o.N);
   }
 
   void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
@@ -224,6 +249,32 @@ class CpuReferenceBackend final : public Backend {
           const float* vj = v + (static_cast<std::size_t>(j) * G + h / group) * D;
           for (int d = 0; d < D; d++) zi[d] += p * vj[d];
         }
+      }
+    }
+  }
+
+  void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
+                 int H, int G, int D, float scale) override {
+    const std::size_t n = static_cast<std::size_t>(H) * T * T;
+    std::vector<float> scores(n), own_pattern(pattern ? 0 : n);
+    float* p = pattern ? pattern : own_pattern.data();
+    attention_scores(scores.data(), q, k, T, H, G, D, scale);
+    softmax_rows(p, scores.data(), H, T);
+    attention_mix(z, p, v, T, H, G, D);
+  }
+
+  void gather_rows(float* out, WeightView table, const int* ids, int n, int C) override {
+    for (int i = 0; i < n; i++)
+      widen(out + static_cast<std::size_t>(i) * C, table.at(ids[i], 0), C);
+  }
+
+  void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) override {
+    for (int t = 0; t < T; t++) {
+      float* ot = out + static_cast<std::size_t>(t) * C;
+      for (int c = 0; c < C; c++) ot[c] = bias ? bias[c] : 0.0f;
+      for (int h = 0; h < H; h++) {
+        const float* xh = x + (static_cast<std::size_t>(t) * H + h) * C;
+        for (int c = 0; c < C; c++) ot[c] += xh[c];
       }
     }
   }

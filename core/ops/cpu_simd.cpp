@@ -1,9 +1,11 @@
-// cpu_simd.cpp — the SIMD CPU backend: Google Highway kernels for the products (linear, matmul,
-// matmul_tn, linear_masked) and adam_step, the reference for the rest. Natively Highway compiles
-// every x86 target and dispatches at run time (SSE4, AVX2, AVX-512) and the kernels run on the
-// threads of parallel.h; in WASM it compiles SIMD128 statically and runs on one thread. Sums are
-// accumulated in a different order than the reference, so results agree to rounding
-// (tests/unit/test_backend_ops.cpp checks every op against the reference).
+// cpu_simd.cpp — the SIMD CPU backend: Google Highway kernels for every op, threaded natively
+// (parallel.h). This file holds the backend and the kernels of the training products (matmul,
+// matmul_tn, linear_masked), adam_step and the dot-product linear for a few tokens;
+// simd_gemm.cpp the packed GEMM of linear, simd_rowwise.cpp the norms, activations, RoPE and
+// softmax, simd_attention.cpp the attention ops. Natively Highway compiles every x86 target and
+// dispatches at run time (SSE4, AVX2, AVX-512); in WASM it compiles SIMD128 statically and runs on
+// one thread. Sums are accumulated in a different order than the reference, so results agree to
+// rounding (tests/unit/test_backend_ops.cpp checks every op against the reference).
 //
 // Determinism: every kernel splits its outputs (never a sum) over threads, and computes each
 // output by the same sequence of operations whatever tile or thread it falls in: a dot product is
@@ -28,6 +30,7 @@
 
 #include "core/ops/backend.h"
 #include "core/ops/parallel.h"
+#include "core/ops/simd_kernels.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace attnscope {
@@ -134,11 +137,13 @@ HWY_INLINE float Dot1x1(DF d, const float* x, const float* w, int K) {
 
 // out[T,N] = x[T,K] · w[N,K]ᵀ + bias[N] for the weight rows n in [n_begin, n_end). Weight rows go
 // in blocks of about 256 KB, so that a block stays in the L2 cache while every token tile reads it.
-void LinearRows(float* HWY_RESTRICT out, const float* HWY_RESTRICT x, const float* HWY_RESTRICT w,
-                const float* HWY_RESTRICT bias, int T, int K, int N, int n_begin, int n_end) {
+// Rows of x, w and out are ldx, ldw and ldo floats apart.
+void LinearRows(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRICT x,
+                std::size_t ldx, const float* HWY_RESTRICT w, std::size_t ldw,
+                const float* HWY_RESTRICT bias, int T, int K, int n_begin, int n_end) {
   const DF d;
   const int block = std::max(kRows, (65536 / std::max(K, 1)) / kRows * kRows);
-  const std::size_t sK = K, sN = N;
+  const std::size_t sK = ldx, sW = ldw, sN = ldo;
   auto b_at = [&](int n) { return bias ? bias[n] : 0.0f; };
   for (int b0 = n_begin; b0 < n_end; b0 += block) {
     const int b1 = std::min(n_end, b0 + block);
@@ -148,7 +153,7 @@ void LinearRows(float* HWY_RESTRICT out, const float* HWY_RESTRICT x, const floa
       float* ot = out + t * sN;
       int n = b0;
       for (; n + kRows <= b1; n += kRows) {
-        const float* wr[kRows] = {w + n * sK, w + (n + 1) * sK, w + (n + 2) * sK, w + (n + 3) * sK};
+        const float* wr[kRows] = {w + n * sW, w + (n + 1) * sW, w + (n + 2) * sW, w + (n + 3) * sW};
         float s[16];
         Dot4x4(d, xr, wr, K, s);
         for (int r = 0; r < kRows; r++)
@@ -156,7 +161,7 @@ void LinearRows(float* HWY_RESTRICT out, const float* HWY_RESTRICT x, const floa
       }
       for (; n < b1; n++) {
         float s[kRows];
-        Dot4x1(d, xr, w + n * sK, K, s);
+        Dot4x1(d, xr, w + n * sW, K, s);
         for (int r = 0; r < kRows; r++) ot[r * sN + n] = s[r] + b_at(n);
       }
     }
@@ -165,12 +170,12 @@ void LinearRows(float* HWY_RESTRICT out, const float* HWY_RESTRICT x, const floa
       float* ot = out + t * sN;
       int n = b0;
       for (; n + kRows <= b1; n += kRows) {
-        const float* wr[kRows] = {w + n * sK, w + (n + 1) * sK, w + (n + 2) * sK, w + (n + 3) * sK};
+        const float* wr[kRows] = {w + n * sW, w + (n + 1) * sW, w + (n + 2) * sW, w + (n + 3) * sW};
         float s[kRows];
         Dot1x4(d, xt, wr, K, s);
         for (int j = 0; j < kRows; j++) ot[n + j] = s[j] + b_at(n + j);
       }
-      for (; n < b1; n++) ot[n] = Dot1x1(d, xt, w + n * sK, K) + b_at(n);
+      for (; n < b1; n++) ot[n] = Dot1x1(d, xt, w + n * sW, K) + b_at(n);
     }
   }
 }
@@ -562,10 +567,36 @@ class CpuSimdBackend final : public Backend {
 
   void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
               int N) override {
-    // Threads split the weight rows (output features), each computing every token.
+    linear_strided(out, N, x, K, WeightView::f32(w, K), bias, T, K, N);
+  }
+  void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
+                      const float* bias, int T, int K, int N) override {
+    if (2 * std::size_t(T) >= simd::gemm_panel_width())
+      return simd::gemm_nt(out, ldo, x, ldx, w, bias, T, K, N);
+    // A few tokens: dot products over the weight rows (a packed panel would be mostly padding);
+    // 16-bit weights widened 64 rows at a time.
     parallel_for(N, row_grain(N, std::size_t(T) * K, 4), [&](std::size_t b, std::size_t e) {
-      ATTNSCOPE_SIMD(LinearRows)(out, x, w, bias, T, K, N, int(b), int(e));
+      if (w.type == WeightType::f32) {
+        ATTNSCOPE_SIMD(LinearRows)
+        (out, ldo, x, ldx, static_cast<const float*>(w.data), w.ld, bias, T, K, int(b), int(e));
+        return;
+      }
+      thread_local simd::AlignedFloats buffer;
+      for (std::size_t n0 = b; n0 < e; n0 += 64) {
+        const int rows = int(std::min<std::size_t>(64, e - n0));
+        float* wf = buffer.reserve(std::size_t(rows) * K);
+        simd::widen_rows(wf, K, w.at(n0, 0), rows, K);
+        ATTNSCOPE_SIMD(LinearRows)
+        (out + n0, ldo, x, ldx, wf, K, bias ? bias + n0 : nullptr, T, K, 0, rows);
+      }
     });
+  }
+  void linear_multi(const float* x, std::size_t ldx, int T, int K,
+                    std::span<const LinearOutput> outputs) override {
+    if (2 * std::size_t(T) >= simd::gemm_panel_width())
+      return simd::gemm_nt_multi(x, ldx, T, K, outputs);
+    for (const LinearOutput& o : outputs)
+      linear_strided(o.out, o.ldo, x, ldx, o.w, o.bias, T, K, o.N);
   }
   void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
               int N) override {
@@ -625,31 +656,51 @@ class CpuSimdBackend final : public Backend {
   }
   void layernorm(float* out, const float* x, const float* w, const float* b, int T, int C,
                  float eps) override {
-    ref().layernorm(out, x, w, b, T, C, eps);
+    simd::layernorm(out, x, w, b, T, C, eps);
   }
   void rmsnorm(float* out, const float* x, const float* w, int T, int C, float eps) override {
-    ref().rmsnorm(out, x, w, T, C, eps);
+    simd::rmsnorm(out, x, w, T, C, eps);
   }
-  void activate(float* x, std::size_t n, Activation act) override { ref().activate(x, n, act); }
-  void multiply(float* a, const float* b, std::size_t n) override { ref().multiply(a, b, n); }
-  void add(float* a, const float* b, std::size_t n) override { ref().add(a, b, n); }
+  void activate(float* x, std::size_t n, Activation act) override { simd::activate(x, n, act); }
+  void multiply(float* a, const float* b, std::size_t n) override { simd::multiply(a, b, n); }
+  void add(float* a, const float* b, std::size_t n) override { simd::add(a, b, n); }
   void rope(float* x, int T, int heads, int D, int R, float theta, int pos0) override {
-    ref().rope(x, T, heads, D, R, theta, pos0);
+    simd::rope(x, T, heads, D, R, theta, pos0);
   }
   void attention_scores(float* scores, const float* q, const float* k, int T, int H, int G, int D,
                         float scale) override {
-    ref().attention_scores(scores, q, k, T, H, G, D, scale);
+    simd::attention_scores(scores, q, k, T, H, G, D, scale);
   }
   void softmax_rows(float* pattern, const float* scores, int H, int T) override {
-    ref().softmax_rows(pattern, scores, H, T);
+    simd::softmax_rows(pattern, scores, H, T);
   }
   void attention_mix(float* z, const float* pattern, const float* v, int T, int H, int G,
                      int D) override {
-    ref().attention_mix(z, pattern, v, T, H, G, D);
+    simd::attention_mix(z, pattern, v, T, H, G, D);
   }
-
- private:
-  static Backend& ref() { return cpu_reference_backend(); }
+  void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
+                 int H, int G, int D, float scale) override {
+    simd::attention(z, pattern, q, k, v, T, H, G, D, scale);
+  }
+  void gather_rows(float* out, WeightView table, const int* ids, int n, int C) override {
+    parallel_for(n, row_grain(n, C, 16), [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; i++)
+        simd::widen_rows(out + i * C, C, table.at(ids[i], 0), 1, C);
+    });
+  }
+  void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) override {
+    const std::size_t sC = C;
+    parallel_for(T, row_grain(T, std::size_t(H) * C, 1), [&](std::size_t b, std::size_t e) {
+      for (std::size_t t = b; t < e; t++) {
+        float* ot = out + t * sC;
+        if (bias)
+          std::copy_n(bias, C, ot);
+        else
+          std::fill(ot, ot + C, 0.0f);
+        for (int h = 0; h < H; h++) simd::add(ot, x + (t * H + h) * sC, sC);
+      }
+    });
+  }
 };
 
 }  // namespace

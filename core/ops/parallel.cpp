@@ -6,8 +6,9 @@
 // loop and waits for the workers that joined. So on a busy machine, where a worker may not get a
 // core for milliseconds, the caller does the work instead of waiting. Workers and the caller take
 // chunks from one atomic counter: which thread runs a chunk varies, what a chunk computes does
-// not. Waits spin for a few tens of microseconds before sleeping on the atomic (a futex), since
-// kernels come in quick succession.
+// not. Waits spin for 250 µs before sleeping on the atomic (a futex): a forward pass runs
+// hundreds of kernels in quick succession, with a little serial work between them, and a worker
+// woken from a futex joins tens of microseconds late (OpenMP runtimes spin longer still).
 #include "core/ops/parallel.h"
 
 #include <algorithm>
@@ -59,7 +60,7 @@ void relax() {
 // Returns once `a` no longer holds `old`: spins for a short while, then sleeps on the atomic.
 template <typename T>
 T wait_for_change(const std::atomic<T>& a, T old) {
-  constexpr auto kSpin = std::chrono::microseconds(50);
+  constexpr auto kSpin = std::chrono::microseconds(250);
   const auto start = std::chrono::steady_clock::now();
   for (int i = 1;; i++) {
     const T now = a.load(std::memory_order_acquire);

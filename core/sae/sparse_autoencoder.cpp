@@ -13,8 +13,9 @@
 // At a = 0 exactly the ReLU has no derivative; we take 0 there, as PyTorch does.
 //
 // The fast path (sae_loss, sae_train) keeps W_dec transposed (W_decᵀ [M, D]: unit j's direction is
-// row j) and uses only backend ops that need no transposed copies: linear for the encoder, matmul
-// for the decoder, linear_masked for q, matmul_tn for the weight gradients and the sums over rows.
+// row j) and uses only backend ops that need no transposed copies: linear_masked for the encoder,
+// matmul for the decoder, linear_masked for q, matmul_tn for the weight gradients and the sums over
+// rows.
 // x − b_dec is never formed:
 //   a = W_enc x + (b_enc − W_enc b_dec),   ∂L/∂W_enc = Σ_n q_n x_nᵀ − (Σ_n q_n) b_decᵀ.
 // Once training has begun most of h is zero, and the work follows its non-zeros:
@@ -397,6 +398,7 @@ struct LossBuffers {
   std::vector<int> full_units;       // [F] the units computed on every row
   Floats w_full;                     // [F, D] their W_enc rows (when F < M)
   Floats dots;                       // [N, F] their W_enc x, without bias
+  Floats full_mask;                  // [N, F] all ones: dots through linear_masked
   std::vector<int> partial_row;      // [N] a row's index among the R rows, or −1
   std::vector<int> partial_rows;     // [R]
   std::vector<int> pair_begin;       // [R + 1] the row's pairs: pair_unit[pair_begin[r] ...]
@@ -430,7 +432,7 @@ void encode(const SaeRows& p, std::size_t D, std::size_t M, const float* x, std:
   if (silent) silent->classify(p.w_enc.data(), w.enc_bias.data());
   const float* bias = w.enc_bias.data();
 
-  // Units computed on every row: one linear over their W_enc rows.
+  // Units computed on every row: one product over their W_enc rows.
   w.full_units.clear();
   for (std::size_t j = 0; j < M; j++)
     if (!silent || silent->kind[j] == SilentUnits::kFull) w.full_units.push_back(int(j));
@@ -442,8 +444,13 @@ void encode(const SaeRows& p, std::size_t D, std::size_t M, const float* x, std:
       std::copy_n(p.w_enc.data() + std::size_t(w.full_units[f]) * D, D, w.w_full.data() + f * D);
     w_rows = w.w_full.data();
   }
+  // Through linear_masked with every output unmasked, so that a unit's W_enc x has the same bits
+  // whether it is computed on every row or on some (skipping changes no result): a backend's
+  // linear may sum in another order (cpu-simd's packed GEMM does).
   w.dots.resize(N * F);
-  if (F > 0) be.linear(w.dots.data(), x, w_rows, nullptr, int(N), int(D), int(F));
+  w.full_mask.assign(N * F, 1.0f);
+  if (F > 0)
+    be.linear_masked(w.dots.data(), x, w_rows, nullptr, w.full_mask.data(), int(N), int(D), int(F));
 
   // Units computed on some rows: the (row, unit) pairs by row, then one linear_masked over those
   // rows.

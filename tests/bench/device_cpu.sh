@@ -21,5 +21,5 @@ done
 for threads in 1 "$cores"; do
   echo "== forward pass, threads=$threads" | tee -a "$out"
   ATTNSCOPE_THREADS=$threads run bin bench_sweep --benchmark_filter=Forward
-  run python3 tests/bench/forward_torch_peer.py --threads "$threads"
+  run python3 tests/bench/forward_torch_peer.py --threads "$threads" --tokens 32 --no-attentions
 done

@@ -1,37 +1,68 @@
-"""forward_torch_peer.py — the peer for bench_sweep's BM_Forward: one forward pass of a
-GPT-2-small-shaped model (12 x 12 heads, d_model 768, vocab 50257, random init) on 32 tokens, in
-PyTorch on the CPU with transformers' eager attention, float32.
+"""forward_torch_peer.py — the PyTorch peer of `attnscope bench`: forward passes of a random-init
+model of the same shape in PyTorch on the CPU, transformers' eager attention, float32, every
+attention pattern kept (output_attentions=True) unless --no-attentions.
 
-    python3 tests/bench/forward_torch_peer.py --threads 1
+    python3 tests/bench/forward_torch_peer.py --shape gpt2-small --tokens 128 --threads 1 --json
+    python3 tests/bench/forward_torch_peer.py --shape smollm-135m --tokens 1024 --threads 16
 """
 import argparse
+import json
+import resource
 import time
 
 import torch
-from transformers import GPT2Config, GPT2LMHeadModel
+import transformers
+
+
+def build(shape: str):
+    if shape == "gpt2-small":
+        config = transformers.GPT2Config(attn_implementation="eager")
+        return transformers.GPT2LMHeadModel(config), config.vocab_size
+    if shape == "smollm-135m":
+        config = transformers.LlamaConfig(
+            hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
+            num_key_value_heads=3, vocab_size=49152, max_position_embeddings=2048,
+            tie_word_embeddings=True, rms_norm_eps=1e-5, attn_implementation="eager")
+        return transformers.LlamaForCausalLM(config), config.vocab_size
+    raise SystemExit(f"unknown shape {shape}")
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
+    p.add_argument("--shape", default="gpt2-small", choices=["gpt2-small", "smollm-135m"])
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--tokens", type=int, default=32)
-    p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--tokens", type=int, default=128)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--no-attentions", action="store_true")
+    p.add_argument("--json", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = GPT2LMHeadModel(GPT2Config(attn_implementation="eager")).eval()
-    ids = torch.tensor([[(i * 7919 + 13) % 50257 for i in range(a.tokens)]])
+    model, vocab = build(a.shape)
+    model = model.eval()
+    ids = torch.tensor([[(i * 7919 + 13) % vocab for i in range(a.tokens)]])
+    attentions = not a.no_attentions
     with torch.inference_mode():
-        for _ in range(3):
-            model(ids)
+        model(ids, output_attentions=attentions)  # warm-up
         times = []
-        for _ in range(a.repeats):
+        for _ in range(a.repeat):
             t = time.perf_counter()
-            model(ids)
+            out = model(ids, output_attentions=attentions)
             times.append(time.perf_counter() - t)
+            del out
     times.sort()
-    print(f"torch {torch.__version__} cpu threads={a.threads}: GPT-2-small forward, {a.tokens} tokens: "
-          f"median {times[len(times) // 2] * 1e3:.1f} ms, best {times[0] * 1e3:.1f} ms")
+    median, best = times[len(times) // 2] * 1e3, times[0] * 1e3
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {"peer": f"torch {torch.__version__}, transformers {transformers.__version__}",
+              "shape": a.shape, "threads": a.threads, "tokens": a.tokens,
+              "attentions": attentions, "repeat": a.repeat, "median_ms": median, "best_ms": best,
+              "peak_rss_mb": rss}
+    if a.json:
+        print(json.dumps(result))
+    else:
+        print(f"torch {torch.__version__} cpu threads={a.threads}: {a.shape} forward, "
+              f"{a.tokens} tokens, attentions={attentions}: median {median:.1f} ms, "
+              f"best {best:.1f} ms, peak RSS {rss:.0f} MB")
 
 
 if __name__ == "__main__":

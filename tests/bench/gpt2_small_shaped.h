@@ -62,7 +62,6 @@ inline const Model& gpt2_small_shaped() {
       L.b_up.assign(F, 0.0f);
       L.w_down = random_weights(C * F, rng);
       L.b_down.assign(C, 0.0f);
-      arch::split_output_by_head(c, L);
       w.layers.push_back(std::move(L));
     }
     return Model::from_parts(c, std::move(w));

@@ -194,4 +194,22 @@ one_error "circuit: bad JSONL" "bad.jsonl: line 1" \
   "$cli" circuit --model "$tasks" --positive "$tmp/bad.jsonl" --negative "$models/tasks/ioi_negative.jsonl"
 one_error "circuit: missing file" "cannot read" \
   "$cli" circuit --model "$tasks" --positive "$tmp/none.jsonl" --negative "$models/tasks/ioi_negative.jsonl"
+
+# bench: a fixture model and a small capture, just that it runs and prints valid JSON (no timing
+# is asserted: the machine may be busy).
+check "--help lists bench" grep -q '^  bench' <<<"$help"
+check "bench --json: timings, throughput and memory" json_check \
+  'j.tokens === 20 && j.capture === "patterns" && j.repeat === 2 && j.median_ms > 0 &&
+   j.best_ms > 0 && j.best_ms <= j.median_ms && j.tokens_per_s > 0 && j.gflop_per_s > 0 &&
+   j.peak_rss_mb > 0 && j.captured_mb > 0 && j.backend === "cpu-simd"' \
+  <<<"$("$cli" bench --model "$fixtures/gpt2" --tokens 20 --repeat 2 --threads 2 --json)"
+check "bench --capture none --backend cpu-reference" json_check \
+  'j.capture === "none" && j.captured_mb === 0 && j.backend === "cpu-reference"' \
+  <<<"$("$cli" bench --model "$fixtures/llama" --tokens 9 --repeat 1 --capture none --backend cpu-reference --json)"
+check "bench --gemm --json: peak and the block's share of it" json_check \
+  'j.fma_peak_gflop_per_s_1_thread > 0 && j.block_share_of_peak > 0 && j.shapes.length === 4' \
+  <<<"$("$cli" bench --gemm --tokens 16 --repeat 1 --threads 1 --json)"
+one_error "bench: unknown shape" "unknown model shape 'gpt5'" "$cli" bench --shape gpt5
+one_error "bench: bad --capture" "--capture: 'some' is not none, patterns or all" \
+  "$cli" bench --model "$fixtures/gpt2" --capture some
 exit $fail

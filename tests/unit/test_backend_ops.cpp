@@ -2,15 +2,19 @@
 // backend against the reference on random inputs (one table of op cases, as ggml's
 // test-backend-ops does).
 #include <doctest/doctest.h>
+#include <hwy/targets.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "core/io/dtype.h"
 #include "core/ops/backend.h"
+#include "core/ops/parallel.h"
 
 using namespace attnscope;
 
@@ -140,6 +144,39 @@ TEST_CASE("reference attention: causal scores, softmax, mix with grouped-query h
   CHECK(z[6] == doctest::Approx(p * 1 + (1 - p) * 3));
 }
 
+TEST_CASE("reference fused attention, gather_rows, sum_heads, linear_strided") {
+  // The fused op equals scores → softmax → mix on the example above, with and without a pattern.
+  const std::vector<float> q = {1, 0, 0, 1, /*t1*/ 1, 1, 2, 0};
+  const std::vector<float> k = {1, 0, /*t1*/ 0, 1};
+  const std::vector<float> v = {1, 2, /*t1*/ 3, 4};
+  std::vector<float> z(8), pattern(8);
+  ref().attention(z.data(), pattern.data(), q.data(), k.data(), v.data(), 2, 2, 1, 2, 0.5f);
+  CHECK(pattern[2] == doctest::Approx(0.5f));
+  CHECK(z[4] == doctest::Approx(2.0f));
+  std::vector<float> z2(8);
+  ref().attention(z2.data(), nullptr, q.data(), k.data(), v.data(), 2, 2, 1, 2, 0.5f);
+  CHECK(z2 == z);
+  // Rows 2 and 0 of a [3, 2] table.
+  const std::vector<float> table = {1, 2, 3, 4, 5, 6};
+  const std::vector<int> ids = {2, 0};
+  std::vector<float> rows(4);
+  ref().gather_rows(rows.data(), WeightView::f32(table.data(), 2), ids.data(), 2, 2);
+  CHECK(rows == std::vector<float>{5, 6, 1, 2});
+  // x [T=1, H=3, C=2] summed over heads plus a bias.
+  const std::vector<float> heads = {1, 2, 10, 20, 100, 200};
+  const std::vector<float> bias = {0.5f, -0.5f};
+  std::vector<float> sum(2);
+  ref().sum_heads(sum.data(), heads.data(), bias.data(), 1, 3, 2);
+  CHECK(sum == std::vector<float>{111.5f, 221.5f});
+  // Columns 1..2 of x [2, 3] against columns 1..2 of w [2, 3], into columns 0 and 2 of out [2, 3].
+  const std::vector<float> x = {9, 1, 2, 9, 3, 4};
+  const std::vector<float> w = {9, 1, 0, 9, 0, 1};
+  std::vector<float> out(6, -1.0f);
+  ref().linear_strided(out.data(), 2, x.data() + 1, 3, WeightView::f32(w.data() + 1, 3), nullptr, 2,
+                       2, 2);
+  CHECK(out == std::vector<float>{1, 2, 3, 4, -1, -1});
+}
+
 TEST_CASE("reference training ops: matmul, matmul_tn, linear_masked, adam_step") {
   // a [2,3] with zeros, b [3,2]
   const std::vector<float> a = {1, 0, 2, 0, -1, 0};
@@ -174,10 +211,14 @@ TEST_CASE("reference training ops: matmul, matmul_tn, linear_masked, adam_step")
 
 TEST_CASE("reference softmax: a fully masked row is all zeros, not NaN") {
   const float inf = std::numeric_limits<float>::infinity();
-  const std::vector<float> scores = {-inf, -inf};
-  std::vector<float> pattern(2, 1.0f);
-  ref().softmax_rows(pattern.data(), scores.data(), 1, 2);
-  CHECK(pattern == std::vector<float>{0, 0});
+  // H = 1, T = 2: two rows of two scores, the first fully masked.
+  const std::vector<float> scores = {-inf, -inf, 1.0f, -inf};
+  std::vector<float> pattern(4, 1.0f);
+  for (Backend* backend : available_backends()) {
+    CAPTURE(backend->name());
+    backend->softmax_rows(pattern.data(), scores.data(), 1, 2);
+    CHECK(pattern == std::vector<float>{0, 0, 1, 0});
+  }
 }
 
 // Every backend against the reference, on random inputs of awkward sizes.
@@ -317,6 +358,172 @@ std::vector<OpCase> op_cases() {
            1e-5f});
     }
   }
+  // The packed GEMM of cpu-simd: token counts around its panel widths (8, 16, 32 tokens), K past
+  // its 256-feature blocks, N not a multiple of its 6 or 8 weight rows; strided views as
+  // hook_result uses them (head slices of z and of W_O's columns).
+  for (int T : {9, 40, 70, 130}) {
+    const int K = 300, N = 53;
+    const auto x = random_vector(static_cast<std::size_t>(T) * K, 20);
+    const auto w = random_vector(static_cast<std::size_t>(N) * K, 21);
+    const auto b = random_vector(N, 22);
+    cases.push_back({"linear (GEMM) T=" + std::to_string(T),
+                     [=](Backend& be) {
+                       std::vector<float> out(static_cast<std::size_t>(T) * N);
+                       be.linear(out.data(), x.data(), w.data(), b.data(), T, K, N);
+                       std::vector<float> all = out;
+                       be.linear(out.data(), x.data(), w.data(), nullptr, T, K, N);
+                       all.insert(all.end(), out.begin(), out.end());
+                       return all;
+                     },
+                     2e-4f});
+    const int H = 3, D = 20;
+    cases.push_back({"linear_strided T=" + std::to_string(T),
+                     [=](Backend& be) {
+                       // x as z [T, H, D] (K = 300 ≥ H·D), w as W_O [N, H·D]; head 1's slices
+                       // into out [T, H, N] at head 2.
+                       std::vector<float> out(static_cast<std::size_t>(T) * H * N, 7.0f);
+                       be.linear_strided(out.data() + 2 * N, std::size_t(H) * N, x.data() + D,
+                                         std::size_t(H) * D,
+                                         WeightView::f32(w.data(), std::size_t(H) * D).at(0, D),
+                                         nullptr, T, D, N);
+                       return out;
+                     },
+                     1e-4f});
+    cases.push_back({"linear_multi T=" + std::to_string(T),
+                     [=](Backend& be) {
+                       // Three outputs of one x: w's rows 0..19, 20..52 (with bias) and 0..52
+                       // into a strided output.
+                       const WeightView wv = WeightView::f32(w.data(), K);
+                       std::vector<float> a(std::size_t(T) * 20), c(std::size_t(T) * 33),
+                           d(std::size_t(T) * 60, 3.0f);
+                       const LinearOutput outs[] = {{a.data(), 20, wv, nullptr, 20},
+                                                    {c.data(), 33, wv.at(20, 0), b.data(), 33},
+                                                    {d.data(), 60, wv, b.data(), N}};
+                       be.linear_multi(x.data(), K, T, K, outs);
+                       a.insert(a.end(), c.begin(), c.end());
+                       a.insert(a.end(), d.begin(), d.end());
+                       return a;
+                     },
+                     2e-4f});
+    // The same weights kept as F16 and BF16 bits, widened inside the kernels (GEMM and few-token
+    // paths), strided as hook_result reads them, and gathered as embeddings.
+    for (WeightType type : {WeightType::f16, WeightType::bf16}) {
+      std::vector<std::uint16_t> bits(w.size());
+      for (std::size_t i = 0; i < w.size(); i++)
+        bits[i] = type == WeightType::f16 ? f32_to_f16(w[i]) : f32_to_bf16(w[i]);
+      const std::string name = type == WeightType::f16 ? "f16" : "bf16";
+      cases.push_back({"linear " + name + " weights T=" + std::to_string(T),
+                       [=](Backend& be) {
+                         const WeightView wv{bits.data(), type, std::size_t(K)};
+                         std::vector<float> out(static_cast<std::size_t>(T) * N);
+                         be.linear_strided(out.data(), N, x.data(), K, wv, b.data(), T, K, N);
+                         std::vector<float> all = out;
+                         // Few tokens (the dot-product path), columns from 20 on.
+                         std::vector<float> few(3 * std::size_t(N));
+                         be.linear_strided(few.data(), N, x.data(), K, wv.at(0, 20), nullptr, 3,
+                                           K - 20, N);
+                         all.insert(all.end(), few.begin(), few.end());
+                         std::vector<int> ids = {5, 0, 52, 5};
+                         std::vector<float> rows(4 * std::size_t(K));
+                         be.gather_rows(rows.data(), wv, ids.data(), 4, K);
+                         all.insert(all.end(), rows.begin(), rows.end());
+                         return all;
+                       },
+                       2e-4f});
+    }
+    cases.push_back({"gather_rows and sum_heads T=" + std::to_string(T),
+                     [=](Backend& be) {
+                       std::vector<int> ids(T);
+                       for (int t = 0; t < T; t++) ids[t] = (t * 37) % N;
+                       std::vector<float> rows(static_cast<std::size_t>(T) * K);
+                       be.gather_rows(rows.data(), WeightView::f32(w.data(), K), ids.data(), T, K);
+                       // rows as [T, H = 4, C = 75]
+                       std::vector<float> sum(static_cast<std::size_t>(T) * 75);
+                       be.sum_heads(sum.data(), rows.data(), w.data() + 7, T, 4, 75);
+                       rows.insert(rows.end(), sum.begin(), sum.end());
+                       return rows;
+                     },
+                     1e-5f});
+  }
+  // Attention: the separate ops and the fused op (with and without its pattern), for several key
+  // tiles, grouped-query heads, head dimensions that are and are not whole vectors.
+  for (int T : {1, 5, 33, 100, 150}) {
+    for (int D : {12, 64}) {
+      const int H = 6, G = 2;
+      const auto q = random_vector(static_cast<std::size_t>(T) * H * D, 30);
+      const auto k = random_vector(static_cast<std::size_t>(T) * G * D, 31);
+      const auto v = random_vector(static_cast<std::size_t>(T) * G * D, 32);
+      const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+      const std::string shape = " T=" + std::to_string(T) + " D=" + std::to_string(D);
+      cases.push_back({"attention ops" + shape,
+                       [=](Backend& be) {
+                         const std::size_t n = static_cast<std::size_t>(H) * T * T;
+                         std::vector<float> scores(n), pattern(n), z(q.size());
+                         be.attention_scores(scores.data(), q.data(), k.data(), T, H, G, D, scale);
+                         be.softmax_rows(pattern.data(), scores.data(), H, T);
+                         be.attention_mix(z.data(), pattern.data(), v.data(), T, H, G, D);
+                         std::vector<float> all = scores;
+                         all.insert(all.end(), pattern.begin(), pattern.end());
+                         all.insert(all.end(), z.begin(), z.end());
+                         return all;
+                       },
+                       1e-5f});
+      cases.push_back({"fused attention" + shape,
+                       [=](Backend& be) {
+                         const std::size_t n = static_cast<std::size_t>(H) * T * T;
+                         std::vector<float> pattern(n, 5.0f), z(q.size()), z2(q.size());
+                         be.attention(z.data(), pattern.data(), q.data(), k.data(), v.data(), T, H,
+                                      G, D, scale);
+                         be.attention(z2.data(), nullptr, q.data(), k.data(), v.data(), T, H, G, D,
+                                      scale);
+                         std::vector<float> all = pattern;
+                         all.insert(all.end(), z.begin(), z.end());
+                         all.insert(all.end(), z2.begin(), z2.end());
+                         return all;
+                       },
+                       1e-5f});
+    }
+  }
+  // Row-wise ops on rows of 768 channels (whole vectors) and element-wise ops past the threaded
+  // block size (so that several blocks and a tail run).
+  {
+    const int T = 40, C = 768;
+    const auto x = random_vector(static_cast<std::size_t>(T) * C, 40, 2.0f);
+    const auto w = random_vector(C, 41);
+    const auto b = random_vector(C, 42);
+    cases.push_back({"norms T=40 C=768",
+                     [=](Backend& be) {
+                       std::vector<float> out(x.size()), out2(x.size());
+                       be.layernorm(out.data(), x.data(), w.data(), b.data(), T, C, 1e-5f);
+                       be.rmsnorm(out2.data(), x.data(), w.data(), T, C, 1e-6f);
+                       out.insert(out.end(), out2.begin(), out2.end());
+                       return out;
+                     },
+                     2e-5f});
+    const std::size_t n = 70001;
+    const auto e = random_vector(n, 43, 4.0f);
+    for (Activation act :
+         {Activation::gelu_erf, Activation::gelu_tanh, Activation::silu, Activation::relu})
+      cases.push_back({"activation " + std::to_string(static_cast<int>(act)) + " n=70001",
+                       [=](Backend& be) {
+                         auto y = e;
+                         be.activate(y.data(), n, act);
+                         be.multiply(y.data(), e.data(), n);
+                         be.add(y.data(), e.data(), n);
+                         return y;
+                       },
+                       1e-4f});
+    const auto r = random_vector(static_cast<std::size_t>(T) * 9 * 64, 44);
+    cases.push_back({"rope T=40 D=64 full and partial",
+                     [=](Backend& be) {
+                       auto full = r, partial = r;
+                       be.rope(full.data(), T, 9, 64, 64, 10000.0f, 0);
+                       be.rope(partial.data(), T, 9, 64, 16, 500000.0f, 7);
+                       full.insert(full.end(), partial.begin(), partial.end());
+                       return full;
+                     },
+                     1e-5f});
+  }
   return cases;
 }
 
@@ -333,4 +540,40 @@ TEST_CASE("every backend matches the reference on every op case") {
       CHECK(max_abs_diff(expected, got) <= op.tolerance);
     }
   }
+}
+
+#ifndef __EMSCRIPTEN__
+// Natively cpu-simd dispatches to the machine's best target; every other target compiled in (AVX2,
+// SSE4, ...: other lane counts, so other tile sizes) must match the reference too.
+TEST_CASE("cpu-simd matches the reference on every SIMD target this machine runs") {
+  const auto cases = op_cases();
+  for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    CAPTURE(hwy::TargetName(target));
+    for (const OpCase& op : cases) {
+      CAPTURE(op.name);
+      CHECK(max_abs_diff(op.run(ref()), op.run(cpu_simd_backend())) <= op.tolerance);
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);  // back to the machine's own
+}
+#endif
+
+TEST_CASE("cpu-simd gives the same bits for any number of threads") {
+  const int saved = cpu_threads();
+  const auto cases = op_cases();
+  set_cpu_threads(1);
+  std::vector<std::vector<float>> one;
+  for (const OpCase& op : cases) one.push_back(op.run(cpu_simd_backend()));
+  for (int threads : {3, 8}) {
+    set_cpu_threads(threads);
+    for (std::size_t c = 0; c < cases.size(); c++) {
+      CAPTURE(threads);
+      CAPTURE(cases[c].name);
+      const auto out = cases[c].run(cpu_simd_backend());
+      REQUIRE(out.size() == one[c].size());
+      CHECK(std::memcmp(out.data(), one[c].data(), out.size() * sizeof(float)) == 0);
+    }
+  }
+  set_cpu_threads(saved);
 }

@@ -32,6 +32,51 @@ TEST_CASE("glob matching") {
   CHECK(glob_match("*hook_z", "blocks.0.attn.hook_z"));
 }
 
+TEST_CASE("a plan resolves to the same answers as its globs and edits, one bit per hook") {
+  HookPlan plan;
+  plan.capture_list("blocks.1.attn.hook_*, logits");
+  plan.edit({HookPoint::attn_z, 2}, [](Tensor&) {});
+  const HookSet set = plan.resolve(3);
+  CHECK_FALSE(set.empty());
+  for (const HookId& id : all_hooks(3)) {
+    CAPTURE(hook_name(id));
+    CHECK(set.captures(id) == plan.captures(id));
+    CHECK(set.edits(id) == plan.edits(id));
+  }
+  CHECK(set.captures({HookPoint::attn_pattern, 1}));
+  CHECK_FALSE(set.captures({HookPoint::attn_pattern, 2}));
+  CHECK(set.edits({HookPoint::attn_z, 2}));
+  CHECK_FALSE(set.wants({HookPoint::attn_z, 7}));  // past the model: never
+  CHECK(HookPlan().resolve(3).empty());
+}
+
+TEST_CASE("fused attention (no score hooks) and the separate ops give the same forward pass") {
+  for (const char* family : {"gpt2", "llama"}) {
+    CAPTURE(family);
+    const Model model = Model::load(fixture_source(family)).value();
+    std::vector<int> ids;  // 70 tokens: more than one key tile of the fused kernel
+    for (int i = 0; i < 70; i++) ids.push_back((i * 37 + 5) % model.config().vocab_size);
+    HookPlan fused, separate, result;
+    fused.capture("blocks.*.attn.hook_pattern");
+    separate.capture("blocks.*.attn.hook_pattern");
+    separate.capture("blocks.*.attn.hook_attn_scores");
+    Cache a, b;
+    const Tensor la = model.forward(ids, fused, &a).value();
+    const Tensor lb = model.forward(ids, separate, &b).value();
+    const Tensor plain = model.forward(ids).value();
+    CHECK(xt::amax(xt::abs(la - lb))() < 1e-4f);
+    CHECK(xt::amax(xt::abs(la - plain))() == 0.0f);  // the pattern output does not change z
+    // hook_result: per-head products over W_O's columns, summed, give the same pass to rounding.
+    result.capture("blocks.*.attn.hook_result");
+    Cache r;
+    const Tensor lr = model.forward(ids, result, &r).value();
+    CHECK(xt::amax(xt::abs(lr - plain))() < 1e-4f);
+    for (int l = 0; l < model.config().n_layers; l++)
+      CHECK(xt::amax(xt::abs(*a.find({HookPoint::attn_pattern, l}) -
+                             *b.find({HookPoint::attn_pattern, l})))() < 1e-5f);
+  }
+}
+
 TEST_CASE("capture: nothing by default, exactly what the globs name otherwise") {
   const Model model = Model::load(fixture_source("gpt2")).value();
   const std::vector<int> ids = {5, 17, 42, 99};

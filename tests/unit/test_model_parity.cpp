@@ -145,3 +145,25 @@ TEST_CASE("F16 and BF16 weights agree with F32 within their precision") {
     CHECK(d > 0.0);  // the low-precision copy really is different
   }
 }
+
+TEST_CASE("F16 and BF16 checkpoints keep their matrices 16-bit (half the memory of F32)") {
+  const Model full = load_fixture_model("gpt2");
+  const std::size_t full_bytes = parameter_bytes(full.weights());
+  CHECK(full.weights().layers[0].wq.type() == WeightType::f32);
+  for (const char* name : {"gpt2_f16", "gpt2_bf16", "llama_f16", "llama_bf16"}) {
+    CAPTURE(name);
+    const Model low = load_fixture_model(name);
+    const WeightType expected =
+        std::string(name).ends_with("bf16") ? WeightType::bf16 : WeightType::f16;
+    const LayerWeights& L = low.weights().layers[0];
+    for (const Matrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_up, &L.w_down})
+      CHECK(m->type() == expected);
+    CHECK(low.weights().token_embed.type() == expected);
+    if (std::string(name).starts_with("gpt2")) {
+      // Norms and biases stay float32: a little over half.
+      const double share = double(parameter_bytes(low.weights())) / double(full_bytes);
+      CHECK(share > 0.5);
+      CHECK(share < 0.55);
+    }
+  }
+}

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   attnscope::cli::register_ablate(cli);
   attnscope::cli::register_heatmap(cli);
   attnscope::cli::register_circuit(cli);
+  attnscope::cli::register_bench(cli);
   attnscope::cli::register_serve(cli);
 
   // CLI11 answers `attnscope UNKNOWN --help` with the general help and exit 0 (help wins over

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# device_forward.sh — the forward-pass table of issue 12 in one run on the GPU machine's CPUs (tool
+# library: device): `attnscope bench` next to the PyTorch peer (forward_torch_peer.py, eager
+# attention, every pattern kept), GPT-2 small and SmolLM-135M shapes (random init), T = 128 and
+# 1024, 1 and all threads, patterns captured; attnscope with --capture none at T = 1024 too; and
+# the GEMM benchmark against the machine's FMA peak; F16 weights; then the table
+# (forward_table.py).
+#
+# The binary travels in a folder (default build-dev12/) with the Debian libraries it was linked
+# against and their loader, so that the machine's own glibc does not matter, and with this script
+# and the peer beside it:
+#   d=/work/main/build-dev12; mkdir -p $d/lib; cp build/attnscope $d/; strip $d/attnscope
+#   cp tests/bench/device_forward.sh tests/bench/forward_torch_peer.py tests/bench/forward_table.py $d/
+#   for l in $(ldd build/attnscope | grep -o '/[^ ]*'); do cp -L $l $d/lib/; done
+#   run (carry build-dev12): bash build-dev12/device_forward.sh   (writes $OUT/device_forward.txt)
+set -u
+dir=${BIN_DIR:-$(cd "$(dirname "$0")" && pwd)}
+out=${OUT:-/tmp}/device_forward.txt
+cores=$(nproc)
+bin() { "$dir/lib/ld-linux-x86-64.so.2" --library-path "$dir/lib" "$dir/attnscope" "$@"; }
+log() { echo "$*" | tee -a "$out"; }
+: >"$out"
+{ lscpu | grep -E 'Model name|^CPU\(s\)|Thread|Flags' | cut -c1-200; nproc; free -g | head -2; } | tee -a "$out"
+log "== GEMM against the FMA peak"
+bin bench --gemm --tokens 128 --threads "$cores" --repeat 10 2>&1 | tee -a "$out"
+bin bench --gemm --tokens 128 --threads "$cores" --repeat 10 --json 2>&1 | tee -a "$out"
+for shape in gpt2-small smollm-135m; do
+  for tokens in 128 1024; do
+    repeat=$([ "$tokens" = 128 ] && echo 11 || echo 3)
+    for threads in 1 "$cores"; do
+      log "== $shape T=$tokens threads=$threads"
+      captures=patterns
+      [ "$tokens" = 1024 ] && captures="patterns none"
+      for capture in $captures; do
+        log "\$ attnscope bench --shape $shape --tokens $tokens --threads $threads --capture $capture --repeat $repeat --json"
+        bin bench --shape "$shape" --tokens "$tokens" --threads "$threads" --capture "$capture" \
+          --repeat "$repeat" --json 2>&1 | tr -d '\n ' | tee -a "$out"
+        echo | tee -a "$out"
+      done
+      log "\$ python3 forward_torch_peer.py --shape $shape --tokens $tokens --threads $threads --repeat $repeat --json"
+      python3 "$dir/forward_torch_peer.py" --shape "$shape" --tokens "$tokens" --threads "$threads" \
+        --repeat "$repeat" --json 2>&1 | tail -3 | tee -a "$out"
+    done
+  done
+done
+# Weights kept in F16 (widened inside the GEMM): speed and peak memory, attnscope only.
+for cell in "gpt2-small 128 1" "gpt2-small 128 $cores" "smollm-135m 1024 $cores"; do
+  set -- $cell
+  log "== f16 weights: $1 T=$2 threads=$3"
+  log "\$ attnscope bench --shape $1 --dtype f16 --tokens $2 --threads $3 --capture patterns --json"
+  bin bench --shape "$1" --dtype f16 --tokens "$2" --threads "$3" --capture patterns --repeat 5 \
+    --json 2>&1 | tr -d '\n ' | tee -a "$out"
+  echo | tee -a "$out"
+done
+python3 "$dir/forward_table.py" "$out" | tee -a "$out"
+log "== done"

@@ -1,0 +1,40 @@
+"""forward_table.py — the markdown table of device_forward.sh's output: attnscope bench against the
+PyTorch peer per cell (median ms), their ratio, and what --capture none saves.
+
+    python3 tests/bench/forward_table.py tests/bench/results/device_forward.txt
+"""
+import json
+import sys
+
+
+def main() -> None:
+    cells, cell = {}, None
+    for line in open(sys.argv[1]):
+        line = line.strip()
+        if line.startswith("== ") and "T=" in line:
+            cell = line[3:]
+        elif line.startswith("{") and line.endswith("}") and cell:
+            try:
+                j = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            key = "torch" if "peer" in j else f"{j.get('capture')}/{j.get('model', '')}"
+            cells.setdefault(cell, {})[key] = j
+    print("| cell | attnscope, patterns (ms) | PyTorch eager, attentions (ms) | ratio | "
+          "attnscope, capture none (ms) | none vs patterns |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for cell, runs in cells.items():
+        torch = runs.get("torch")
+        pat = next((v for k, v in runs.items() if k.startswith("patterns/")), None)
+        none = next((v for k, v in runs.items() if k.startswith("none/")), None)
+        if not pat:
+            continue
+        ratio = f"{pat['median_ms'] / torch['median_ms']:.2f}" if torch else "—"
+        t = f"{torch['median_ms']:.1f}" if torch else "—"
+        n = f"{none['median_ms']:.1f}" if none else ""
+        saved = f"{100 * (1 - none['median_ms'] / pat['median_ms']):.0f}% faster" if none else ""
+        print(f"| {cell} | {pat['median_ms']:.1f} | {t} | {ratio} | {n} | {saved} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+// cmd_bench.cpp — `attnscope bench`: how fast this machine runs a forward pass (of a model folder
+// or a random model of a known shape built in memory), and with --gemm, how close the matrix
+// kernel comes to the machine's own FP32 multiply-add peak.
+//
+//   attnscope bench --shape gpt2-small --tokens 128 --threads 1 --capture patterns --json
+//   attnscope bench --gemm --tokens 128
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "core/model/random_model.h"
+#include "core/ops/parallel.h"
+#include "core/ops/simd_kernels.h"
+#include "core/version.h"
+#include "ui/cli/cli_io.h"
+#include "ui/cli/commands.h"
+#include "ui/cli/model_input.h"
+
+namespace attnscope::cli {
+namespace {
+
+struct BenchOptions {
+  std::string model_path;
+  std::string shape;
+  int tokens = 128;
+  int threads = 0;  // 0: cpu_threads()
+  std::string capture = "patterns";
+  std::string backend = "cpu-simd";
+  std::string dtype = "f32";  // of a --shape model's matrices
+  int repeat = 5;
+  bool gemm = false;
+  bool json = false;
+};
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Timing {
+  double median_ms, best_ms;
+};
+
+Timing timing_of(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front()};
+}
+
+Result<Backend*> find_backend(const std::string& name) {
+  std::string names;
+  for (Backend* b : available_backends()) {
+    if (b->name() == name) return b;
+    names += (names.empty() ? "" : ", ") + std::string(b->name());
+  }
+  return make_error("--backend: no backend '" + name + "'", "available: " + names);
+}
+
+Status bench_forward(const BenchOptions& o) {
+  if (o.model_path.empty() == o.shape.empty())
+    return make_error("give either --model or --shape", "e.g. --shape gpt2-small");
+  if (o.capture != "none" && o.capture != "patterns" && o.capture != "all")
+    return make_error("--capture: '" + o.capture + "' is not none, patterns or all");
+  ATTNSCOPE_ASSIGN(Backend * backend, find_backend(o.backend));
+  Model model;
+  std::string name;
+  if (!o.shape.empty()) {
+    ATTNSCOPE_ASSIGN(const ModelConfig config, shape_config(o.shape));
+    if (o.dtype != "f32" && o.dtype != "f16" && o.dtype != "bf16")
+      return make_error("--dtype: '" + o.dtype + "' is not f32, f16 or bf16");
+    const WeightType type = o.dtype == "f16"    ? WeightType::f16
+                            : o.dtype == "bf16" ? WeightType::bf16
+                                                : WeightType::f32;
+    model = random_model(config, 1, type);
+    name = o.shape + " (random, " + o.dtype + ")";
+  } else {
+    ATTNSCOPE_ASSIGN(model, load_model(o.model_path));
+    name = model_name(o.model_path);
+  }
+  const ModelConfig& c = model.config();
+  if (o.tokens < 1 || o.tokens > c.n_ctx)
+    return make_error("--tokens must be 1.." + std::to_string(c.n_ctx) + " for this model");
+  std::vector<int> ids(o.tokens);
+  for (int i = 0; i < o.tokens; i++) ids[i] = int((i * 7919LL + 13) % c.vocab_size);
+  HookPlan plan;
+  if (o.capture == "patterns") plan.capture("blocks.*.attn.hook_pattern");
+  if (o.capture == "all") plan.capture("*");
+
+  // One pass to warm up (thread pool, caches, first-touch of memory), then the timed ones; each
+  // pass fills a fresh cache, freed outside the timing.
+  std::vector<double> ms;
+  std::size_t captured = 0;
+  for (int r = 0; r <= o.repeat; r++) {
+    Cache cache;
+    const auto start = std::chrono::steady_clock::now();
+    ATTNSCOPE_TRY(model.forward(ids, plan, &cache, backend));
+    const double elapsed = seconds_since(start) * 1e3;
+    if (r > 0) ms.push_back(elapsed);
+    captured = 0;
+    for (const Cache::Entry& e : cache.entries()) captured += e.tensor.size() * sizeof(float);
+  }
+  const Timing t = timing_of(ms);
+  const double flops = forward_flops(c, o.tokens);
+  const double rss = peak_rss_mb(),
+               weights_mb = double(parameter_bytes(model.weights())) / 1048576.0;
+  if (o.json) {
+    print_json({{"model", name},
+                {"description", describe(c)},
+                {"backend", std::string(backend->name())},
+                {"simd", simd::simd_target_name()},
+                {"threads", cpu_threads()},
+                {"tokens", o.tokens},
+                {"capture", o.capture},
+                {"repeat", o.repeat},
+                {"median_ms", t.median_ms},
+                {"best_ms", t.best_ms},
+                {"tokens_per_s", o.tokens / (t.median_ms * 1e-3)},
+                {"gflop", flops * 1e-9},
+                {"gflop_per_s", flops * 1e-9 / (t.median_ms * 1e-3)},
+                {"peak_rss_mb", rss},
+                {"weights_mb", weights_mb},
+                {"captured_mb", double(captured) / 1048576.0}});
+    return {};
+  }
+  std::printf("%s: %s\n", name.c_str(), describe(c).c_str());
+  std::printf("backend %.*s (%s), %d threads, %d tokens, capture %s, %d passes\n",
+              int(backend->name().size()), backend->name().data(), simd::simd_target_name(),
+              cpu_threads(), o.tokens, o.capture.c_str(), o.repeat);
+  std::printf("forward: median %.2f ms, best %.2f ms; %.0f tokens/s; %.1f GFLOP/s\n", t.median_ms,
+              t.best_ms, o.tokens / (t.median_ms * 1e-3), flops * 1e-9 / (t.median_ms * 1e-3));
+  std::printf("memory: peak RSS %.0f MB (weights %.0f MB, captured %.0f MB)\n", rss, weights_mb,
+              double(captured) / 1048576.0);
+  return {};
+}
+
+// The GEMM against the FMA peak: one thread's peak, then linear on the products of one GPT-2
+// small block (768 → 2304 for q, k and v together, 768 → 768, 768 → 3072, 3072 → 768) at
+// --tokens rows, on 1 thread and on the requested threads.
+Status bench_gemm(const BenchOptions& o) {
+  ATTNSCOPE_ASSIGN(Backend * backend, find_backend(o.backend));
+  const int threads = cpu_threads();
+  set_cpu_threads(1);
+  const double peak = simd::fma_peak_gflops(0.5);
+  struct Shape {
+    const char* name;
+    int K, N;
+  };
+  const Shape shapes[] = {{"qkv 768x2304", 768, 2304},
+                          {"attn_out 768x768", 768, 768},
+                          {"mlp_up 768x3072", 768, 3072},
+                          {"mlp_down 3072x768", 3072, 768}};
+  const int T = o.tokens;
+  nlohmann::json rows = nlohmann::json::array();
+  double total_flops = 0, total_s1 = 0, total_sn = 0;
+  for (const Shape& s : shapes) {
+    std::vector<float> x(std::size_t(T) * s.K, 0.01f), w(std::size_t(s.N) * s.K, 0.02f),
+        b(s.N, 0.0f), out(std::size_t(T) * s.N);
+    const double flops = 2.0 * T * s.K * s.N;
+    double best[2] = {1e30, 1e30};
+    for (int pass = 0; pass < 2; pass++) {
+      set_cpu_threads(pass == 0 ? 1 : threads);
+      for (int r = 0; r <= std::max(o.repeat, 3); r++) {
+        const auto start = std::chrono::steady_clock::now();
+        backend->linear(out.data(), x.data(), w.data(), b.data(), T, s.K, s.N);
+        const double elapsed = seconds_since(start);
+        if (r > 0) best[pass] = std::min(best[pass], elapsed);
+      }
+    }
+    total_flops += flops;
+    total_s1 += best[0];
+    total_sn += best[1];
+    rows.push_back({{"shape", s.name},
+                    {"gflop_per_s_1_thread", flops * 1e-9 / best[0]},
+                    {"share_of_peak", flops * 1e-9 / best[0] / peak},
+                    {"gflop_per_s_threads", flops * 1e-9 / best[1]}});
+  }
+  set_cpu_threads(threads);
+  const double block_1 = total_flops * 1e-9 / total_s1, block_n = total_flops * 1e-9 / total_sn;
+  if (o.json) {
+    print_json({{"simd", simd::simd_target_name()},
+                {"backend", std::string(backend->name())},
+                {"tokens", T},
+                {"threads", threads},
+                {"fma_peak_gflop_per_s_1_thread", peak},
+                {"block_gflop_per_s_1_thread", block_1},
+                {"block_share_of_peak", block_1 / peak},
+                {"block_gflop_per_s_threads", block_n},
+                {"shapes", rows}});
+    return {};
+  }
+  std::printf("FP32 FMA peak, 1 thread (%s): %.1f GFLOP/s\n", simd::simd_target_name(), peak);
+  for (const auto& r : rows)
+    std::printf("  %-18s T=%d: %7.1f GFLOP/s (%4.1f%% of peak), %d threads %7.1f GFLOP/s\n",
+                r["shape"].get<std::string>().c_str(), T, r["gflop_per_s_1_thread"].get<double>(),
+                100 * r["share_of_peak"].get<double>(), threads,
+                r["gflop_per_s_threads"].get<double>());
+  std::printf("GPT-2 small block products: %.1f GFLOP/s on 1 thread (%.1f%% of peak), %.1f on %d\n",
+              block_1, 100 * block_1 / peak, block_n, threads);
+  return {};
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench",
+      "Time forward passes (a model folder or a random model of a known shape), or the "
+      "matrix kernel against this machine's FMA peak (--gemm)");
+  auto* model = cmd->add_option("--model", o->model_path, "Model folder to time");
+  auto* shape = cmd->add_option("--shape", o->shape,
+                                "Random model of this shape instead: gpt2-small or smollm-135m");
+  model->excludes(shape);
+  cmd->add_option("--tokens", o->tokens, "Tokens per forward pass (rows of the GEMM)")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads (default: ATTNSCOPE_THREADS or all)");
+  cmd->add_option("--capture", o->capture,
+                  "What the passes keep: none, patterns (every hook_pattern) or all hooks")
+      ->capture_default_str();
+  cmd->add_option("--backend", o->backend, "Backend (attnscope info lists them)")
+      ->capture_default_str();
+  cmd->add_option("--repeat", o->repeat, "Timed passes, after one warm-up pass")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--dtype", o->dtype, "Matrices of a --shape model kept as f32, f16 or bf16")
+      ->capture_default_str();
+  cmd->add_flag("--gemm", o->gemm, "Benchmark the GEMM against the FP32 FMA peak instead");
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->callback([o]() {
+    if (o->threads > 0) set_cpu_threads(o->threads);
+    finish(o->gemm ? bench_gemm(*o) : bench_forward(*o));
+  });
+}
+
+}  // namespace attnscope::cli
