@@ -38,26 +38,23 @@ EM_JS(void, js_install_copy_in, (), {
   Module.attnscopeCopyIn = function(bytes, ptr) {
     new Uint8Array(wasmMemory.buffer).set(bytes, ptr);
   };
+  // A JS string as a NUL-terminated UTF-8 copy in WASM memory; the caller frees it.
+  Module.attnscopeNewString = function(text) {
+    const size = lengthBytesUTF8(text) + 1;
+    const ptr = _malloc(size);
+    stringToUTF8(text, ptr, size);
+    return ptr;
+  };
 });
 EM_JS(void, js_set_view, (const char* query),
       { window.attnscopeHost.setView(UTF8ToString(query)); });
-EM_JS(char*, js_initial_view, (), {
-  const text = window.attnscopeHost.initialView();
-  const size = lengthBytesUTF8(text) + 1;
-  const ptr = _malloc(size);
-  stringToUTF8(text, ptr, size);
-  return ptr;
-});
+EM_JS(char*, js_initial_view, (),
+      { return Module.attnscopeNewString(window.attnscopeHost.initialView()); });
 EM_JS(void, js_publish, (const char* json), { Module.attnscopeState = UTF8ToString(json); });
 EM_JS(void, js_set_clipboard, (const char* text),
       { window.attnscopeHost.setClipboard(UTF8ToString(text)); });
-EM_JS(char*, js_clipboard_text, (), {
-  const text = window.attnscopeHost.clipboardText();
-  const size = lengthBytesUTF8(text) + 1;
-  const ptr = _malloc(size);
-  stringToUTF8(text, ptr, size);
-  return ptr;
-});
+EM_JS(char*, js_clipboard_text, (),
+      { return Module.attnscopeNewString(window.attnscopeHost.clipboardText()); });
 
 // Called by page.js as files arrive.
 extern "C" {
