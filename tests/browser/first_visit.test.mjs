@@ -289,8 +289,10 @@ test('the ablation-mode combo works from the keyboard, and ablated heads are in 
   // ImGui's keyboard navigation starts on the current mode (zero) with the first arrow or moves
   // on from it, depending on the frame the list opened in: two presses reach mean or resample.
   await d.press('ArrowDown');
+  await d.frames(2);
   await d.press('ArrowDown');
-  await d.press('Enter');
+  await d.frames(2);
+  await d.press('Space');  // ImGui's own activation key (Enter works too, through the app)
   let s = await d.until((x) => x.ablationMode !== 'zero', 'the mode chosen by keys');
   const mode = s.ablationMode;
   assert.ok(mode === 'mean' || mode === 'resample', mode);
