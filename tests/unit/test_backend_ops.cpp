@@ -174,10 +174,11 @@ TEST_CASE("reference training ops: matmul, matmul_tn, linear_masked, adam_step")
 
 TEST_CASE("reference softmax: a fully masked row is all zeros, not NaN") {
   const float inf = std::numeric_limits<float>::infinity();
-  const std::vector<float> scores = {-inf, -inf};
-  std::vector<float> pattern(2, 1.0f);
+  // H = 1, T = 2: the op reads and writes H·T·T = 4 values (two rows of two).
+  const std::vector<float> scores = {-inf, -inf, -inf, -inf};
+  std::vector<float> pattern(4, 1.0f);
   ref().softmax_rows(pattern.data(), scores.data(), 1, 2);
-  CHECK(pattern == std::vector<float>{0, 0});
+  CHECK(pattern == std::vector<float>{0, 0, 0, 0});
 }
 
 // Every backend against the reference, on random inputs of awkward sizes.
