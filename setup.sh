@@ -21,6 +21,7 @@ APT_PACKAGES=(
   libcli11-dev libcpp-httplib-dev libbenchmark-dev
   libglfw3-dev libgl-dev libegl-dev
   chromium xvfb xauth
+  clang libclang-rt-14-dev apache2-utils curl python3 time
 )
 
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -1,5 +1,5 @@
-// json_limits.cpp — see json_limits.h. The limits are enforced from nlohmann/json's parser
-// callback, which sees every container start and every key before the value is built.
+// json_limits.cpp — see json_limits.h. The limits are enforced by a SAX filter in front of
+// nlohmann/json's DOM builder, which sees every container start and every key as it is read.
 #include "core/io/json_limits.h"
 
 #include <set>
@@ -20,40 +20,80 @@ std::string printable_prefix(std::string_view s, std::size_t max_chars) {
   return out;
 }
 
+// nlohmann/json's own DOM builder behind a SAX filter that counts depth and checks keys. (Not
+// its parser callback: that one rescans the parent object after every nested object ends, which
+// is quadratic in a safetensors header of 200,000 tensors.)
+class LimitedSax {
+ public:
+  using json = nlohmann::json;
+  LimitedSax(json& result, JsonLimits limits) : dom_(result, true), limits_(limits) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& s) {
+    return dom_.number_float(v, s);
+  }
+  bool string(json::string_t& v) { return dom_.string(v); }
+  bool binary(json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    open(true);
+    return dom_.start_object(n);
+  }
+  bool key(json::string_t& k) {
+    if (limits_.unique_keys && !keys_.empty() && !keys_.back().insert(k).second) {
+      throw JsonLimitError("the key '" + printable_prefix(k, 80) + "' appears twice");
+    }
+    return dom_.key(k);
+  }
+  bool end_object() {
+    close();
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    open(false);
+    return dom_.start_array(n);
+  }
+  bool end_array() {
+    close();
+    return dom_.end_array();
+  }
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string& token, const Exception& ex) {
+    return dom_.parse_error(position, token, ex);  // throws ex
+  }
+
+ private:
+  void open(bool object) {
+    if (++depth_ > limits_.max_depth) {
+      throw JsonLimitError("nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+    }
+    if (limits_.unique_keys && object) keys_.emplace_back();
+    object_.push_back(object);
+  }
+  void close() {
+    depth_--;
+    if (!object_.empty()) {
+      if (object_.back() && limits_.unique_keys) keys_.pop_back();
+      object_.pop_back();
+    }
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  JsonLimits limits_;
+  int depth_ = 0;
+  std::vector<bool> object_;                              // per open container: an object?
+  std::vector<std::set<std::string, std::less<>>> keys_;  // per open object, with unique_keys
+};
+
 }  // namespace
 
 nlohmann::json parse_json_limited(std::string_view text, JsonLimits limits) {
-  using json = nlohmann::json;
-  // One entry per open container: the keys seen so far when it is an object.
-  std::vector<std::set<std::string, std::less<>>> open;
-  const json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (static_cast<int>(open.size()) >= limits.max_depth) {
-          throw JsonLimitError("nested deeper than " + std::to_string(limits.max_depth) +
-                               " levels");
-        }
-        open.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        if (!open.empty()) open.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (limits.unique_keys && !open.empty() && parsed.is_string()) {
-          const std::string& key = parsed.get_ref<const std::string&>();
-          if (!open.back().insert(key).second) {
-            throw JsonLimitError("the key '" + printable_prefix(key, 80) + "' appears twice");
-          }
-        }
-        break;
-      case json::parse_event_t::value:
-        break;
-    }
-    return true;
-  };
-  return json::parse(text.begin(), text.end(), callback);
+  nlohmann::json result;
+  LimitedSax sax(result, limits);
+  nlohmann::json::sax_parse(text.begin(), text.end(), &sax);
+  return result;
 }
 
 std::string json_snippet(const nlohmann::json& value, std::size_t max_chars) {
