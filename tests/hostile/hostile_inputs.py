@@ -259,9 +259,14 @@ def measured(binary, argv):
         peak_kb / 1024.0
 
 
+TMP_PREFIX = None  # the cases' temporary folder, shown as "DIR" in the table
+
+
 def first_line(text, limit=110):
     lines = [l for l in text.splitlines() if l.strip()]
     line = lines[0] if lines else ""
+    if TMP_PREFIX:
+        line = line.replace(TMP_PREFIX, "DIR")
     line = line.replace("|", "\\|")
     return line if len(line) <= limit else line[:limit] + "…"
 
@@ -284,6 +289,8 @@ def main():
     if "--before" in args:
         before = os.path.abspath(args[args.index("--before") + 1])
     tmp = tempfile.mkdtemp(prefix="attnscope-hostile-")
+    global TMP_PREFIX
+    TMP_PREFIX = tmp
     failures = 0
     rows = []
     try:
