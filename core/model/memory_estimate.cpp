@@ -23,7 +23,7 @@ std::uint64_t estimate_weight_bytes(const ModelConfig& c) {
   std::uint64_t total = L * per_layer + V * C * (c.tied_embeddings ? 1 : 2) + 2 * C;
   if (c.position == PositionKind::learned) total += static_cast<std::uint64_t>(c.n_ctx) * C;
   const std::uint64_t largest = std::max({V * C, 3 * H * D * C, F * C});
-  return (total + 2 * largest) * kFloat;
+  return (total + largest) * kFloat;
 }
 
 std::uint64_t estimate_forward_bytes(const ModelConfig& c, std::uint64_t n_tokens) {
