@@ -21,6 +21,7 @@ APT_PACKAGES=(
   libcli11-dev libcpp-httplib-dev libbenchmark-dev
   libglfw3-dev libgl-dev libegl-dev
   chromium xvfb xauth
+  clang libclang-rt-14-dev apache2-utils curl python3 time
 )
 
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -80,11 +81,22 @@ build_wasm() {
   cmake --build "$ROOT/build-wasm-mt" -j"$JOBS" --target attnscope_web
 }
 
+# ASan + UBSan (clang), with the libFuzzer targets: only what tests/run_all.sh runs there.
+build_asan() {
+  log "building the sanitizer and fuzzing build (build-asan/)"
+  CC=clang CXX=clang++ cmake -S "$ROOT" -B "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DATTNSCOPE_SANITIZE=ON -DATTNSCOPE_FUZZ=ON >/dev/null
+  local fuzzers; fuzzers=$(cd "$ROOT/tests/fuzz" && ls fuzz_*.cpp | sed 's/\.cpp$//')
+  # shellcheck disable=SC2086
+  cmake --build "$ROOT/build-asan" -j"$JOBS" --target attnscope attnscope_unit_tests $fuzzers
+}
+
 install_apt
 fetch_imgui
 install_npm
 build_native
 build_wasm
+build_asan
 
 case "${1:-}" in
   "") ;;

@@ -8,10 +8,11 @@ ROOT=$PWD
 passed=0 failed=0
 
 # ctest prints "…% tests passed, F tests failed out of N".
-run_ctest() { # run_ctest LABEL BUILD_DIR
+run_ctest() { # run_ctest LABEL BUILD_DIR [CTEST_ARGS...]
   local label=$1 dir=$2 log
+  shift 2
   echo "== $label (ctest in $dir)"
-  log=$(ctest --test-dir "$dir" --output-on-failure 2>&1)
+  log=$(ctest --test-dir "$dir" --output-on-failure "$@" 2>&1)
   local code=$?
   echo "$log"
   local line; line=$(grep -E 'tests failed out of [0-9]+' <<<"$log" | tail -1)
@@ -43,6 +44,13 @@ run_node_tests() { # run_node_tests LABEL FILES...
 start=$(date +%s)
 run_ctest "native" "$ROOT/build"
 run_ctest "wasm (node)" "$ROOT/build-wasm"
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan, clang): the unit tests (parity
+# included), the CLI tests, and a 10 s libFuzzer smoke run of each target. setup.sh builds it.
+if [ -d "$ROOT/build-asan" ]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_ctest "asan+ubsan" "$ROOT/build-asan" \
+    -R '^(unit|tokenizer_gpt2_reference|tokenizer_gpt2_parity|cli|fuzz_.*)$'
+fi
 run_node_tests "browser (headless Chromium)" "$ROOT"/tests/browser/*.test.mjs
 echo "== all suites finished in $(( $(date +%s) - start )) s"
 echo "attnscope: $passed passed, $failed failed"

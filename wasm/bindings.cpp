@@ -20,12 +20,14 @@
 #include <emscripten/val.h>
 
 #include <cmath>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/analysis/task_prompts.h"
 #include "core/io/file_source.h"
+#include "core/io/memory_budget.h"
 #include "core/model/model.h"
 #include "core/ops/backend.h"
 #include "core/sae/sae_circuit.h"
@@ -203,7 +205,14 @@ class JsModel {
     HookPlan plan;
     plan.capture_list(hooks);
     Cache cache;
-    auto logits = model_.forward(ids, plan, &cache);
+    Result<Tensor> logits = make_error("not run");
+    try {
+      logits = model_.forward(ids, plan, &cache);
+    } catch (const std::bad_alloc&) {
+      return error_object(make_error(
+          "out of memory in the forward pass of " + std::to_string(ids.size()) + " tokens",
+          "shorten the prompt or capture fewer hooks"));
+    }
     if (!logits) return error_object(logits.error());
     val out = val::object();
     for (const Cache::Entry& e : cache.entries()) {
@@ -309,7 +318,16 @@ JsModel* load_model(const val& files) {
     const std::string name = names[i].as<std::string>();
     source.add(name, Bytes::from_vector(copy_bytes(files[name])));
   }
-  auto model = Model::load(source);
+  // Limits are checked before allocating (memory_budget); an allocation that fails anyway
+  // (the heap cannot grow) is reported, and the tab lives on.
+  Result<Model> model = make_error("not loaded");
+  try {
+    model = Model::load(source);
+  } catch (const std::bad_alloc&) {
+    model = make_error("out of memory while loading the model (attnscope may use " +
+                           format_bytes(memory_budget()) + " here)",
+                       "open a smaller model, or reload the page to free memory");
+  }
   if (!model) {
     last_error() = model.error().to_string();
     return nullptr;

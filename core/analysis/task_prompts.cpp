@@ -1,6 +1,10 @@
 #include "core/analysis/task_prompts.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
+#include <optional>
+
+#include "core/io/json_limits.h"
 
 namespace attnscope {
 
@@ -28,6 +32,36 @@ Result<std::vector<int>> token_list(const Model& model, const nlohmann::json& li
   return ids;
 }
 
+// One JSON document, or a discarded value when it is malformed or nested too deep.
+nlohmann::json parse_or_discard(std::string_view text) {
+  try {
+    return parse_json_limited(text);
+  } catch (const std::exception&) {
+    return nlohmann::json(nlohmann::json::value_t::discarded);
+  }
+}
+
+// "L3H11" → {3, 11}: digits only, each within the largest model attnscope loads (1024 layers,
+// 4096 heads), so "L4294967296H1" is refused instead of wrapping around to L0H1.
+std::optional<HeadRef> parse_head_label(std::string_view s) {
+  auto number = [&](char prefix, int max) -> std::optional<int> {
+    if (s.empty() || s[0] != prefix) return std::nullopt;
+    s.remove_prefix(1);
+    std::size_t digits = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') digits++;
+    int value = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + digits, value);
+    if (digits == 0 || ec != std::errc() || value > max) return std::nullopt;
+    s.remove_prefix(digits);
+    return value;
+  };
+  const std::optional<int> layer = number('L', 1023);
+  if (!layer) return std::nullopt;
+  const std::optional<int> head = number('H', 4095);
+  if (!head || !s.empty()) return std::nullopt;
+  return HeadRef{*layer, *head};
+}
+
 }  // namespace
 
 Result<std::vector<Prompt>> parse_task_prompts(std::string_view jsonl, const Model& model) {
@@ -40,7 +74,7 @@ Result<std::vector<Prompt>> parse_task_prompts(std::string_view jsonl, const Mod
     start = end + 1;
     line++;
     if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    const nlohmann::json json = parse_or_discard(text);
     if (json.is_discarded() || !json.is_object() || !json.contains("text") ||
         !json["text"].is_string())
       return make_error(
@@ -65,9 +99,10 @@ Result<std::vector<Prompt>> parse_task_prompts(std::string_view jsonl, const Mod
 }
 
 Result<GroundTruth> parse_ground_truth(std::string_view text, std::string_view task) {
-  const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json json = parse_or_discard(text);
   if (json.is_discarded() || !json.is_object())
-    return make_error("ground truth is not a JSON object");
+    return make_error("ground truth is not a JSON object",
+                      "is the file complete? real ones nest a few levels");
   const auto it = json.find(std::string(task));
   if (it == json.end() || !it->is_object() || !it->contains("heads") || !(*it)["heads"].is_array())
     return make_error("ground truth has no heads for task '" + std::string(task) + "'");
@@ -75,12 +110,12 @@ Result<GroundTruth> parse_ground_truth(std::string_view text, std::string_view t
   if (it->contains("threshold") && (*it)["threshold"].is_number())
     truth.threshold = (*it)["threshold"].get<double>();
   for (const auto& head : (*it)["heads"]) {
-    int layer = -1, index = -1;
-    if (!head.is_string() ||
-        std::sscanf(head.get<std::string>().c_str(), "L%dH%d", &layer, &index) != 2)
-      return make_error("ground truth: bad head " + head.dump(),
-                        "heads are written L<layer>H<head>");
-    truth.heads.push_back({layer, index});
+    const std::optional<HeadRef> ref =
+        head.is_string() ? parse_head_label(head.get_ref<const std::string&>()) : std::nullopt;
+    if (!ref)
+      return make_error("ground truth: bad head " + json_snippet(head),
+                        "heads are written L<layer>H<head>, layer < 1024, head < 4096");
+    truth.heads.push_back(*ref);
   }
   return truth;
 }

@@ -6,10 +6,13 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/io/json_limits.h"
 #include "core/io/json_message.h"
+#include "core/io/memory_budget.h"
 
 namespace attnscope {
 
@@ -181,7 +184,9 @@ Result<SafetensorsFile> SafetensorsFile::parse(Bytes bytes, std::string display_
 
   std::vector<Entry> entries;
   try {
-    const json header = json::parse(header_text, header_text + header_len);
+    // Unique keys: with two entries of one name, the JSON parser would keep the last silently.
+    const json header = parse_json_limited(std::string_view(header_text, header_len),
+                                           JsonLimits{.max_depth = 8, .unique_keys = true});
     if (!header.is_object()) return file_error(file, "header is not a JSON object");
     for (const auto& [key, value] : header.items()) {
       if (key == "__metadata__") {
@@ -194,6 +199,8 @@ Result<SafetensorsFile> SafetensorsFile::parse(Bytes bytes, std::string display_
     }
   } catch (const json::parse_error& e) {
     return file_error(file, "header is not valid JSON: " + json_message(e), kNotSafetensorsHint);
+  } catch (const JsonLimitError& e) {
+    return file_error(file, std::string("header: ") + e.what(), kNotSafetensorsHint);
   } catch (const std::exception& e) {  // nothing else should throw; out of memory might
     return file_error(file, "header could not be read: " + json_message(e));
   }
@@ -258,9 +265,26 @@ Result<std::vector<float>> SafetensorsFile::read_f32(std::string_view name) cons
                                          ", not a float dtype (F32, F16, BF16 or F64)");
   }
   const std::span<const std::uint8_t> bytes = raw(*info);
-  std::vector<float> out(info->numel());
-  convert_to_f32(info->dtype, bytes.data(), out.size(), out.data());
-  return out;
+  // The file is mapped, not read: a tensor that matches its config can still be far larger
+  // than memory (a sparse file). Refuse it before allocating its float32 copy.
+  const std::uint64_t needed = static_cast<std::uint64_t>(info->numel()) * sizeof(float);
+  if (needed > memory_budget()) {
+    return file_error(display_name_,
+                      "tensor " + quote_name(name) + " " + shape_to_string(info->shape) +
+                          " needs " + format_bytes(needed) + " as float32, more than the " +
+                          format_bytes(memory_budget()) + " attnscope may use",
+                      "open a smaller model");
+  }
+  try {
+    std::vector<float> out(info->numel());
+    convert_to_f32(info->dtype, bytes.data(), out.size(), out.data());
+    return out;
+  } catch (const std::bad_alloc&) {
+    return file_error(display_name_,
+                      "out of memory reading tensor " + quote_name(name) + " (" +
+                          format_bytes(needed) + " as float32)",
+                      "open a smaller model or close other programs");
+  }
 }
 
 Result<std::vector<float>> SafetensorsFile::read_f32(

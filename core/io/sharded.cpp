@@ -4,6 +4,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "core/io/json_limits.h"
 #include "core/io/json_message.h"
 
 namespace attnscope {
@@ -22,7 +23,8 @@ struct Index {
 Result<Index> parse_index(const Bytes& bytes, const std::string& where) {
   const std::string file = std::string(kIndexFile) + " in " + where;
   try {
-    const nlohmann::json index = nlohmann::json::parse(bytes.text());
+    const nlohmann::json index =
+        parse_json_limited(bytes.text(), JsonLimits{.max_depth = 8, .unique_keys = true});
     const auto map_it = index.is_object() ? index.find("weight_map") : index.end();
     if (map_it == index.end() || !map_it->is_object()) {
       return make_error(file + " has no \"weight_map\" object");
@@ -46,6 +48,8 @@ Result<Index> parse_index(const Bytes& bytes, const std::string& where) {
     return out;
   } catch (const nlohmann::json::parse_error& e) {
     return make_error(file + " is not valid JSON: " + json_message(e));
+  } catch (const JsonLimitError& e) {
+    return make_error(file + ": " + e.what());
   } catch (const std::exception& e) {  // nothing else should throw; out of memory might
     return make_error(file + " could not be read: " + json_message(e));
   }

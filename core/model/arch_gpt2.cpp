@@ -3,6 +3,7 @@
 // Checkpoint names (GPT2LMHeadModel): transformer.wte / wpe / h.{l}.* / ln_f, lm_head tied.
 // GPT-2 stores Conv1D weights as [in, out] and fuses q, k, v into c_attn; both are converted
 // here to the canonical [out, in] per-projection layout.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/model/architecture.h"
@@ -27,7 +28,9 @@ Status parse_gpt2(const nlohmann::json& json, ModelConfig& c) {
     return make_error("config.json: n_embd must be a multiple of n_head");
   c.n_kv_heads = c.n_heads;
   c.d_head = c.d_model / c.n_heads;
-  ATTNSCOPE_ASSIGN(c.d_mlp, arch::get_int(json, {"n_inner"}, 4 * c.d_model));
+  // 4 × d_model in 64 bits: d_model is bounded only later, by check_consistency.
+  const int default_inner = static_cast<int>(std::min<long long>(4LL * c.d_model, 1LL << 30));
+  ATTNSCOPE_ASSIGN(c.d_mlp, arch::get_int(json, {"n_inner"}, default_inner));
   const auto act = json.find("activation_function");
   ATTNSCOPE_ASSIGN(c.activation, arch::parse_activation(act != json.end() && act->is_string()
                                                             ? act->get<std::string>()

@@ -2,7 +2,11 @@
 #include "core/model/architecture.h"
 
 #include <array>
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
+
+#include "core/io/json_limits.h"
 
 namespace attnscope {
 
@@ -32,6 +36,19 @@ Status check_consistency(const ModelConfig& c) {
     return make_error("config.json: " + what, "is this file from a Hugging Face model?");
   };
   if (c.n_layers <= 0) return bad("number of layers must be positive");
+  // Bounds first, so that no product below (or in the loaders) can overflow an int.
+  if (c.n_layers > 1024 || c.d_model > 65536 || c.n_heads > 4096 || c.n_kv_heads > 4096 ||
+      c.d_head > 65536 || c.d_mlp > 1'048'576 || c.vocab_size > 4'000'000 || c.n_ctx > 1'000'000)
+    return bad(
+        "sizes are implausibly large (at most 1024 layers, d_model 65536, 4096 heads, "
+        "d_head 65536, d_mlp 1048576, vocab 4000000, context 1000000)");
+  if (static_cast<long long>(c.n_heads) * c.d_head > 65536)
+    return bad("heads × head_dim (" + std::to_string(static_cast<long long>(c.n_heads) * c.d_head) +
+               ") is implausibly large (at most 65536)");
+  if (!std::isfinite(c.norm_eps) || c.norm_eps <= 0.0f || c.norm_eps > 1.0f)
+    return bad("the norm epsilon (" + std::to_string(c.norm_eps) + ") must be in (0, 1]");
+  if (c.position == PositionKind::rotary && !(std::isfinite(c.rope_theta) && c.rope_theta > 0.0f))
+    return bad("rope_theta must be a positive number");
   if (c.d_model <= 0 || c.n_heads <= 0 || c.d_head <= 0)
     return bad("d_model and heads must be positive");
   if (c.n_kv_heads <= 0 || c.n_heads % c.n_kv_heads != 0)
@@ -55,8 +72,14 @@ Status check_consistency(const ModelConfig& c) {
 }  // namespace
 
 Result<ModelConfig> parse_model_config(std::string_view config_json) {
-  nlohmann::json json = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) return make_error("config.json is not valid JSON");
+  nlohmann::json json;
+  try {
+    json = parse_json_limited(config_json);
+  } catch (const JsonLimitError& e) {
+    return make_error(std::string("config.json is ") + e.what(), "is this a model's config.json?");
+  } catch (const std::exception&) {
+    return make_error("config.json is not valid JSON");
+  }
   if (!json.is_object()) return make_error("config.json must hold a JSON object");
   const auto type = json.find("model_type");
   if (type == json.end() || !type->is_string())
@@ -65,7 +88,8 @@ Result<ModelConfig> parse_model_config(std::string_view config_json) {
   config.model_type = type->get<std::string>();
   const Architecture* arch = find_architecture(config.model_type);
   if (!arch)
-    return make_error("unsupported architecture '" + config.model_type + "'",
+    return make_error("unsupported architecture '" + config.model_type.substr(0, 60) +
+                          (config.model_type.size() > 60 ? "...'" : "'"),
                       "supported: " + supported_list());
   ATTNSCOPE_TRY(arch->parse_config(json, config));
   for (const char* key : {"bos_token_id", "eos_token_id"}) {
@@ -129,7 +153,10 @@ Result<float> get_float(const nlohmann::json& json, std::initializer_list<const 
     return make_error("config.json is missing '" + name + "'");
   }
   if (!v->is_number()) return make_error("config.json: '" + name + "' must be a number");
-  return v->get<float>();
+  const double value = v->get<double>();
+  if (!(std::abs(value) <= std::numeric_limits<float>::max()))
+    return make_error("config.json: '" + name + "' is out of range");
+  return static_cast<float>(value);
 }
 
 Result<bool> get_bool(const nlohmann::json& json, const char* key, bool fallback) {
@@ -182,7 +209,10 @@ Status read_rope(const nlohmann::json& json, ModelConfig& config, const char* le
   if (!(partial > 0.0f && partial <= 1.0f))
     return make_error("config.json: partial rotary factor must be in (0, 1]");
   config.position = PositionKind::rotary;
-  config.rotary_dims = static_cast<int>(static_cast<float>(config.d_head) * partial);
+  // In double and clamped: d_head is not bounded yet here (check_consistency comes later), and a
+  // float product of a huge d_head can round past INT_MAX.
+  const double dims = std::floor(static_cast<double>(config.d_head) * partial);
+  config.rotary_dims = dims > 0 && dims < 1e9 ? static_cast<int>(dims) : 0;
   return {};
 }
 
@@ -201,6 +231,13 @@ Status read(const WeightStore& store, const std::string& name, std::vector<int64
                       shape_text(shape) + ")");
   auto data = store.read_f32(name, shape);
   if (!data) return data.error();
+  // NaN or Inf weights would only show up as NaN logits later: name the tensor now.
+  for (std::size_t i = 0; i < data->size(); i++) {
+    if (!std::isfinite((*data)[i]))
+      return make_error("tensor '" + name + "' holds " + (std::isnan((*data)[i]) ? "NaN" : "Inf") +
+                            " at element " + std::to_string(i),
+                        "the checkpoint is corrupt; download it again");
+  }
   out = std::move(*data);
   return {};
 }

@@ -5,6 +5,7 @@
 
 #include "core/io/sharded.h"
 #include "core/model/architecture.h"
+#include "core/model/memory_estimate.h"
 #include "core/split_list.h"
 
 namespace attnscope {
@@ -26,6 +27,7 @@ Result<Model> Model::load(const FileSource& files) {
   ATTNSCOPE_ASSIGN(ModelConfig config, parse_model_config(config_bytes.text()));
   ATTNSCOPE_ASSIGN(const WeightStore store, WeightStore::open(files));
   const Architecture* arch = find_architecture(config.model_type);
+  ATTNSCOPE_TRY(check_weight_memory(config));
   ATTNSCOPE_ASSIGN(ModelWeights weights, arch->load_weights(config, store));
 
   Model model = from_parts(std::move(config), std::move(weights));
@@ -83,6 +85,7 @@ Status Model::check_ids(std::span<const int> ids) const {
                           " tokens, more than the model's context of " +
                           std::to_string(config_->n_ctx),
                       "shorten the prompt");
+  ATTNSCOPE_TRY(check_forward_memory(*config_, ids.size()));
   for (std::size_t i = 0; i < ids.size(); i++)
     if (ids[i] < 0 || ids[i] >= config_->vocab_size)
       return make_error("token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +

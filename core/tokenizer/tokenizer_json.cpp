@@ -4,6 +4,7 @@
 // try block per entry point and returns Errors instead.
 #include "core/tokenizer/tokenizer_json.h"
 
+#include "core/io/json_limits.h"
 #include "core/io/json_message.h"
 
 #include <exception>
@@ -32,7 +33,8 @@ Result<int> read_id(const json& value, std::string_view file, std::string_view t
   if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
       value.get<std::int64_t>() > kMaxTokenId) {
     return make_error(std::string(file) + ": the id of token " + in_quotes(token) + " is " +
-                          value.dump() + ", not an integer in 0.." + std::to_string(kMaxTokenId),
+                          json_snippet(value) + ", not an integer in 0.." +
+                          std::to_string(kMaxTokenId),
                       "is this a tokenizer file?");
   }
   return static_cast<int>(value.get<std::int64_t>());
@@ -78,8 +80,7 @@ Status read_merges(const json& merges, BpeSpec& spec) {
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
       spec.merges.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
     } else {
-      return make_error(what + " is " + m.dump().substr(0, 60) +
-                        ", neither \"a b\" nor [\"a\", \"b\"]");
+      return make_error(what + " is " + json_snippet(m) + ", neither \"a b\" nor [\"a\", \"b\"]");
     }
   }
   return {};
@@ -115,8 +116,8 @@ Status read_normalizer(const json& n, BpeSpec& spec) {
     for (const json& inner : member(n, "normalizers")) ATTNSCOPE_TRY(read_normalizer(inner, spec));
     return {};
   }
-  return make_error(spec.source + ": normalizer " + in_quotes(type.empty() ? n.dump() : type) +
-                        " is not supported",
+  return make_error(spec.source + ": normalizer " +
+                        (type.empty() ? json_snippet(n) : in_quotes(type)) + " is not supported",
                     "attnscope reads byte-level BPE tokenizers with no normalizer or NFC");
 }
 
@@ -156,7 +157,7 @@ Status read_pre_tokenizer(const json& p, BpeSpec& spec, bool& byte_level) {
         behavior_value.is_string() ? behavior_value.get<std::string>() : "";
     if (!member(pattern, "Regex").is_string()) {
       return make_error(spec.source + ": Split pre-tokenizer with pattern " +
-                        pattern.dump().substr(0, 80) + " is not supported (only Regex patterns)");
+                        json_snippet(pattern) + " is not supported (only Regex patterns)");
     }
     const std::string regex = member(pattern, "Regex").get<std::string>();
     const std::optional<SplitPattern> known = split_pattern_from_regex(regex);
@@ -174,8 +175,8 @@ Status read_pre_tokenizer(const json& p, BpeSpec& spec, bool& byte_level) {
     spec.pre_tokenize.push_back(step);
     return {};
   }
-  return make_error(spec.source + ": pre_tokenizer " + in_quotes(type.empty() ? p.dump() : type) +
-                        " is not supported",
+  return make_error(spec.source + ": pre_tokenizer " +
+                        (type.empty() ? json_snippet(p) : in_quotes(type)) + " is not supported",
                     "attnscope reads byte-level BPE: ByteLevel, Digits, Split and Sequence");
 }
 
@@ -187,9 +188,9 @@ Status read_decoder(const json& d, const BpeSpec& spec) {
     for (const json& inner : member(d, "decoders")) ATTNSCOPE_TRY(read_decoder(inner, spec));
     return {};
   }
-  return make_error(
-      spec.source + ": decoder " + in_quotes(type.empty() ? d.dump() : type) + " is not supported",
-      "attnscope decodes byte-level BPE (decoder ByteLevel)");
+  return make_error(spec.source + ": decoder " +
+                        (type.empty() ? json_snippet(d) : in_quotes(type)) + " is not supported",
+                    "attnscope decodes byte-level BPE (decoder ByteLevel)");
 }
 
 Status read_added_tokens(const json& added, BpeSpec& spec) {
@@ -197,8 +198,8 @@ Status read_added_tokens(const json& added, BpeSpec& spec) {
   if (!added.is_array()) return make_error(spec.source + ": added_tokens is not a list");
   for (const json& t : added) {
     if (!member(t, "content").is_string() || member(t, "id").is_null()) {
-      return make_error(spec.source + ": an entry of added_tokens lacks its content or id: " +
-                        t.dump().substr(0, 80));
+      return make_error(spec.source +
+                        ": an entry of added_tokens lacks its content or id: " + json_snippet(t));
     }
     AddedToken token;
     token.content = member(t, "content").get<std::string>();
@@ -230,7 +231,7 @@ Status read_model(const json& model, BpeSpec& spec) {
     const auto it = model.find(key);
     if (it != model.end() && !it->is_null() &&
         !(it->is_string() && it->get_ref<const std::string&>().empty())) {
-      return make_error(spec.source + ": model." + key + " " + it->dump() +
+      return make_error(spec.source + ": model." + key + " " + json_snippet(*it) +
                         " is not supported (byte-level BPE has none)");
     }
   }
@@ -251,7 +252,7 @@ Result<BpeSpec> read_tokenizer_json(std::string_view text) {
   BpeSpec spec;
   spec.source = "tokenizer.json";
   spec.pre_tokenize.clear();
-  const json root = json::parse(text.begin(), text.end());
+  const json root = parse_json_limited(text);
   if (!root.is_object()) return make_error("tokenizer.json is not a JSON object");
   ATTNSCOPE_TRY(read_model(member(root, "model"), spec));
   ATTNSCOPE_TRY(read_normalizer(member(root, "normalizer"), spec));
@@ -270,7 +271,7 @@ Result<BpeSpec> read_tokenizer_json(std::string_view text) {
 Result<BpeSpec> read_vocab_and_merges(std::string_view vocab_json, std::string_view merges_txt) {
   BpeSpec spec;
   spec.source = "vocab.json";
-  ATTNSCOPE_TRY(read_vocab(json::parse(vocab_json.begin(), vocab_json.end()), "vocab.json", spec));
+  ATTNSCOPE_TRY(read_vocab(parse_json_limited(vocab_json), "vocab.json", spec));
   spec.source = "merges.txt";  // names the file in errors about merge rules from here on
   std::size_t line_number = 0;
   for (std::size_t pos = 0; pos < merges_txt.size();) {
@@ -297,6 +298,9 @@ Result<BpeSpec> guarded(std::string_view what, Reader reader) {
   } catch (const json::parse_error& e) {
     return make_error(std::string(what) + " is not valid JSON (" + json_message(e) + ")",
                       "is the file complete and a tokenizer file?");
+  } catch (const JsonLimitError& e) {
+    return make_error(std::string(what) + " is " + e.what(),
+                      "is this a tokenizer file? real ones nest a few levels");
   } catch (const json::exception& e) {
     return make_error("unexpected structure in " + std::string(what) + " (" + json_message(e) + ")",
                       "is this a tokenizer file?");

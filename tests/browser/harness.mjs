@@ -45,10 +45,19 @@ export async function launchBrowser() {
 }
 
 // Collects the page's console errors and uncaught exceptions, so tests can assert there were none.
+// Also records every request that leaves the page's origin (the page must talk to nobody else;
+// the server's Content-Security-Policy would block it, and that is logged as a console error).
 export function watchErrors(page) {
   const errors = [];
+  let origin = null;
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) return;  // data:, blob:
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) origin = url.origin;
+    else if (origin && url.origin !== origin) errors.push(`request outside ${origin}: ${url.href}`);
+  });
   return errors;
 }
 

@@ -50,3 +50,22 @@ test('a missing file is a 404, not a crash of the server', async () => {
   const again = await fetch(server.url);
   assert.equal(again.status, 200);
 });
+
+test('under its Content-Security-Policy the page runs, and a link ending in #% starts cleanly', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = watchErrors(page);
+  const response = await page.goto(server.url + '#%');
+  const csp = response.headers()['content-security-policy'];
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.equal(response.headers()['x-content-type-options'], 'nosniff');
+  await page.waitForFunction(() => (window.Module?.attnscopeFrames ?? 0) > 10, null, { timeout: 30000 });
+  // A fetch to another origin is refused by the policy (connect-src 'self').
+  const blocked = await page.evaluate(
+    () => fetch('http://127.0.0.2:9/x').then(() => 'fetched', (e) => 'refused: ' + e.name));
+  assert.match(blocked, /^refused/);
+  // The refusal is logged as a console error and the request is outside the origin; those are
+  // the expected entries, and there must be no other.
+  assert.deepEqual(errors.filter((e) => !e.includes('127.0.0.2')), []);
+  await page.close();
+});

@@ -212,4 +212,29 @@ check "bench --gemm --json: peak and the block's share of it" json_check \
 one_error "bench: unknown shape" "unknown model shape 'gpt5'" "$cli" bench --shape gpt5
 one_error "bench: bad --capture" "--capture: 'some' is not none, patterns or all" \
   "$cli" bench --model "$fixtures/gpt2" --capture some
+
+# Untrusted text from files reaches the terminal escaped (issue 17): model_type, tensor names.
+cp -r "$fixtures/gpt2" "$tmp/esc"
+sed -i 's/"model_type": "gpt2"/"model_type": "\\u001b]0;pwned\\u0007gpt2"/' "$tmp/esc/config.json"
+err=$("$cli" info --model "$tmp/esc" 2>&1)
+check "model_type: no raw ESC on the terminal" test "$(grep -c $'\e' <<<"$err")" = 0
+check "model_type: printed as \\x1b" grep -q 'unsupported architecture .\\x1b\]0;pwned\\x07gpt2' <<<"$err"
+python3 - "$tmp/esc.safetensors" <<'PY'
+import json, struct, sys
+header = json.dumps({"\x1b[2Jwiped": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(header)) + header + b"\0" * 4)
+PY
+out=$("$cli" info --tensors "$tmp/esc.safetensors" 2>&1)
+check "tensor names: no raw ESC" test "$(grep -c $'\e' <<<"$out")" = 0
+check "tensor names: printed as \\x1b" grep -q '^\\x1b\[2Jwiped F32 \[1\]$' <<<"$out"
+# A tokenizer.json nested 60,000 levels deep: the model still loads, the tokenizer is refused.
+cp -r "$fixtures/gpt2" "$tmp/deep"
+python3 - "$tmp/deep/tokenizer.json" <<'PY'
+import sys
+p = sys.argv[1]; t = open(p).read()
+open(p, "w").write(t.replace('"normalizer": null', '"normalizer": ' + "[" * 60000 + "]" * 60000, 1))
+PY
+out=$("$cli" info --model "$tmp/deep" 2>&1); code=$?
+check "nested tokenizer.json: no crash" test $code -eq 0
+check "nested tokenizer.json: says why" grep -q 'tokenizer: none (tokenizer.json is nested deeper than 64 levels' <<<"$out"
 exit $fail

@@ -5,6 +5,7 @@
 #include "core/model/architecture.h"
 #include "core/ops/backend.h"
 #include "core/version.h"
+#include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 #include "ui/cli/model_input.h"
 
@@ -15,13 +16,13 @@ Status print_model(const std::string& path) {
   ATTNSCOPE_ASSIGN(auto files, open_path(path));
   ATTNSCOPE_ASSIGN(const Model model, Model::load(*files));
   ATTNSCOPE_ASSIGN(const WeightStore store, WeightStore::open(*files));
-  std::printf("model: %s\n", describe(model.config()).c_str());
+  std::printf("model: %s\n", printable(describe(model.config())).c_str());
   std::printf("weights: %zu tensors in %s, stored as %s\n", store.names().size(),
               files->describe().c_str(), dtype_name(store.dominant_dtype()).data());
   if (model.tokenizer())
     std::printf("tokenizer: byte-level BPE, %d tokens\n", model.tokenizer()->vocab_size());
   else
-    std::printf("tokenizer: none (%s)\n", model.tokenizer_error().c_str());
+    std::printf("tokenizer: none (%s)\n", printable(model.tokenizer_error()).c_str());
   return {};
 }
 
@@ -31,9 +32,9 @@ Status print_tensors(const std::string& path) {
   ATTNSCOPE_ASSIGN(const Bytes bytes, files->read("model.safetensors"));
   ATTNSCOPE_ASSIGN(const SafetensorsFile file, SafetensorsFile::parse(bytes, path));
   for (const auto& [key, value] : file.metadata())
-    std::printf("# %s: %s\n", key.c_str(), value.c_str());
+    std::printf("# %s: %s\n", printable(key).c_str(), printable(value).c_str());
   for (const TensorInfo& t : file.tensors())
-    std::printf("%s %s %s\n", t.name.c_str(), dtype_name(t.dtype).data(),
+    std::printf("%s %s %s\n", printable(t.name).c_str(), dtype_name(t.dtype).data(),
                 shape_to_string(t.shape).c_str());
   return {};
 }

@@ -1,7 +1,11 @@
 // main.cpp — the attnscope command line: one subcommand per job, each in its own file.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <new>
 
+#include "core/io/memory_budget.h"
 #include "core/version.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
@@ -43,10 +47,24 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Sizes are checked against this before large allocations: 80% of physical memory.
+  const long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page_size > 0) {
+    attnscope::set_memory_budget(static_cast<std::uint64_t>(pages) *
+                                 static_cast<std::uint64_t>(page_size) / 5 * 4);
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
+  } catch (const std::bad_alloc&) {
+    // Loading and the forward pass check sizes first (memory_budget); this is the last resort.
+    std::fprintf(stderr,
+                 "attnscope: error: out of memory (attnscope may use %s on this machine; try a "
+                 "smaller model or a shorter prompt)\n",
+                 attnscope::format_bytes(attnscope::memory_budget()).c_str());
+    return 1;
   }
   return attnscope::cli::exit_code();
 }
