@@ -120,26 +120,22 @@ Status add_ablation(HookPlan& plan, const ModelConfig& c, const Ablation& ablati
       return make_error("head " + head_label(head) + " is outside the model (" +
                         std::to_string(c.n_layers) + " layers × " + std::to_string(c.n_heads) +
                         " heads)");
-    const std::shared_ptr<const Tensor> source = ablation.source;
-    const AblationMode mode = ablation.mode;
-    const std::size_t l = head.layer, h = head.head;
-    plan.edit({HookPoint::attn_z, head.layer}, [=](Tensor& z) {
-      const std::size_t T = z.shape()[0];
-      for (std::size_t t = 0; t < T; t++) {
-        float* out = z.data() + (t * H + h) * D;
-        switch (mode) {
-          case AblationMode::zero:
-            std::fill_n(out, D, 0.0f);
-            break;
-          case AblationMode::mean:
-            std::copy_n(source->data() + (l * H + h) * D, D, out);
-            break;
-          case AblationMode::resample:
-            std::copy_n(source->data() + ((l * T + t) * H + h) * D, D, out);
-            break;
-        }
-      }
-    });
+    // Declarative edits of the head's slice of z: any backend runs them where z lives.
+    const int T = int(n_tokens), Hi = int(H), Di = int(D), l = head.layer, h = head.head;
+    const std::size_t row = H * D;
+    switch (ablation.mode) {
+      case AblationMode::zero:
+        plan.edit({HookPoint::attn_z, l}, head_fill(T, Hi, Di, h, 0.0f));
+        break;
+      case AblationMode::mean:  // the head's mean z [layer, head, d] at every position
+        plan.edit({HookPoint::attn_z, l},
+                  head_copy(T, Hi, Di, h, ablation.source, (l * H + h) * D, /*source_ld=*/0));
+        break;
+      case AblationMode::resample:  // z [layer, pos, head, d] of the corrupted prompt
+        plan.edit({HookPoint::attn_z, l},
+                  head_copy(T, Hi, Di, h, ablation.source, l * n_tokens * row + h * D, row));
+        break;
+    }
   }
   return {};
 }
@@ -213,7 +209,7 @@ Result<SweepResult> ablation_sweep(const Model& model, std::span<const Prompt> p
     const Prompt& prompt = prompts[i];
     Cache cache;
     ATTNSCOPE_ASSIGN(const Tensor clean,
-                     model.forward(prompt.ids, capture, &cache, options.backend));
+                     model.forward(prompt.ids, capture, &cache));
     result.clean += evaluate(options.metric, clean, prompt);
     Ablation ablation{options.mode, {}, options.mean_z};
     if (options.mode == AblationMode::resample) {
@@ -228,7 +224,7 @@ Result<SweepResult> ablation_sweep(const Model& model, std::span<const Prompt> p
         ATTNSCOPE_TRY(add_ablation(plan, c, ablation, prompt.ids.size()));
         ATTNSCOPE_ASSIGN(
             const Tensor logits,
-            model.forward_from(int(l), resid, plan, nullptr, options.backend,
+            model.forward_from(int(l), resid, plan, nullptr,
                                /*last_logits_only=*/options.metric != MetricKind::loss));
         result.ablated(l, h) += static_cast<float>(evaluate(options.metric, logits, prompt));
         if (options.progress && !options.progress(++done, total))

@@ -60,7 +60,6 @@ struct SweepOptions {
   std::shared_ptr<const Tensor> mean_z;        // mode == mean
   std::vector<std::vector<int>> resample_ids;  // mode == resample: one corrupted prompt per prompt
   std::function<bool(int done, int total)> progress;  // return false to cancel
-  Backend* backend = nullptr;
 };
 
 struct SweepResult {

@@ -18,10 +18,10 @@ Status check_heads(const ModelConfig& config, const std::vector<HeadRef>& heads)
 
 // The mean metric over the prompts, with `plan`'s interventions.
 Result<double> mean_metric(const Model& model, std::span<const Prompt> prompts,
-                           const PromptMetric& metric, const HookPlan& plan, Backend* backend) {
+                           const PromptMetric& metric, const HookPlan& plan) {
   double sum = 0;
   for (std::size_t i = 0; i < prompts.size(); i++) {
-    auto logits = model.forward(prompts[i].ids, plan, nullptr, backend);
+    auto logits = model.forward(prompts[i].ids, plan);
     if (!logits.ok())
       return make_error("prompt " + std::to_string(i) + ": " + logits.error().message,
                         logits.error().hint);
@@ -116,14 +116,14 @@ Result<HeadSearchResult> search_calibration_heads(const Model& model,
   ATTNSCOPE_TRY(check_heads(config, candidates));
 
   HeadSearchResult result;
-  ATTNSCOPE_ASSIGN(result.baseline, mean_metric(model, prompts, metric, {}, options.backend));
+  ATTNSCOPE_ASSIGN(result.baseline, mean_metric(model, prompts, metric, {}));
   const int total = static_cast<int>(candidates.size());
   for (int i = 0; i < total; i++) {
     HookPlan plan;
     ATTNSCOPE_TRY(add_calibration(plan, config, {candidates[i]}, options.calibration));
     HeadGain gain;
     gain.head = candidates[i];
-    ATTNSCOPE_ASSIGN(gain.metric, mean_metric(model, prompts, metric, plan, options.backend));
+    ATTNSCOPE_ASSIGN(gain.metric, mean_metric(model, prompts, metric, plan));
     gain.gain = gain.metric - result.baseline;
     gain.kept = gain.gain > options.min_gain;
     if (gain.kept) result.kept.push_back(gain.head);
@@ -136,7 +136,7 @@ Result<HeadSearchResult> search_calibration_heads(const Model& model,
   if (!result.kept.empty()) {
     HookPlan plan;
     ATTNSCOPE_TRY(add_calibration(plan, config, result.kept, options.calibration));
-    ATTNSCOPE_ASSIGN(result.combined, mean_metric(model, prompts, metric, plan, options.backend));
+    ATTNSCOPE_ASSIGN(result.combined, mean_metric(model, prompts, metric, plan));
   }
   result.combined_gain = result.combined - result.baseline;
   return result;

@@ -87,7 +87,6 @@ struct HeadSearchOptions {
   double min_gain = 0.0;            // a head is kept when its gain is > min_gain
   // Called after each candidate with (done, total); returning false stops the search (an error).
   std::function<bool(int done, int total)> progress;
-  Backend* backend = nullptr;  // the forward passes' backend; null: the CPU reference
 };
 
 struct HeadGain {

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "core/ops/backend.h"
+#include "core/ops/kernels.h"
 
 namespace attnscope {
 

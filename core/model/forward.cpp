@@ -1,239 +1,388 @@
 // forward.cpp — the forward pass shared by every family, with TransformerLens hook points.
 //
 // Shape legend: T tokens, C d_model, H heads, G kv heads, D d_head, F d_mlp, V vocab.
-// The plan is resolved once per pass into a HookSet (a bit per hook). Each hook point calls
-// hook(): if the plan neither captures nor edits it, nothing happens; otherwise interventions edit
-// the tensor in place and the cache keeps a copy. Attention runs as one fused backend op unless a
-// hook captures or edits the scores or edits the pattern (then scores, softmax and mix run
-// separately, with the hooks between them); the fused op writes the pattern only when it is
-// captured. hook_result ([T, H, C], expensive) is only computed when the plan asks for it, as
-// one product per head over that head's columns of W_O. Every numeric step is a backend op.
+// Every numeric step is an op on views of the model's backend, run through a Scheduler (which
+// takes declined ops to the CPU). The weights are the model's BoundWeights; the activations live
+// in one Arena per pass, each slot reused layer after layer. The plan is resolved once per pass
+// into a HookSet (a bit per hook): a hook neither captured nor edited costs nothing; declarative
+// edits run as backend ops, callback edits see the tensor on the host; captures are read back
+// with read_async and complete when the pass returns. Attention runs as one fused op unless a hook
+// captures or edits the scores or edits the pattern (then scores, softmax and mix run separately,
+// with the hooks between them); the fused op writes the pattern only when it is captured, and on
+// a CPU backend it writes it straight into the cache's tensor, as it writes the logits into the
+// returned tensor. hook_result ([T, H, C], expensive) is only computed when the plan asks for
+// it, as one product per head over that head's columns of W_O.
+#include <array>
 #include <cmath>
 #include <numeric>
 
 #include "core/model/model.h"
+#include "core/ops/arena.h"
+#include "core/ops/scheduler.h"
 
 namespace attnscope {
 namespace {
 
-// A tensor whose every element the next op writes (no zero fill).
-Tensor uninitialized(const Shape& shape) {
-  return Tensor(shape);
+enum Slot {
+  kIds,
+  kPositions,
+  kResid,
+  kPos,
+  kX,
+  kQ,
+  kK,
+  kV,
+  kZ,
+  kAttnOut,
+  kMlpIn,
+  kHidden,
+  kGate,
+  kMlpOut,
+  kScores,
+  kPattern,
+  kResult,
+  kNormed,
+  kLogits,
+  kSlotCount
+};
+
+// Whether any block's attention must run as separate ops (a hook on its scores, or an edit of its
+// pattern), whether any captures its pattern, whether any computes hook_result.
+struct PassNeeds {
+  bool split_attention = false, pattern_capture = false, result = false;
+};
+
+PassNeeds needs_of(const HookSet& set, int n_layers, bool caching) {
+  PassNeeds n;
+  for (int l = 0; l < n_layers; l++) {
+    n.split_attention = n.split_attention || set.wants({HookPoint::attn_scores, l}) ||
+                        set.edits({HookPoint::attn_pattern, l});
+    n.pattern_capture = n.pattern_capture || (caching && set.captures({HookPoint::attn_pattern, l}));
+    n.result = n.result || set.wants({HookPoint::attn_result, l});
+  }
+  return n;
 }
 
-const float* bias(const std::vector<float>& b) {
-  return b.empty() ? nullptr : b.data();
+// Bytes of each slot for a pass over T tokens (0: not needed).
+std::array<std::size_t, kSlotCount> slot_bytes(const ModelConfig& c, const PassNeeds& needs,
+                                               std::size_t T, std::size_t logit_rows,
+                                               bool host_memory) {
+  const std::size_t C = c.d_model, H = c.n_heads, G = c.n_kv_heads, D = c.d_head, F = c.d_mlp,
+                    V = c.vocab_size, f = sizeof(float);
+  std::array<std::size_t, kSlotCount> b{};
+  b[kIds] = T * sizeof(int);
+  if (c.position == PositionKind::learned) b[kPositions] = T * sizeof(int), b[kPos] = T * C * f;
+  b[kResid] = b[kX] = b[kAttnOut] = b[kMlpIn] = b[kMlpOut] = b[kNormed] = T * C * f;
+  b[kQ] = b[kZ] = T * H * D * f;
+  b[kK] = b[kV] = T * G * D * f;
+  b[kHidden] = T * F * f;
+  if (c.gated_mlp) b[kGate] = T * F * f;
+  if (needs.split_attention) b[kScores] = H * T * T * f;
+  // A CPU backend writes captured patterns and the logits into their host tensors directly.
+  if (needs.split_attention || (needs.pattern_capture && !host_memory)) b[kPattern] = H * T * T * f;
+  if (needs.result) b[kResult] = T * H * C * f;
+  if (!host_memory) b[kLogits] = logit_rows * V * f;
+  return b;
 }
 
 class ForwardPass {
  public:
-  ForwardPass(const ModelConfig& c, const ModelWeights& w, const HookPlan& hooks, Cache* cache,
-              Backend& be, bool last_logits_only = false)
+  ForwardPass(const ModelConfig& c, const BoundWeights& w, const HookPlan& hooks, Cache* cache,
+              std::size_t T, bool last_logits_only)
       : c_(c),
         w_(w),
         hooks_(hooks),
         set_(hooks.resolve(c.n_layers)),
         cache_(cache),
-        be_(be),
-        last_logits_only_(last_logits_only) {}
-
-  // Runs blocks first_layer.. on `resid` (that block's hook_resid_pre), then the unembedding.
-  Result<Tensor> run_from(int first_layer, Tensor resid) {
-    for (int l = first_layer; l < c_.n_layers; l++) ATTNSCOPE_TRY(block(l, resid));
-    return unembed(resid);
-  }
+        sch_(w.backend()),
+        T_(T),
+        last_logits_only_(last_logits_only),
+        arena_(w.backend(),
+               slot_bytes(c, needs_of(set_, c.n_layers, cache != nullptr), T,
+                          last_logits_only ? 1 : T, w.backend().host_memory())) {}
 
   Result<Tensor> run(std::span<const int> ids) {
-    const std::size_t T = ids.size(), C = c_.d_model;
-    const int Ti = static_cast<int>(T), Ci = c_.d_model;
+    const int T = int(T_), C = c_.d_model;
     // The residual stream starts as the token embeddings (hook_embed), plus learned positions.
-    Tensor resid = uninitialized({T, C});
-    be_.gather_rows(resid.data(), w_.token_embed.view(C), ids.data(), Ti, Ci);
-    ATTNSCOPE_TRY(hook({HookPoint::embed}, resid));
+    const View resid = slot(kResid);
+    upload(arena_.i32(kIds), ids.data(), T_ * sizeof(int));
+    sch_.gather_rows(resid, w_.token_embed, arena_.i32(kIds), T, C);
+    ATTNSCOPE_TRY(hook({HookPoint::embed}, resid, {T_, std::size_t(C)}));
     if (c_.position == PositionKind::learned) {
-      std::vector<int> positions(T);
+      std::vector<int> positions(T_);
       std::iota(positions.begin(), positions.end(), 0);
-      Tensor pos = uninitialized({T, C});
-      be_.gather_rows(pos.data(), w_.pos_embed.view(C), positions.data(), Ti, Ci);
-      ATTNSCOPE_TRY(hook({HookPoint::pos_embed}, pos));
-      be_.add(resid.data(), pos.data(), T * C);
+      upload(arena_.i32(kPositions), positions.data(), T_ * sizeof(int));
+      sch_.gather_rows(slot(kPos), w_.pos_embed, arena_.i32(kPositions), T, C);
+      ATTNSCOPE_TRY(hook({HookPoint::pos_embed}, slot(kPos), {T_, std::size_t(C)}));
+      sch_.add(resid, slot(kPos), T_ * C);
     }
-    return run_from(0, std::move(resid));
+    return run_blocks(0);
+  }
+
+  // Blocks first_layer.. on `resid_pre` (that block's hook_resid_pre), then the unembedding.
+  Result<Tensor> run_from(int first_layer, const Tensor& resid_pre) {
+    upload(slot(kResid), resid_pre.data(), resid_pre.size() * sizeof(float));
+    return run_blocks(first_layer);
   }
 
  private:
-  Result<Tensor> unembed(const Tensor& resid) {
-    // With last_logits_only, only the last position: the final norm is per position.
-    const std::size_t rows = resid.shape()[0], C = c_.d_model;
-    const std::size_t first = last_logits_only_ ? rows - 1 : 0, T = rows - first;
-    Tensor normed = uninitialized({T, C});
-    norm(normed.data(), resid.data() + first * C, int(T), w_.lnf_w, w_.lnf_b);
-    ATTNSCOPE_TRY(hook({HookPoint::ln_final}, normed));
-    const std::size_t V = c_.vocab_size;
-    Tensor logits = uninitialized({T, V});
-    const Matrix& unembed = w_.unembed.empty() ? w_.token_embed : w_.unembed;
-    linear(logits.data(), normed.data(), unembed, w_.unembed_b, static_cast<int>(T),
-           static_cast<int>(C), static_cast<int>(V));
-    ATTNSCOPE_TRY(hook({HookPoint::logits}, logits));
+  // A host tensor an op's output ends in: written in place by a CPU backend (the view wraps the
+  // tensor), read back from an arena slot by any other.
+  struct HostTarget {
+    Tensor tensor;
+    View view;
+    bool read_back = false;
+  };
+
+  Backend& be() const { return w_.backend(); }
+  View slot(Slot s) const { return arena_.f32(s); }
+  static std::size_t elements(const Shape& shape) {
+    std::size_t n = 1;
+    for (const std::size_t d : shape) n *= d;
+    return n;
+  }
+  void upload(View dst, const void* src, std::size_t bytes) {
+    dst.buffer->write(dst.offset, src, bytes);
+  }
+
+  HostTarget target(const Shape& shape, Slot fallback) {
+    HostTarget t{Tensor(shape), slot(fallback), true};
+    if (auto wrapped = be().wrap_host(t.tensor.data(), t.tensor.size() * sizeof(float))) {
+      t.view = {wrapped.get(), 0, DType::f32, 0};
+      t.read_back = false;
+      borrowed_.push_back(std::move(wrapped));
+    }
+    return t;
+  }
+  void finish(HostTarget& t) {
+    if (t.read_back) be().read_async(t.view, t.tensor.data(), t.tensor.size() * sizeof(float));
+  }
+
+  Result<Tensor> run_blocks(int first_layer) {
+    for (int l = first_layer; l < c_.n_layers; l++) ATTNSCOPE_TRY(block(l));
+    ATTNSCOPE_ASSIGN(Tensor logits, unembed());
+    be().synchronize();  // every capture's read_async is complete
     return logits;
   }
 
-  // Interventions edit `t` in place; the cache keeps a copy of the (edited) tensor.
-  Status hook(HookId id, Tensor& t) {
+  Result<Tensor> unembed() {
+    // With last_logits_only, only the last position: the final norm is per position.
+    const std::size_t C = c_.d_model, V = c_.vocab_size;
+    const std::size_t first = last_logits_only_ ? T_ - 1 : 0, T = T_ - first;
+    const View normed = slot(kNormed);
+    norm(normed, arena_.f32(kResid, C).at(first, 0), int(T), w_.lnf_w, w_.lnf_b);
+    ATTNSCOPE_TRY(hook({HookPoint::ln_final}, normed, {T, C}));
+    HostTarget logits = target({T, V}, kLogits);
+    linear(logits.view, normed, w_.unembed, w_.unembed_b, int(T), int(C), int(V));
+    ATTNSCOPE_TRY(hook({HookPoint::logits}, logits.view, {T, V}));
+    finish(logits);
+    return std::move(logits.tensor);
+  }
+
+  // Edits change the tensor in place, where it lives; the cache gets a copy of the result.
+  Status hook(HookId id, View v, const Shape& shape) {
     if (!set_.wants(id)) return {};
-    if (set_.edits(id)) {
-      const auto before = t.shape();
-      hooks_.apply_edits(id, t);
-      if (t.shape() != before)
-        return make_error("the intervention at " + hook_name(id) + " changed the tensor's shape");
+    if (set_.edits(id))
+      for (const HookPlan::Edit& e : hooks_.edit_list())
+        if (e.id == id) ATTNSCOPE_TRY(e.fn ? edit_on_host(id, e.fn, v, shape) : edit(id, e.op, v, shape));
+    if (cache_ && set_.captures(id)) {
+      Tensor t(shape);
+      be().read_async(v, t.data(), t.size() * sizeof(float));
+      cache_->put(id, std::move(t));
     }
-    if (cache_ && set_.captures(id)) cache_->put(id, t);
     return {};
   }
 
-  // out[T,N] = x[T,K] · wᵀ + b, w in its stored dtype.
-  void linear(float* out, const float* x, const Matrix& w, const std::vector<float>& b, int T,
-              int K, int N) {
-    be_.linear_strided(out, std::size_t(N), x, std::size_t(K), w.view(K), bias(b), T, K, N);
+  Status edit_on_host(HookId id, const HookEdit& fn, View v, const Shape& shape) {
+    Tensor t(shape);
+    const std::size_t bytes = t.size() * sizeof(float);
+    v.buffer->read(v.offset, t.data(), bytes);
+    fn(t);
+    if (shape_of(t) != shape)
+      return make_error("the intervention at " + hook_name(id) + " changed the tensor's shape");
+    upload(v, t.data(), bytes);
+    return {};
+  }
+
+  Status edit(HookId id, const TensorEdit& e, View v, const Shape& shape) {
+    const std::size_t n = elements(shape);
+    if (e.rows < 0 || e.cols < 0 || e.extent() > n)
+      return make_error("the edit at " + hook_name(id) + " (" + e.describe() +
+                        ") reaches past its " + shape_string(shape) + " tensor");
+    const View region{v.buffer, v.offset + e.first * sizeof(float), DType::f32, e.ld};
+    switch (e.kind) {
+      case TensorEdit::Kind::fill: sch_.fill(region, e.rows, e.cols, e.value); break;
+      case TensorEdit::Kind::scale: sch_.scale(region, e.rows, e.cols, e.value); break;
+      case TensorEdit::Kind::copy: {
+        if (!e.source || e.source_extent() > e.source->size())
+          return make_error("the edit at " + hook_name(id) + " (" + e.describe() +
+                            ") reads past its source values");
+        const View source = bind_source(*e.source);
+        sch_.copy(region,
+                  {source.buffer, source.offset + e.source_first * sizeof(float), DType::f32,
+                   e.source_ld},
+                  e.rows, e.cols);
+        break;
+      }
+    }
+    return {};
+  }
+
+  // An edit's source values on the backend: wrapped on a CPU backend, uploaded once per pass on
+  // any other.
+  View bind_source(const Tensor& source) {
+    for (const auto& [tensor, view] : sources_)
+      if (tensor == &source) return view;
+    void* data = const_cast<float*>(source.data());  // read only: a copy's source
+    const std::size_t bytes = source.size() * sizeof(float);
+    std::unique_ptr<Buffer> buffer = be().wrap_host(data, bytes);
+    if (!buffer) {
+      buffer = be().alloc(bytes);
+      buffer->write(0, data, bytes);
+    }
+    const View view{buffer.get(), 0, DType::f32, 0};
+    borrowed_.push_back(std::move(buffer));
+    sources_.push_back({&source, view});
+    return view;
+  }
+
+  // out[T,N] = x[T,K] · wᵀ + b, dense rows, w in its stored dtype.
+  void linear(View out, View x, View w, View b, int T, int K, int N) {
+    sch_.linear(out.with_ld(N), x.with_ld(K), w, b, T, K, N);
   }
 
   // out[T,C] = the model's norm of in[T,C].
-  void norm(float* out, const float* in, int T, const std::vector<float>& w,
-            const std::vector<float>& b) {
+  void norm(View out, View in, int T, View w, View b) {
     const int C = c_.d_model;
     if (c_.norm == NormKind::layernorm)
-      be_.layernorm(out, in, w.data(), bias(b), T, C, c_.norm_eps);
+      sch_.layernorm(out, in, w, b, T, C, c_.norm_eps);
     else
-      be_.rmsnorm(out, in, w.data(), T, C, c_.norm_eps);
+      sch_.rmsnorm(out, in, w, T, C, c_.norm_eps);
   }
 
   // z [T, H, D] from q, k, v: fused unless a hook needs the scores (or edits the pattern).
-  Status attention(int l, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& z) {
-    const std::size_t T = q.shape()[0];
-    const int Ti = static_cast<int>(T), H = c_.n_heads, G = c_.n_kv_heads, D = c_.d_head;
+  Status attention(int l, View q, View k, View v, View z) {
+    const int T = int(T_), H = c_.n_heads, G = c_.n_kv_heads, D = c_.d_head;
     float scale = 1.0f / std::sqrt(static_cast<float>(D));
     if (c_.scale_attn_by_inverse_layer_idx) scale /= static_cast<float>(l + 1);
     const HookId scores_id{HookPoint::attn_scores, l}, pattern_id{HookPoint::attn_pattern, l};
-    const Shape pattern_shape = {std::size_t(H), T, T};
+    const Shape pattern_shape = {std::size_t(H), T_, T_};
     if (!set_.wants(scores_id) && !set_.edits(pattern_id)) {
-      const bool keep = cache_ && set_.captures(pattern_id);
-      Tensor pattern = keep ? uninitialized(pattern_shape) : Tensor();
-      be_.attention(z.data(), keep ? pattern.data() : nullptr, q.data(), k.data(), v.data(), Ti, H,
-                    G, D, scale);
-      if (keep) cache_->put(pattern_id, std::move(pattern));
+      if (!cache_ || !set_.captures(pattern_id)) {
+        sch_.attention(z, {}, q, k, v, T, H, G, D, scale);
+        return {};
+      }
+      HostTarget pattern = target(pattern_shape, kPattern);
+      sch_.attention(z, pattern.view, q, k, v, T, H, G, D, scale);
+      finish(pattern);
+      cache_->put(pattern_id, std::move(pattern.tensor));
       return {};
     }
-    Tensor scores = uninitialized(pattern_shape);
-    be_.attention_scores(scores.data(), q.data(), k.data(), Ti, H, G, D, scale);
-    ATTNSCOPE_TRY(hook(scores_id, scores));
-    Tensor pattern = uninitialized(pattern_shape);
-    be_.softmax_rows(pattern.data(), scores.data(), H, Ti);
-    ATTNSCOPE_TRY(hook(pattern_id, pattern));
-    be_.attention_mix(z.data(), pattern.data(), v.data(), Ti, H, G, D);
+    const View scores = slot(kScores), pattern = slot(kPattern);
+    sch_.attention_scores(scores, q, k, T, H, G, D, scale);
+    ATTNSCOPE_TRY(hook(scores_id, scores, pattern_shape));
+    sch_.softmax_rows(pattern, scores, H, T);
+    ATTNSCOPE_TRY(hook(pattern_id, pattern, pattern_shape));
+    sch_.attention_mix(z, pattern, v, T, H, G, D);
     return {};
   }
 
-  // resid [T, C] goes in as hook_resid_pre and comes out as hook_resid_post.
-  Status block(int l, Tensor& resid) {
-    const LayerWeights& L = w_.layers[l];
-    const std::size_t T = resid.shape()[0], C = c_.d_model;
-    const int Ti = static_cast<int>(T), Ci = c_.d_model, H = c_.n_heads, G = c_.n_kv_heads,
-              D = c_.d_head;
-    const std::size_t sH = H, sG = G, sD = D;
-    ATTNSCOPE_TRY(hook({HookPoint::resid_pre, l}, resid));
+  // The residual stream slot goes in as hook_resid_pre and comes out as hook_resid_post.
+  Status block(int l) {
+    const BoundLayer& L = w_.layers[l];
+    const int T = int(T_), C = c_.d_model, H = c_.n_heads, G = c_.n_kv_heads, D = c_.d_head,
+              F = c_.d_mlp;
+    const std::size_t sC = C, sH = H, sG = G, sD = D, sF = F, TC = T_ * sC, TF = T_ * sF;
+    const View resid = slot(kResid), x = slot(kX), q = slot(kQ), k = slot(kK), v = slot(kV),
+               z = slot(kZ), attn_out = slot(kAttnOut), mlp_in = slot(kMlpIn),
+               hidden = slot(kHidden), mlp_out = slot(kMlpOut);
+    ATTNSCOPE_TRY(hook({HookPoint::resid_pre, l}, resid, {T_, sC}));
 
     // Attention.
-    Tensor x = uninitialized({T, C});
-    norm(x.data(), resid.data(), Ti, L.ln1_w, L.ln1_b);
-    Tensor q = uninitialized({T, sH, sD});
-    Tensor k = uninitialized({T, sG, sD});
-    Tensor v = uninitialized({T, sG, sD});
-    const std::size_t QD = sH * sD, KD = sG * sD;
-    const LinearOutput qkv[] = {{q.data(), QD, L.wq.view(C), bias(L.bq), H * D},
-                                {k.data(), KD, L.wk.view(C), bias(L.bk), G * D},
-                                {v.data(), KD, L.wv.view(C), bias(L.bv), G * D}};
-    be_.linear_multi(x.data(), C, Ti, Ci, qkv);
-    ATTNSCOPE_TRY(hook({HookPoint::attn_q, l}, q));
-    ATTNSCOPE_TRY(hook({HookPoint::attn_k, l}, k));
-    ATTNSCOPE_TRY(hook({HookPoint::attn_v, l}, v));
+    norm(x, resid, T, L.ln1_w, L.ln1_b);
+    const LinearTarget qkv[] = {{q.with_ld(sH * sD), L.wq, L.bq, H * D},
+                                {k.with_ld(sG * sD), L.wk, L.bk, G * D},
+                                {v.with_ld(sG * sD), L.wv, L.bv, G * D}};
+    sch_.linear_multi(x.with_ld(sC), T, C, qkv);
+    ATTNSCOPE_TRY(hook({HookPoint::attn_q, l}, q, {T_, sH, sD}));
+    ATTNSCOPE_TRY(hook({HookPoint::attn_k, l}, k, {T_, sG, sD}));
+    ATTNSCOPE_TRY(hook({HookPoint::attn_v, l}, v, {T_, sG, sD}));
     if (c_.position == PositionKind::rotary) {
-      be_.rope(q.data(), Ti, H, D, c_.rotary_dims, c_.rope_theta, 0);
-      be_.rope(k.data(), Ti, G, D, c_.rotary_dims, c_.rope_theta, 0);
-      ATTNSCOPE_TRY(hook({HookPoint::attn_rot_q, l}, q));
-      ATTNSCOPE_TRY(hook({HookPoint::attn_rot_k, l}, k));
+      sch_.rope(q, T, H, D, c_.rotary_dims, c_.rope_theta, 0);
+      sch_.rope(k, T, G, D, c_.rotary_dims, c_.rope_theta, 0);
+      ATTNSCOPE_TRY(hook({HookPoint::attn_rot_q, l}, q, {T_, sH, sD}));
+      ATTNSCOPE_TRY(hook({HookPoint::attn_rot_k, l}, k, {T_, sG, sD}));
     }
-    Tensor z = uninitialized({T, sH, sD});
     ATTNSCOPE_TRY(attention(l, q, k, v, z));
-    ATTNSCOPE_TRY(hook({HookPoint::attn_z, l}, z));
+    ATTNSCOPE_TRY(hook({HookPoint::attn_z, l}, z, {T_, sH, sD}));
 
-    Tensor attn_out = uninitialized({T, C});
     if (set_.wants({HookPoint::attn_result, l})) {
       // Each head's output in the residual stream: its slice of z times its columns of W_O
       // (strided views, no copies); then their sum plus the shared bias.
-      Tensor result = uninitialized({T, sH, C});
+      const View result = arena_.f32(kResult, sH * sC);
       for (int h = 0; h < H; h++)
-        be_.linear_strided(result.data() + h * C, sH * C, z.data() + h * sD, sH * sD,
-                           L.wo.view(sH * sD).at(0, h * sD), nullptr, Ti, D, Ci);
-      ATTNSCOPE_TRY(hook({HookPoint::attn_result, l}, result));
-      be_.sum_heads(attn_out.data(), result.data(), bias(L.bo), Ti, H, Ci);
+        sch_.linear(result.at(0, std::size_t(h) * sC), z.with_ld(sH * sD).at(0, h * sD),
+                    L.wo.at(0, h * sD), {}, T, D, C);
+      ATTNSCOPE_TRY(hook({HookPoint::attn_result, l}, result, {T_, sH, sC}));
+      sch_.sum_heads(attn_out, result, L.bo, T, H, C);
     } else {
-      linear(attn_out.data(), z.data(), L.wo, L.bo, Ti, H * D, Ci);
+      linear(attn_out, z, L.wo, L.bo, T, H * D, C);
     }
-    ATTNSCOPE_TRY(hook({HookPoint::attn_out, l}, attn_out));
+    ATTNSCOPE_TRY(hook({HookPoint::attn_out, l}, attn_out, {T_, sC}));
 
     // MLP: reads ln2(resid_pre) in parallel-residual models, ln2(resid_mid) otherwise.
-    Tensor mlp_in = uninitialized({T, C});
     if (c_.parallel_residual) {
-      norm(mlp_in.data(), resid.data(), Ti, L.ln2_w, L.ln2_b);
+      norm(mlp_in, resid, T, L.ln2_w, L.ln2_b);
     } else {
-      be_.add(resid.data(), attn_out.data(), T * C);
-      ATTNSCOPE_TRY(hook({HookPoint::resid_mid, l}, resid));
-      norm(mlp_in.data(), resid.data(), Ti, L.ln2_w, L.ln2_b);
+      sch_.add(resid, attn_out, TC);
+      ATTNSCOPE_TRY(hook({HookPoint::resid_mid, l}, resid, {T_, sC}));
+      norm(mlp_in, resid, T, L.ln2_w, L.ln2_b);
     }
-    const std::size_t F = c_.d_mlp;
-    Tensor hidden = uninitialized({T, F});
     if (c_.gated_mlp) {
-      Tensor gate = uninitialized({T, F});
-      const LinearOutput up_gate[] = {{hidden.data(), F, L.w_up.view(C), bias(L.b_up), int(F)},
-                                      {gate.data(), F, L.w_gate.view(C), bias(L.b_gate), int(F)}};
-      be_.linear_multi(mlp_in.data(), C, Ti, Ci, up_gate);
-      be_.activate(gate.data(), T * F, c_.activation);
-      be_.multiply(hidden.data(), gate.data(), T * F);
+      const View gate = slot(kGate);
+      const LinearTarget up_gate[] = {{hidden.with_ld(sF), L.w_up, L.b_up, F},
+                                      {gate.with_ld(sF), L.w_gate, L.b_gate, F}};
+      sch_.linear_multi(mlp_in.with_ld(sC), T, C, up_gate);
+      sch_.activate(gate, TF, c_.activation);
+      sch_.multiply(hidden, gate, TF);
     } else {
-      linear(hidden.data(), mlp_in.data(), L.w_up, L.b_up, Ti, Ci, int(F));
-      be_.activate(hidden.data(), T * F, c_.activation);
+      linear(hidden, mlp_in, L.w_up, L.b_up, T, C, F);
+      sch_.activate(hidden, TF, c_.activation);
     }
-    ATTNSCOPE_TRY(hook({HookPoint::mlp_post, l}, hidden));
-    Tensor mlp_out = uninitialized({T, C});
-    linear(mlp_out.data(), hidden.data(), L.w_down, L.b_down, Ti, int(F), Ci);
-    ATTNSCOPE_TRY(hook({HookPoint::mlp_out, l}, mlp_out));
+    ATTNSCOPE_TRY(hook({HookPoint::mlp_post, l}, hidden, {T_, sF}));
+    linear(mlp_out, hidden, L.w_down, L.b_down, T, F, C);
+    ATTNSCOPE_TRY(hook({HookPoint::mlp_out, l}, mlp_out, {T_, sC}));
 
-    if (c_.parallel_residual) be_.add(resid.data(), attn_out.data(), T * C);
-    be_.add(resid.data(), mlp_out.data(), T * C);
-    ATTNSCOPE_TRY(hook({HookPoint::resid_post, l}, resid));
+    if (c_.parallel_residual) sch_.add(resid, attn_out, TC);
+    sch_.add(resid, mlp_out, TC);
+    ATTNSCOPE_TRY(hook({HookPoint::resid_post, l}, resid, {T_, sC}));
     return {};
   }
 
   const ModelConfig& c_;
-  const ModelWeights& w_;
+  const BoundWeights& w_;
   const HookPlan& hooks_;
   const HookSet set_;
   Cache* cache_;
-  Backend& be_;
+  Scheduler sch_;
+  std::size_t T_;
   bool last_logits_only_;
+  Arena arena_;
+  std::vector<std::unique_ptr<Buffer>> borrowed_;  // wrapped host tensors, uploaded sources
+  std::vector<std::pair<const Tensor*, View>> sources_;
 };
 
 }  // namespace
 
-Result<Tensor> Model::forward(std::span<const int> ids, const HookPlan& hooks, Cache* cache,
-                              Backend* backend) const {
+Result<Tensor> Model::forward(std::span<const int> ids, const HookPlan& hooks,
+                              Cache* cache) const {
   ATTNSCOPE_TRY(check_ids(ids));
-  ForwardPass pass(*config_, *weights_, hooks, cache, backend ? *backend : default_backend());
+  ForwardPass pass(*config_, *bound_, hooks, cache, ids.size(), false);
   return pass.run(ids);
 }
 
 Result<Tensor> Model::forward_from(int layer, const Tensor& resid_pre, const HookPlan& hooks,
-                                   Cache* cache, Backend* backend, bool last_logits_only) const {
+                                   Cache* cache, bool last_logits_only) const {
   if (layer < 0 || layer >= config_->n_layers)
     return make_error("layer " + std::to_string(layer) + " is outside the model (0.." +
                       std::to_string(config_->n_layers - 1) + ")");
@@ -242,8 +391,7 @@ Result<Tensor> Model::forward_from(int layer, const Tensor& resid_pre, const Hoo
     return make_error("forward_from: the residual stream must be [pos, " +
                       std::to_string(config_->d_model) + "], got " +
                       shape_string(shape_of(resid_pre)));
-  ForwardPass pass(*config_, *weights_, hooks, cache, backend ? *backend : default_backend(),
-                   last_logits_only);
+  ForwardPass pass(*config_, *bound_, hooks, cache, resid_pre.shape()[0], last_logits_only);
   return pass.run_from(layer, resid_pre);
 }
 

@@ -113,11 +113,6 @@ bool HookPlan::edits(const HookId& id) const {
   return false;
 }
 
-void HookPlan::apply_edits(const HookId& id, Tensor& t) const {
-  for (const Edit& e : edits_)
-    if (e.id == id) e.fn(t);
-}
-
 HookSet HookPlan::resolve(int n_layers) const {
   HookSet set;
   const std::size_t size = static_cast<std::size_t>(n_layers + 1) * kHookPointCount;

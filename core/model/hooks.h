@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/model/tensor_edit.h"
 #include "core/tensor.h"
 
 namespace attnscope {
@@ -67,22 +68,27 @@ class HookPlan {
   void capture(std::string glob) { globs_.push_back(std::move(glob)); }
   // Capture every glob of a comma-separated list ("logits, blocks.*.attn.hook_pattern").
   void capture_list(std::string_view globs);
-  // Edit the tensor at `id` in place before the forward pass continues from it.
-  void edit(HookId id, HookEdit fn) { edits_.push_back({id, std::move(fn)}); }
+  // Edit the tensor at `id` in place before the forward pass continues from it: a function of
+  // the tensor on the host (a device backend copies it there and back), or a declarative edit
+  // that runs as backend ops where the tensor lives. Edits of one hook run in the order given.
+  void edit(HookId id, HookEdit fn) { edits_.push_back({id, std::move(fn), {}}); }
+  void edit(HookId id, TensorEdit op) { edits_.push_back({id, {}, std::move(op)}); }
+
+  struct Edit {
+    HookId id;
+    HookEdit fn;        // set for a callback edit
+    TensorEdit op;      // used when fn is empty
+  };
+  const std::vector<Edit>& edit_list() const { return edits_; }
 
   bool empty() const { return globs_.empty() && edits_.empty(); }
   bool captures(const HookId& id) const;
   bool edits(const HookId& id) const;
   bool wants(const HookId& id) const { return captures(id) || edits(id); }
-  void apply_edits(const HookId& id, Tensor& t) const;
   // Every hook of a model with n_layers blocks matched once against the globs and edits.
   HookSet resolve(int n_layers) const;
 
  private:
-  struct Edit {
-    HookId id;
-    HookEdit fn;
-  };
   std::vector<std::string> globs_;
   std::vector<Edit> edits_;
 };

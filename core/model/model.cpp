@@ -19,7 +19,7 @@ std::string named_by(const std::string& message, const std::string& file) {
 
 }  // namespace
 
-Result<Model> Model::load(const FileSource& files) {
+Result<Model> Model::load(const FileSource& files, Backend& backend) {
   if (!files.exists("config.json"))
     return make_error("no config.json in " + files.describe(),
                       "a model folder as Hugging Face saves it is needed");
@@ -30,7 +30,7 @@ Result<Model> Model::load(const FileSource& files) {
   ATTNSCOPE_TRY(check_weight_memory(config));
   ATTNSCOPE_ASSIGN(ModelWeights weights, arch->load_weights(config, store));
 
-  Model model = from_parts(std::move(config), std::move(weights));
+  Model model = from_parts(std::move(config), std::move(weights), backend);
   // A missing or unsupported tokenizer does not stop the model: ids still work.
   if (files.exists("tokenizer.json")) {
     ATTNSCOPE_ASSIGN(const Bytes json, files.read("tokenizer.json"));
@@ -54,10 +54,17 @@ Result<Model> Model::load(const FileSource& files) {
   return model;
 }
 
-Model Model::from_parts(ModelConfig config, ModelWeights weights) {
+Model Model::from_parts(ModelConfig config, ModelWeights weights, Backend& backend) {
   Model model;
   model.config_ = std::make_shared<const ModelConfig>(std::move(config));
   model.weights_ = std::make_shared<const ModelWeights>(std::move(weights));
+  model.bound_ = std::make_shared<const BoundWeights>(*model.weights_, backend);
+  return model;
+}
+
+Model Model::bound_to(Backend& backend) const {
+  Model model = *this;
+  model.bound_ = std::make_shared<const BoundWeights>(*weights_, backend);
   return model;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/io/file_source.h"
+#include "core/model/bound_weights.h"
 #include "core/model/config.h"
 #include "core/model/hooks.h"
 #include "core/model/weights.h"
@@ -29,9 +30,14 @@ Result<std::vector<int>> parse_token_ids(std::string_view list);
 class Model {
  public:
   // Reads config.json, the weights (model.safetensors or a sharded index; F32, F16 or BF16) and,
-  // if present, tokenizer.json or vocab.json + merges.txt.
-  static Result<Model> load(const FileSource& files);
-  static Model from_parts(ModelConfig config, ModelWeights weights);
+  // if present, tokenizer.json or vocab.json + merges.txt. The model is bound to `backend`: its
+  // weights go into the backend's memory once, here, and every forward pass runs there.
+  static Result<Model> load(const FileSource& files, Backend& backend = default_backend());
+  static Model from_parts(ModelConfig config, ModelWeights weights,
+                          Backend& backend = default_backend());
+  // The same model (config, weights, tokenizer shared) bound to another backend.
+  Model bound_to(Backend& backend) const;
+  Backend& backend() const { return bound_->backend(); }
 
   const ModelConfig& config() const { return *config_; }
   const ModelWeights& weights() const { return *weights_; }
@@ -50,10 +56,10 @@ class Model {
   // model without a tokenizer, one token id ("731").
   Result<int> single_token(std::string_view text) const;
 
-  // Runs one sequence; returns logits [pos, vocab]. Hooks in `hooks` are captured into `cache`
-  // (when given) and edited by their interventions. `backend` defaults to default_backend().
+  // Runs one sequence on the model's backend; returns logits [pos, vocab]. Hooks in `hooks` are
+  // captured into `cache` (when given) and edited by their interventions.
   Result<Tensor> forward(std::span<const int> ids, const HookPlan& hooks = {},
-                         Cache* cache = nullptr, Backend* backend = nullptr) const;
+                         Cache* cache = nullptr) const;
 
   // Continues a forward pass from block `layer`, given that block's hook_resid_pre [pos,
   // d_model] (captured from an earlier run): interventions in later layers need not redo the
@@ -61,12 +67,12 @@ class Model {
   // With last_logits_only, logits (and the final norm) are computed for the last position only:
   // [1, vocab], all a last-token metric needs.
   Result<Tensor> forward_from(int layer, const Tensor& resid_pre, const HookPlan& hooks = {},
-                              Cache* cache = nullptr, Backend* backend = nullptr,
-                              bool last_logits_only = false) const;
+                              Cache* cache = nullptr, bool last_logits_only = false) const;
 
  private:
   std::shared_ptr<const ModelConfig> config_;
   std::shared_ptr<const ModelWeights> weights_;
+  std::shared_ptr<const BoundWeights> bound_;  // views of weights_ on the model's backend
   std::shared_ptr<const BpeTokenizer> tokenizer_;
   std::string tokenizer_error_;
 };

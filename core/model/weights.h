@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/ops/backend.h"
+#include "core/ops/kernels.h"
 
 namespace attnscope {
 

@@ -1,70 +1,56 @@
-// backend.h — the one small interface every numeric kernel sits behind.
+// backend.h — where a model's tensors live and its ops run.
 //
-// Models (core/models/*) call only these ops; a scalar CPU reference implements all of them, and
-// faster backends (SIMD, threads, WebGPU) replace ops one by one, each tested against the
-// reference by the table in tests/unit/test_backend_ops.cpp. Ops are plain functions: outputs
-// first, shapes last, row-major, dimensions in PyTorch / Hugging Face order.
+// A Backend owns memory (buffer.h) and runs the forward pass's ops on views of it. A model is
+// bound to one backend when it is loaded: its weights are put in the backend's buffers once (the
+// CPU backends wrap the host arrays, no copy), and each pass's activations live in one arena
+// from the backend (core/model/arena.h), reused layer after layer. A backend may decline an op
+// for some weight type (supports()); the Scheduler (scheduler.h) then runs that op on the CPU
+// with explicit copies to and from the host. Captures come back through read_async() and
+// synchronize(), so a device backend can queue them behind its work.
 //
-// Shape legend:
-//   T  tokens (sequence length)          C  channels (d_model)
-//   K  input features of a linear        N  output features of a linear
-//   H  query heads                       G  key/value heads (grouped-query attention; H % G == 0)
-//   D  head dimension                    R  rotary dimensions per head (R <= D, even)
-//
-// Training ops (the SAE of core/sae uses them): matmul and matmul_tn for the products a linear's
-// backward needs without transposing anything, linear_masked for a gradient through a ReLU,
-// adam_step. They skip zeros of their sparse operand, so a product with a ReLU's output costs in
-// proportion to its non-zeros.
+// The ops mean what the kernels of the same name mean (kernels.h, which also has the shape
+// legend); a View's ld is the row stride of strided operands (linear's x and out, a head's slice
+// of W_O). Every backend is checked against the scalar reference kernels by one op table
+// (tests/unit/test_backend_ops.cpp) and against transformers by the parity tests.
 #pragma once
 
-#include <cstddef>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "core/ops/buffer.h"
+#include "core/ops/kernels.h"
+
 namespace attnscope {
 
-enum class Activation {
-  gelu_erf,   // exact GELU, x·Φ(x) (HF "gelu": Pythia)
-  gelu_tanh,  // tanh approximation (HF "gelu_new" / "gelu_pytorch_tanh": GPT-2)
-  silu,       // x·σ(x) (HF "silu": Llama, Qwen2)
-  relu,
+enum class Op {
+  gather_rows,
+  add,
+  multiply,
+  activate,
+  layernorm,
+  rmsnorm,
+  linear,
+  rope,
+  attention,
+  attention_scores,
+  softmax_rows,
+  attention_mix,
+  sum_heads,
+  fill,
+  copy,
+  scale,
 };
+inline constexpr int kOpCount = static_cast<int>(Op::scale) + 1;
+const char* op_name(Op op);
 
-// How a weight matrix's elements are stored: float32, or the raw 16 bits of IEEE half (F16) or
-// bfloat16 (BF16). Products widen 16-bit weights to float32 as they read them.
-enum class WeightType { f32, f16, bf16 };
-
-// A view of a row-major weight matrix (or table) of any WeightType: rows `ld` elements apart.
-struct WeightView {
-  const void* data = nullptr;
-  WeightType type = WeightType::f32;
-  std::size_t ld = 0;
-
-  static WeightView f32(const float* w, std::size_t ld) { return {w, WeightType::f32, ld}; }
-  std::size_t element_size() const { return type == WeightType::f32 ? 4 : 2; }
-  // The same matrix from element (row, col) on: a block of rows, or some columns (a head's).
-  WeightView at(std::size_t row, std::size_t col) const {
-    return {static_cast<const char*>(data) + (row * ld + col) * element_size(), type, ld};
-  }
-};
-
-// One output of Backend::linear_multi: out[t·ldo + n] = x[t] · w[n] + bias[n] for n < N.
-struct LinearOutput {
-  float* out;
-  std::size_t ldo;
-  WeightView w;
-  const float* bias;  // may be null
+// One output of Backend::linear_multi: out[t, n] = x[t] · w[n] + bias[n] for n < N.
+struct LinearTarget {
+  View out;
+  View w;
+  View bias;  // may be empty
   int N;
-};
-
-// One Adam step's settings (torch.optim.Adam without weight decay). step counts from 1.
-struct AdamStep {
-  double learning_rate = 1e-3;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double eps = 1e-8;
-  int step = 1;
 };
 
 class Backend {
@@ -72,98 +58,60 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::string_view name() const = 0;
 
-  // out[T,N] = x[T,K] · w[N,K]ᵀ + bias[N]; bias may be null. w is a torch.nn.Linear weight.
-  virtual void linear(float* out, const float* x, const float* w, const float* bias, int T, int K,
-                      int N) = 0;
+  // Whether this backend runs `op` itself with weights (embedding tables, linear weights) of
+  // type `weights`; ops without weights are asked with f32. A declined op still runs: the
+  // Scheduler copies its operands to the host, runs the CPU kernel and copies the outputs back.
+  virtual bool supports(Op op, DType weights) const = 0;
 
-  // linear on strided views and weights of any WeightType: out[t·ldo + n] = Σ_k x[t·ldx + k] ·
-  // w[n, k] + bias[n]. One head's slice of z against W_O's columns of that head (hook_result)
-  // needs no copy; F16/BF16 weights stay 16-bit (widened inside the kernel).
-  virtual void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx,
-                              WeightView w, const float* bias, int T, int K, int N) = 0;
+  // A new buffer of `bytes` bytes (contents undefined).
+  virtual std::unique_ptr<Buffer> alloc(std::size_t bytes) = 0;
+  // Whether this backend computes on host memory (its buffers' host() is never null and
+  // wrap_host() always succeeds): the CPU backends.
+  virtual bool host_memory() const { return false; }
+  // A buffer over existing host memory without a copy, or null when this backend cannot compute
+  // on host memory (then alloc() and write()). The memory must outlive the buffer.
+  virtual std::unique_ptr<Buffer> wrap_host(void* /*data*/, std::size_t /*bytes*/) {
+    return nullptr;
+  }
+  // Starts copying n bytes of `src` to host memory `dst`; the copy is complete, and dst may be
+  // read, after synchronize(). The CPU backends copy at once.
+  virtual void read_async(View src, void* dst, std::size_t n) {
+    src.buffer->read(src.offset, dst, n);
+  }
+  // Waits for every op and read_async() queued so far.
+  virtual void synchronize() {}
 
-  // Several linears of one input x[T,K] (rows ldx apart), as linear_strided computes each: q, k
-  // and v of a block, or the gate and up projections of a gated MLP. A backend may share the work
-  // of reading x among them.
-  virtual void linear_multi(const float* x, std::size_t ldx, int T, int K,
-                            std::span<const LinearOutput> outputs) = 0;
-
-  // out[T,N] = a[T,K] · b[K,N] + bias[N]; bias may be null. b is [K,N] (not a torch weight as in
-  // linear): a linear's input gradient, or a product with a [in, out] matrix. Zero entries of a
-  // contribute nothing and may be skipped (so b must be finite).
-  virtual void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
-                      int N) = 0;
-
-  // out[K,N] = a[T,K]ᵀ · b[T,N], a sum over the T rows: a linear's weight gradient (a = ∂L/∂out,
-  // b = its input). Zero entries of a contribute nothing and may be skipped (b must be finite).
-  virtual void matmul_tn(float* out, const float* a, const float* b, int T, int K, int N) = 0;
-
-  // out[T,N] = x[T,K] · w[N,K]ᵀ + bias[N] where mask[T,N] > 0, and 0 elsewhere: linear evaluated
-  // only where a ReLU with pre-activation (or output) mask lets the gradient through. bias may be
-  // null.
-  virtual void linear_masked(float* out, const float* x, const float* w, const float* bias,
-                             const float* mask, int T, int K, int N) = 0;
-
-  // One Adam step on n parameters, in place, with their first and second moments m and v (start
-  // them at 0): m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g²,
-  // param −= lr / (1 − β1^step) · m / (sqrt(v / (1 − β2^step)) + eps).
-  virtual void adam_step(float* param, float* m, float* v, const float* grad, std::size_t n,
-                         const AdamStep& s) = 0;
-
-  // out[T,C] = (x - mean) / sqrt(var + eps) · w + b, per row; b may be null.
-  virtual void layernorm(float* out, const float* x, const float* w, const float* b, int T, int C,
-                         float eps) = 0;
-
-  // out[T,C] = x / sqrt(mean(x²) + eps) · w, per row.
-  virtual void rmsnorm(float* out, const float* x, const float* w, int T, int C, float eps) = 0;
-
-  // x[n] = act(x[n]), in place.
-  virtual void activate(float* x, std::size_t n, Activation act) = 0;
-
-  // out[n] = a[n] · b[n] (SwiGLU's gate · up), in place into a.
-  virtual void multiply(float* a, const float* b, std::size_t n) = 0;
-
-  // out[n] = a[n] + b[n] (residual adds), in place into a.
-  virtual void add(float* a, const float* b, std::size_t n) = 0;
-
-  // Rotary position embedding, in place on x[T, heads, D]: the first R dims of each head are
-  // rotated as HF's rotate_half does (pairs i and i + R/2), angle = (pos0 + t) · theta^(-2i/R).
-  virtual void rope(float* x, int T, int heads, int D, int R, float theta, int pos0) = 0;
-
-  // scores[H,T,T] = q[T,H,D] · k[T,G,D]ᵀ · scale; query head h reads key head h / (H/G).
-  // Causal: keys after the query get -inf.
-  virtual void attention_scores(float* scores, const float* q, const float* k, int T, int H, int G,
-                                int D, float scale) = 0;
-
-  // pattern[H,T,T] = softmax over keys of scores; masked (-inf) entries become exactly 0.
-  virtual void softmax_rows(float* pattern, const float* scores, int H, int T) = 0;
-
-  // z[T,H,D] = pattern[H,T,T] · v[T,G,D], query head h reads value head h / (H/G).
-  virtual void attention_mix(float* z, const float* pattern, const float* v, int T, int H, int G,
-                             int D) = 0;
-
-  // Causal attention in one op: z[T,H,D] = softmax(q · kᵀ · scale, keys up to the query) · v, as
-  // attention_scores, softmax_rows and attention_mix compute it. pattern[H,T,T] is written only
-  // when not null (the forward pass asks for it when a hook captures the pattern).
-  virtual void attention(float* z, float* pattern, const float* q, const float* k, const float* v,
-                         int T, int H, int G, int D, float scale) = 0;
-
-  // out[n,C] = table[ids[i], :C] widened to float32 (an embedding lookup); every id must be a row
-  // of the table.
-  virtual void gather_rows(float* out, WeightView table, const int* ids, int n, int C) = 0;
-
-  // out[T,C] = bias[C] + Σ_h x[T,H,C], heads added in order; bias may be null.
-  virtual void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) = 0;
+  // Ops; each reads and writes what its kernel (kernels.h) does.
+  virtual void gather_rows(View out, View table, View ids, int n, int C) = 0;
+  virtual void add(View a, View b, std::size_t n) = 0;
+  virtual void multiply(View a, View b, std::size_t n) = 0;
+  virtual void activate(View x, std::size_t n, Activation act) = 0;
+  virtual void layernorm(View out, View x, View w, View b, int T, int C, float eps) = 0;
+  virtual void rmsnorm(View out, View x, View w, int T, int C, float eps) = 0;
+  // out[t·out.ld + n] = Σ_k x[t·x.ld + k] · w[n·w.ld + k] + bias[n]; w in its stored dtype.
+  virtual void linear(View out, View x, View w, View bias, int T, int K, int N) = 0;
+  virtual void linear_multi(View x, int T, int K, std::span<const LinearTarget> targets) = 0;
+  virtual void rope(View x, int T, int heads, int D, int R, float theta, int pos0) = 0;
+  // pattern may be empty: the fused op then writes only z.
+  virtual void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
+                         float scale) = 0;
+  virtual void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
+                                float scale) = 0;
+  virtual void softmax_rows(View pattern, View scores, int H, int T) = 0;
+  virtual void attention_mix(View z, View pattern, View v, int T, int H, int G, int D) = 0;
+  virtual void sum_heads(View out, View x, View bias, int T, int H, int C) = 0;
+  // The declarative edits' ops, on rows × cols elements of strided views. copy reads src.ld
+  // as given: 0 repeats src's one row for every row of dst.
+  virtual void fill(View x, int rows, int cols, float value) = 0;
+  virtual void copy(View dst, View src, int rows, int cols) = 0;
+  virtual void scale(View x, int rows, int cols, float factor) = 0;
 };
 
-// The scalar reference every other backend is tested against.
+// The CPU backends: host memory, ops run by a kernel set (host_backend.cpp).
 Backend& cpu_reference_backend();
-
-// Highway SIMD kernels for every op (a packed GEMM, fused attention, vectorised norms and
-// activations), threaded natively (see parallel.h).
 Backend& cpu_simd_backend();
 
-// The backend models use when none is given: the fastest one compiled in.
+// The backend a model is bound to when none is named: the fastest one compiled in.
 Backend& default_backend();
 
 // All backends compiled into this build, the reference first.

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/io/dtype.h"
-#include "core/ops/backend.h"
+#include "core/ops/kernels.h"
 
 namespace attnscope {
 namespace {
@@ -25,7 +25,7 @@ void widen(float* dst, WeightView w, int n) {
     dst[i] = w.type == WeightType::f16 ? f16_to_f32(bits[i]) : bf16_to_f32(bits[i]);
 }
 
-class CpuReferenceBackend final : public Backend {
+class CpuReferenceKernels final : public Kernels {
  public:
   std::string_view name() const override { return "cpu-reference"; }
 
@@ -282,8 +282,8 @@ class CpuReferenceBackend final : public Backend {
 
 }  // namespace
 
-Backend& cpu_reference_backend() {
-  static CpuReferenceBackend backend;
+Kernels& cpu_reference_kernels() {
+  static CpuReferenceKernels backend;
   return backend;
 }
 

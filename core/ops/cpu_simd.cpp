@@ -28,7 +28,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/ops/backend.h"
+#include "core/ops/kernels.h"
 #include "core/ops/parallel.h"
 #include "core/ops/simd_kernels.h"
 
@@ -561,7 +561,7 @@ std::size_t row_grain(std::size_t rows, std::size_t work_per_row, std::size_t ti
 }
 
 // Delegates everything to the reference except the ops with a SIMD kernel.
-class CpuSimdBackend final : public Backend {
+class CpuSimdKernels final : public Kernels {
  public:
   std::string_view name() const override { return "cpu-simd"; }
 
@@ -705,8 +705,8 @@ class CpuSimdBackend final : public Backend {
 
 }  // namespace
 
-Backend& cpu_simd_backend() {
-  static CpuSimdBackend backend;
+Kernels& cpu_simd_kernels() {
+  static CpuSimdKernels backend;
   return backend;
 }
 

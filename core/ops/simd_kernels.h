@@ -1,6 +1,6 @@
 // simd_kernels.h — the Highway kernels of the cpu-simd backend (cpu_simd.cpp), one entry point
 // each: they dispatch to the best SIMD target of the machine (natively; SIMD128 in WASM) and run on
-// the threads of parallel.h. Internal to core/ops: models call the Backend interface.
+// the threads of parallel.h. Internal to core/ops: models call the Kernels interface.
 //
 // Shape legend as in backend.h; ld* are row strides in floats.
 #pragma once
@@ -11,7 +11,7 @@
 #include <new>
 #include <span>
 
-#include "core/ops/backend.h"
+#include "core/ops/kernels.h"
 
 namespace attnscope::simd {
 
@@ -56,7 +56,7 @@ double fma_peak_gflops(double seconds);
 // The SIMD target the kernels dispatch to ("AVX3", "AVX2", "WASM", ...).
 const char* simd_target_name();
 
-// Row-wise and element-wise ops, same contracts as the Backend ops of the same name.
+// Row-wise and element-wise ops, same contracts as the Kernels ops of the same name.
 void layernorm(float* out, const float* x, const float* w, const float* b, int T, int C, float eps);
 void rmsnorm(float* out, const float* x, const float* w, int T, int C, float eps);
 void activate(float* x, std::size_t n, Activation act);

@@ -25,7 +25,7 @@ Result<HeadActivations> head_activations(const Model& model,
   for (std::size_t p = 0; p < prompts.size(); p++) {
     Cache cache;
     {
-      auto logits = model.forward(prompts[p], plan, &cache, options.backend);
+      auto logits = model.forward(prompts[p], plan, &cache);
       if (!logits.ok())
         return make_error("prompt " + std::to_string(p) + ": " + logits.error().message,
                           logits.error().hint);

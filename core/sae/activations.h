@@ -18,7 +18,6 @@ namespace attnscope {
 struct ActivationOptions {
   bool per_position = false;  // one row per token instead of the mean over the prompt
   std::function<bool(int done, int total)> progress;  // per prompt; return false to cancel
-  Backend* backend = nullptr;
 };
 
 struct HeadActivations {

@@ -8,7 +8,7 @@
 namespace attnscope {
 
 Result<HeadCodes> sae_codes(const SparseAutoencoder& sae, const HeadActivations& activations,
-                            int top_k, Backend* backend) {
+                            int top_k, Kernels* kernels) {
   const Shape shape = shape_of(activations.values);
   if (shape.size() != 3 || int(shape[2]) != sae.d_in)
     return make_error("activations " + shape_string(shape) + " do not fit an SAE of input " +
@@ -21,7 +21,7 @@ Result<HeadCodes> sae_codes(const SparseAutoencoder& sae, const HeadActivations&
   const std::size_t n = shape[0] * shape[1], M = sae.n_hidden, K = top_k;
   out.codes.assign(n * K, kNoCode);
   if (n == 0) return out;
-  const std::vector<float> h = sae_encode(sae, activations.values.data(), int(n), backend);
+  const std::vector<float> h = sae_encode(sae, activations.values.data(), int(n), kernels);
   std::vector<int> order(M);
   for (std::size_t r = 0; r < n; r++) {
     const float* hr = h.data() + r * M;

@@ -30,6 +30,6 @@ struct HeadCodes {
 // (top_k = 1: the argmax, the paper's code). Errors if d_model differs from the SAE's input or
 // top_k < 1.
 Result<HeadCodes> sae_codes(const SparseAutoencoder& sae, const HeadActivations& activations,
-                            int top_k = 1, Backend* backend = nullptr);
+                            int top_k = 1, Kernels* kernels = nullptr);
 
 }  // namespace attnscope

@@ -107,7 +107,7 @@ Result<SaeCircuitResult> sae_circuit_on(const HeadActivations& activations, int 
 
   start = std::chrono::steady_clock::now();
   ATTNSCOPE_ASSIGN(out.codes, sae_codes(out.training.sae, activations, options.top_k_codes,
-                                        options.sae.backend));
+                                        options.sae.kernels));
   if (options.silent_as_unit_zero)
     for (int& c : out.codes.codes)
       if (c == kSilentCode) c = 0;

@@ -425,7 +425,7 @@ struct LossBuffers {
 // row_l1 (their h and Σ h); every other row has h = 0. `silent` (training) skips what it proves
 // silent and renews the references of the units computed on every row.
 void encode(const SaeRows& p, std::size_t D, std::size_t M, const float* x, std::size_t N,
-            Backend& be, LossBuffers& w, SilentUnits* silent) {
+            Kernels& be, LossBuffers& w, SilentUnits* silent) {
   w.enc_bias.resize(M);
   be.linear(w.enc_bias.data(), p.b_dec.data(), p.w_enc.data(), nullptr, 1, int(D), int(M));
   for (std::size_t j = 0; j < M; j++) w.enc_bias[j] = p.b_enc[j] - w.enc_bias[j];
@@ -564,7 +564,7 @@ const float* gather_active_x(std::size_t D, const float* x, std::size_t N, LossB
 // depend on the number of threads.
 double loss_and_gradient(const SaeRows& p, std::size_t D, std::size_t M, const float* x,
                          std::size_t N, const DataStats& stats, double l1_coefficient,
-                         SaeRows* grad, Backend& be, LossBuffers& w, SilentUnits* silent) {
+                         SaeRows* grad, Kernels& be, LossBuffers& w, SilentUnits* silent) {
   encode(p, D, M, x, N, be, w, silent);
   const std::size_t A = w.active.size(), I = N - A;
   const int Ai = int(A), Di = int(D), Mi = int(M);
@@ -711,8 +711,8 @@ void normalize_rows(float* w, std::size_t rows, std::size_t cols) {
 }  // namespace
 
 std::vector<float> sae_encode(const SparseAutoencoder& sae, const float* x, int n_rows,
-                              Backend* backend) {
-  Backend& be = backend ? *backend : default_backend();
+                              Kernels* kernels) {
+  Kernels& be = kernels ? *kernels : default_kernels();
   if (n_rows <= 0) return {};
   SaeRows p;
   p.w_enc.assign(sae.w_enc.begin(), sae.w_enc.end());
@@ -729,8 +729,8 @@ std::vector<float> sae_encode(const SparseAutoencoder& sae, const float* x, int 
 }
 
 double sae_loss(const SparseAutoencoder& sae, const float* x, int n_rows, double l1_coefficient,
-                SparseAutoencoder* grad, Backend* backend) {
-  Backend& be = backend ? *backend : default_backend();
+                SparseAutoencoder* grad, Kernels* kernels) {
+  Kernels& be = kernels ? *kernels : default_kernels();
   const std::size_t D = sae.d_in, M = sae.n_hidden, N = n_rows;
   const SaeRows p(sae);
   const Floats xa(x, x + N * D);
@@ -761,7 +761,7 @@ Result<SaeTraining> sae_train(std::span<const float> x, int n_rows, int d_in,
   for (float v : x)
     if (!std::isfinite(v)) return make_error("SAE training data holds a non-finite value");
 
-  Backend& be = options.backend ? *options.backend : default_backend();
+  Kernels& be = options.kernels ? *options.kernels : default_kernels();
   const std::size_t D = d_in, M = options.n_hidden, N = n_rows;
   SaeTraining out;
   out.sae = sae_init(d_in, options.n_hidden, options.seed, options.constraint);

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/ops/backend.h"
+#include "core/ops/kernels.h"
 
 namespace attnscope {
 
@@ -64,7 +64,7 @@ struct SaeOptions {
   bool skip_silent_units = true;
   // Called after every epoch with the loss before that epoch's step; return false to cancel.
   std::function<bool(int epoch, double loss)> progress;
-  Backend* backend = nullptr;  // the matrix products; default_backend() when null
+  Kernels* kernels = nullptr;  // the matrix products; default_kernels() when null
 };
 
 struct SaeTraining {
@@ -84,10 +84,10 @@ Result<SaeTraining> sae_train(std::span<const float> x, int n_rows, int d_in,
                               const SaeOptions& options);
 
 // The loss on x [n_rows, D] and, when `grad` is given, its gradient with respect to every
-// parameter (grad is resized to the SAE's shape). Float matrix products through the backend;
+// parameter (grad is resized to the SAE's shape). Float matrix products through the kernel set;
 // sums over rows in double. The path training uses.
 double sae_loss(const SparseAutoencoder& sae, const float* x, int n_rows, double l1_coefficient,
-                SparseAutoencoder* grad = nullptr, Backend* backend = nullptr);
+                SparseAutoencoder* grad = nullptr, Kernels* kernels = nullptr);
 
 // The same loss and gradient in plain loops, in float or double: the reference the fast path and
 // the finite-difference check are compared with.
@@ -97,7 +97,7 @@ double sae_loss_reference(const SaeParameters<T>& sae, const T* x, int n_rows,
 
 // Hidden code h [n_rows, M] of x [n_rows, D].
 std::vector<float> sae_encode(const SparseAutoencoder& sae, const float* x, int n_rows,
-                              Backend* backend = nullptr);
+                              Kernels* kernels = nullptr);
 
 // Rescales every column of W_dec to unit norm (columns of norm 0 are left as they are).
 template <typename T>

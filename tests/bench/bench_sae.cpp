@@ -159,7 +159,7 @@ void BM_OpEncoderLinear(benchmark::State& state) {  // a [N, M] = x [N, D] · W_
   const auto w = random_aligned(std::size_t(M) * D, rng);
   const auto b = random_aligned(M, rng);
   AlignedFloats out(std::size_t(N) * M);
-  for (auto _ : state) default_backend().linear(out.data(), x.data(), w.data(), b.data(), N, D, M);
+  for (auto _ : state) default_kernels().linear(out.data(), x.data(), w.data(), b.data(), N, D, M);
   report_macs(state, double(N) * D * M);
 }
 
@@ -169,7 +169,7 @@ void BM_OpDecoderMatmul(benchmark::State& state) {  // x̂ [N, D] = h [N, M] · 
   const auto w = random_aligned(std::size_t(M) * D, rng);
   const auto b = random_aligned(D, rng);
   AlignedFloats out(std::size_t(N) * D);
-  for (auto _ : state) default_backend().matmul(out.data(), h.data(), w.data(), b.data(), N, M, D);
+  for (auto _ : state) default_kernels().matmul(out.data(), h.data(), w.data(), b.data(), N, M, D);
   report_macs(state, double(N) * D * M * state.range(0) / 100);
 }
 
@@ -178,7 +178,7 @@ void BM_OpMatmulTn(benchmark::State& state) {  // ∂W_decᵀ [M, D] = hᵀ g
   const auto h = sparse_h(int(state.range(0)));
   const auto g = random_aligned(std::size_t(N) * D, rng);
   AlignedFloats out(std::size_t(M) * D);
-  for (auto _ : state) default_backend().matmul_tn(out.data(), h.data(), g.data(), N, M, D);
+  for (auto _ : state) default_kernels().matmul_tn(out.data(), h.data(), g.data(), N, M, D);
   report_macs(state, double(N) * D * M * state.range(0) / 100);
 }
 
@@ -189,7 +189,7 @@ void BM_OpLinearMasked(benchmark::State& state) {  // q [N, M] = g · W_dec wher
   const auto w = random_aligned(std::size_t(M) * D, rng);
   AlignedFloats out(std::size_t(N) * M);
   for (auto _ : state)
-    default_backend().linear_masked(out.data(), g.data(), w.data(), nullptr, h.data(), N, D, M);
+    default_kernels().linear_masked(out.data(), g.data(), w.data(), nullptr, h.data(), N, D, M);
   report_macs(state, double(N) * D * M * state.range(0) / 100);
 }
 
@@ -200,7 +200,7 @@ void BM_OpAdam(benchmark::State& state) {  // W_enc and W_dec: 2 · M · D param
   AlignedFloats m(p.size), v(p.size);
   AdamStep s;
   for (auto _ : state) {
-    default_backend().adam_step(p.data(), m.data(), v.data(), g.data(), p.size, s);
+    default_kernels().adam_step(p.data(), m.data(), v.data(), g.data(), p.size, s);
     s.step++;
   }
   state.counters["threads"] = cpu_threads();

@@ -13,15 +13,15 @@
 #include <vector>
 
 #include "core/io/dtype.h"
-#include "core/ops/backend.h"
+#include "core/ops/kernels.h"
 #include "core/ops/parallel.h"
 
 using namespace attnscope;
 
 namespace {
 
-Backend& ref() {
-  return cpu_reference_backend();
+Kernels& ref() {
+  return cpu_reference_kernels();
 }
 
 std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
@@ -214,7 +214,7 @@ TEST_CASE("reference softmax: a fully masked row is all zeros, not NaN") {
   // H = 1, T = 2: two rows of two scores, the first fully masked.
   const std::vector<float> scores = {-inf, -inf, 1.0f, -inf};
   std::vector<float> pattern(4, 1.0f);
-  for (Backend* backend : available_backends()) {
+  for (Kernels* backend : available_kernels()) {
     CAPTURE(backend->name());
     backend->softmax_rows(pattern.data(), scores.data(), 1, 2);
     CHECK(pattern == std::vector<float>{0, 0, 1, 0});
@@ -227,7 +227,7 @@ namespace {
 struct OpCase {
   std::string name;
   // Runs the op on `backend` and returns its output.
-  std::function<std::vector<float>(Backend&)> run;
+  std::function<std::vector<float>(Kernels&)> run;
   float tolerance;
 };
 
@@ -239,7 +239,7 @@ std::vector<OpCase> op_cases() {
     const auto w = random_vector(static_cast<std::size_t>(N) * K, 2);
     const auto b = random_vector(N, 3);
     cases.push_back({"linear T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        std::vector<float> out(static_cast<std::size_t>(T) * N);
                        be.linear(out.data(), x.data(), w.data(), b.data(), T, K, N);
                        return out;
@@ -257,7 +257,7 @@ std::vector<OpCase> op_cases() {
       const auto bias = random_vector(Nb, 13);
       const std::string shape = " T=" + std::to_string(T) + " N=" + std::to_string(Nb);
       cases.push_back({"matmul" + shape,
-                       [=](Backend& be) {
+                       [=](Kernels& be) {
                          std::vector<float> out(static_cast<std::size_t>(T) * Nb);
                          be.matmul(out.data(), a.data(), bm.data(), bias.data(), T, K, Nb);
                          std::vector<float> all = out;
@@ -267,7 +267,7 @@ std::vector<OpCase> op_cases() {
                        },
                        1e-4f});
       cases.push_back({"matmul_tn" + shape,
-                       [=](Backend& be) {
+                       [=](Kernels& be) {
                          std::vector<float> out(static_cast<std::size_t>(K) * Nb, 99.0f);
                          be.matmul_tn(out.data(), a.data(), bt.data(), T, K, Nb);
                          return out;
@@ -278,7 +278,7 @@ std::vector<OpCase> op_cases() {
       const auto mask = random_vector(static_cast<std::size_t>(T) * Nb, 16);
       cases.push_back(
           {"linear_masked" + shape,
-           [=](Backend& be) {
+           [=](Kernels& be) {
              std::vector<float> out(static_cast<std::size_t>(T) * Nb, 99.0f);
              be.linear_masked(out.data(), xm.data(), wm.data(), bias.data(), mask.data(), T, K, Nb);
              std::vector<float> all = out;
@@ -292,7 +292,7 @@ std::vector<OpCase> op_cases() {
     const std::size_t n_adam = static_cast<std::size_t>(T) * K + 5;
     const auto p0 = random_vector(n_adam, 17), g0 = random_vector(n_adam, 18, 0.01f);
     cases.push_back({"adam_step T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        auto p = p0;
                        std::vector<float> m(n_adam, 0.0f), v(n_adam, 0.0f);
                        AdamStep s;
@@ -311,14 +311,14 @@ std::vector<OpCase> op_cases() {
     const auto wc = random_vector(C, 5);
     const auto bc = random_vector(C, 6);
     cases.push_back({"layernorm T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        std::vector<float> out(xc.size());
                        be.layernorm(out.data(), xc.data(), wc.data(), bc.data(), T, C, 1e-5f);
                        return out;
                      },
                      1e-5f});
     cases.push_back({"rmsnorm T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        std::vector<float> out(xc.size());
                        be.rmsnorm(out.data(), xc.data(), wc.data(), T, C, 1e-6f);
                        return out;
@@ -328,7 +328,7 @@ std::vector<OpCase> op_cases() {
     const auto k = random_vector(static_cast<std::size_t>(T) * G * D, 8);
     const auto v = random_vector(static_cast<std::size_t>(T) * G * D, 9);
     cases.push_back({"attention T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        const std::size_t TT = static_cast<std::size_t>(T) * T;
                        std::vector<float> scores(H * TT), pattern(H * TT), z(q.size());
                        auto qr = q, kr = k;
@@ -348,7 +348,7 @@ std::vector<OpCase> op_cases() {
          {Activation::gelu_erf, Activation::gelu_tanh, Activation::silu, Activation::relu}) {
       cases.push_back(
           {"activation " + std::to_string(static_cast<int>(act)) + " T=" + std::to_string(T),
-           [=](Backend& be) {
+           [=](Kernels& be) {
              auto y = xc;
              be.activate(y.data(), y.size(), act);
              be.multiply(y.data(), xc.data(), y.size());
@@ -367,7 +367,7 @@ std::vector<OpCase> op_cases() {
     const auto w = random_vector(static_cast<std::size_t>(N) * K, 21);
     const auto b = random_vector(N, 22);
     cases.push_back({"linear (GEMM) T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        std::vector<float> out(static_cast<std::size_t>(T) * N);
                        be.linear(out.data(), x.data(), w.data(), b.data(), T, K, N);
                        std::vector<float> all = out;
@@ -378,7 +378,7 @@ std::vector<OpCase> op_cases() {
                      2e-4f});
     const int H = 3, D = 20;
     cases.push_back({"linear_strided T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        // x as z [T, H, D] (K = 300 ≥ H·D), w as W_O [N, H·D]; head 1's slices
                        // into out [T, H, N] at head 2.
                        std::vector<float> out(static_cast<std::size_t>(T) * H * N, 7.0f);
@@ -390,7 +390,7 @@ std::vector<OpCase> op_cases() {
                      },
                      1e-4f});
     cases.push_back({"linear_multi T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        // Three outputs of one x: w's rows 0..19, 20..52 (with bias) and 0..52
                        // into a strided output.
                        const WeightView wv = WeightView::f32(w.data(), K);
@@ -413,7 +413,7 @@ std::vector<OpCase> op_cases() {
         bits[i] = type == WeightType::f16 ? f32_to_f16(w[i]) : f32_to_bf16(w[i]);
       const std::string name = type == WeightType::f16 ? "f16" : "bf16";
       cases.push_back({"linear " + name + " weights T=" + std::to_string(T),
-                       [=](Backend& be) {
+                       [=](Kernels& be) {
                          const WeightView wv{bits.data(), type, std::size_t(K)};
                          std::vector<float> out(static_cast<std::size_t>(T) * N);
                          be.linear_strided(out.data(), N, x.data(), K, wv, b.data(), T, K, N);
@@ -432,7 +432,7 @@ std::vector<OpCase> op_cases() {
                        2e-4f});
     }
     cases.push_back({"gather_rows and sum_heads T=" + std::to_string(T),
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        std::vector<int> ids(T);
                        for (int t = 0; t < T; t++) ids[t] = (t * 37) % N;
                        std::vector<float> rows(static_cast<std::size_t>(T) * K);
@@ -456,7 +456,7 @@ std::vector<OpCase> op_cases() {
       const float scale = 1.0f / std::sqrt(static_cast<float>(D));
       const std::string shape = " T=" + std::to_string(T) + " D=" + std::to_string(D);
       cases.push_back({"attention ops" + shape,
-                       [=](Backend& be) {
+                       [=](Kernels& be) {
                          const std::size_t n = static_cast<std::size_t>(H) * T * T;
                          std::vector<float> scores(n), pattern(n), z(q.size());
                          be.attention_scores(scores.data(), q.data(), k.data(), T, H, G, D, scale);
@@ -469,7 +469,7 @@ std::vector<OpCase> op_cases() {
                        },
                        1e-5f});
       cases.push_back({"fused attention" + shape,
-                       [=](Backend& be) {
+                       [=](Kernels& be) {
                          const std::size_t n = static_cast<std::size_t>(H) * T * T;
                          std::vector<float> pattern(n, 5.0f), z(q.size()), z2(q.size());
                          be.attention(z.data(), pattern.data(), q.data(), k.data(), v.data(), T, H,
@@ -492,7 +492,7 @@ std::vector<OpCase> op_cases() {
     const auto w = random_vector(C, 41);
     const auto b = random_vector(C, 42);
     cases.push_back({"norms T=40 C=768",
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        std::vector<float> out(x.size()), out2(x.size());
                        be.layernorm(out.data(), x.data(), w.data(), b.data(), T, C, 1e-5f);
                        be.rmsnorm(out2.data(), x.data(), w.data(), T, C, 1e-6f);
@@ -505,7 +505,7 @@ std::vector<OpCase> op_cases() {
     for (Activation act :
          {Activation::gelu_erf, Activation::gelu_tanh, Activation::silu, Activation::relu})
       cases.push_back({"activation " + std::to_string(static_cast<int>(act)) + " n=70001",
-                       [=](Backend& be) {
+                       [=](Kernels& be) {
                          auto y = e;
                          be.activate(y.data(), n, act);
                          be.multiply(y.data(), e.data(), n);
@@ -515,7 +515,7 @@ std::vector<OpCase> op_cases() {
                        1e-4f});
     const auto r = random_vector(static_cast<std::size_t>(T) * 9 * 64, 44);
     cases.push_back({"rope T=40 D=64 full and partial",
-                     [=](Backend& be) {
+                     [=](Kernels& be) {
                        auto full = r, partial = r;
                        be.rope(full.data(), T, 9, 64, 64, 10000.0f, 0);
                        be.rope(partial.data(), T, 9, 64, 16, 500000.0f, 7);
@@ -531,7 +531,7 @@ std::vector<OpCase> op_cases() {
 
 TEST_CASE("every backend matches the reference on every op case") {
   const auto cases = op_cases();
-  for (Backend* backend : available_backends()) {
+  for (Kernels* backend : available_kernels()) {
     for (const OpCase& op : cases) {
       CAPTURE(backend->name());
       CAPTURE(op.name);
@@ -552,7 +552,7 @@ TEST_CASE("cpu-simd matches the reference on every SIMD target this machine runs
     CAPTURE(hwy::TargetName(target));
     for (const OpCase& op : cases) {
       CAPTURE(op.name);
-      CHECK(max_abs_diff(op.run(ref()), op.run(cpu_simd_backend())) <= op.tolerance);
+      CHECK(max_abs_diff(op.run(ref()), op.run(cpu_simd_kernels())) <= op.tolerance);
     }
   }
   hwy::SetSupportedTargetsForTest(0);  // back to the machine's own
@@ -564,13 +564,13 @@ TEST_CASE("cpu-simd gives the same bits for any number of threads") {
   const auto cases = op_cases();
   set_cpu_threads(1);
   std::vector<std::vector<float>> one;
-  for (const OpCase& op : cases) one.push_back(op.run(cpu_simd_backend()));
+  for (const OpCase& op : cases) one.push_back(op.run(cpu_simd_kernels()));
   for (int threads : {3, 8}) {
     set_cpu_threads(threads);
     for (std::size_t c = 0; c < cases.size(); c++) {
       CAPTURE(threads);
       CAPTURE(cases[c].name);
-      const auto out = cases[c].run(cpu_simd_backend());
+      const auto out = cases[c].run(cpu_simd_kernels());
       REQUIRE(out.size() == one[c].size());
       CHECK(std::memcmp(out.data(), one[c].data(), out.size() * sizeof(float)) == 0);
     }

@@ -133,7 +133,7 @@ TEST_CASE("SAE fast loss and gradient (backend, float) match the plain-loop refe
       if (n < silent) CHECK_FALSE(any);
     }
     CHECK(active_rows > 0);
-    for (Backend* backend : available_backends()) {
+    for (Kernels* backend : available_kernels()) {
       CAPTURE(std::string(backend->name()));
       SparseAutoencoder fast, ref;
       const double loss_fast = sae_loss(sae, x.data(), N, 0.02, &fast, backend);

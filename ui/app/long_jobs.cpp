@@ -31,7 +31,7 @@ class SweepJob final : public Job {
       fail(ok.error().to_string());
       return true;
     }
-    auto logits = model_->forward_from(head.layer, resid_pre_[head.layer], plan, nullptr, nullptr,
+    auto logits = model_->forward_from(head.layer, resid_pre_[head.layer], plan, nullptr,
                                        /*last_logits_only=*/true);
     if (!logits) {
       fail(logits.error().to_string());

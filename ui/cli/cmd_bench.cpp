@@ -63,6 +63,18 @@ Result<Backend*> find_backend(const std::string& name) {
   return make_error("--backend: no backend '" + name + "'", "available: " + names);
 }
 
+// The GEMM benchmark times a CPU kernel set directly (host pointers, no model): the one the CPU
+// backend of that name runs.
+Result<Kernels*> find_kernels(const std::string& name) {
+  std::string names;
+  for (Kernels* k : available_kernels()) {
+    if (k->name() == name) return k;
+    names += (names.empty() ? "" : ", ") + std::string(k->name());
+  }
+  return make_error("--backend: the GEMM benchmark runs a CPU kernel set, not '" + name + "'",
+                    "available: " + names);
+}
+
 Status bench_forward(const BenchOptions& o) {
   if (o.model_path.empty() == o.shape.empty())
     return make_error("give either --model or --shape", "e.g. --shape gpt2-small");
@@ -78,10 +90,11 @@ Status bench_forward(const BenchOptions& o) {
     const WeightType type = o.dtype == "f16"    ? WeightType::f16
                             : o.dtype == "bf16" ? WeightType::bf16
                                                 : WeightType::f32;
-    model = random_model(config, 1, type);
+    model = random_model(config, 1, type).bound_to(*backend);
     name = o.shape + " (random, " + o.dtype + ")";
   } else {
     ATTNSCOPE_ASSIGN(model, load_model(o.model_path));
+    model = model.bound_to(*backend);
     name = model_name(o.model_path);
   }
   const ModelConfig& c = model.config();
@@ -100,7 +113,7 @@ Status bench_forward(const BenchOptions& o) {
   for (int r = 0; r <= o.repeat; r++) {
     Cache cache;
     const auto start = std::chrono::steady_clock::now();
-    ATTNSCOPE_TRY(model.forward(ids, plan, &cache, backend));
+    ATTNSCOPE_TRY(model.forward(ids, plan, &cache));
     const double elapsed = seconds_since(start) * 1e3;
     if (r > 0) ms.push_back(elapsed);
     captured = 0;
@@ -144,7 +157,7 @@ Status bench_forward(const BenchOptions& o) {
 // small block (768 → 2304 for q, k and v together, 768 → 768, 768 → 3072, 3072 → 768) at
 // --tokens rows, on 1 thread and on the requested threads.
 Status bench_gemm(const BenchOptions& o) {
-  ATTNSCOPE_ASSIGN(Backend * backend, find_backend(o.backend));
+  ATTNSCOPE_ASSIGN(Kernels * backend, find_kernels(o.backend));
   const int threads = cpu_threads();
   set_cpu_threads(1);
   const double peak = simd::fma_peak_gflops(0.5);

@@ -1,0 +1,144 @@
+// host_backend.cpp — the CPU backends: buffers in host memory, ops run by a kernel set.
+//
+// Views turn into pointers and the kernel runs in place, so a CPU backend adds no copies: the
+// weights' buffers wrap the loader's arrays, captures are written straight into the cache's
+// tensors (wrap_host), and read_async is a memcpy.
+#include <cstring>
+#include <new>
+
+#include "core/ops/backend.h"
+
+namespace attnscope {
+namespace {
+
+// Host memory aligned for any SIMD width.
+class HostBuffer final : public Buffer {
+ public:
+  explicit HostBuffer(std::size_t bytes)
+      : Buffer(bytes),
+        data_(static_cast<std::byte*>(::operator new(bytes ? bytes : 1, kAlign))) {}
+  ~HostBuffer() override { ::operator delete(data_, kAlign); }
+  std::byte* host() override { return data_; }
+  void write(std::size_t offset, const void* src, std::size_t n) override {
+    std::memcpy(data_ + offset, src, n);
+  }
+  void read(std::size_t offset, void* dst, std::size_t n) override {
+    std::memcpy(dst, data_ + offset, n);
+  }
+
+ private:
+  static constexpr std::align_val_t kAlign{64};
+  std::byte* data_;
+};
+
+// Someone else's host memory (a loaded weight, a cache tensor), borrowed.
+class BorrowedBuffer final : public Buffer {
+ public:
+  BorrowedBuffer(void* data, std::size_t bytes)
+      : Buffer(bytes), data_(static_cast<std::byte*>(data)) {}
+  std::byte* host() override { return data_; }
+  void write(std::size_t offset, const void* src, std::size_t n) override {
+    std::memcpy(data_ + offset, src, n);
+  }
+  void read(std::size_t offset, void* dst, std::size_t n) override {
+    std::memcpy(dst, data_ + offset, n);
+  }
+
+ private:
+  std::byte* data_;
+};
+
+WeightType weight_type(DType t) {
+  return t == DType::f16 ? WeightType::f16 : t == DType::bf16 ? WeightType::bf16 : WeightType::f32;
+}
+
+float* f32(View v) {
+  return v.host_as<float>();
+}
+WeightView weights(View v) {
+  return {v.host_as<const void>(), weight_type(v.type), v.ld};
+}
+
+class HostBackend final : public Backend {
+ public:
+  HostBackend(Kernels& kernels, std::string_view name) : k_(kernels), name_(name) {}
+  std::string_view name() const override { return name_; }
+  bool supports(Op, DType) const override { return true; }
+  std::unique_ptr<Buffer> alloc(std::size_t bytes) override {
+    return std::make_unique<HostBuffer>(bytes);
+  }
+  bool host_memory() const override { return true; }
+  std::unique_ptr<Buffer> wrap_host(void* data, std::size_t bytes) override {
+    return std::make_unique<BorrowedBuffer>(data, bytes);
+  }
+
+  void gather_rows(View out, View table, View ids, int n, int C) override {
+    k_.gather_rows(f32(out), weights(table), ids.host_as<const int>(), n, C);
+  }
+  void add(View a, View b, std::size_t n) override { k_.add(f32(a), f32(b), n); }
+  void multiply(View a, View b, std::size_t n) override { k_.multiply(f32(a), f32(b), n); }
+  void activate(View x, std::size_t n, Activation act) override { k_.activate(f32(x), n, act); }
+  void layernorm(View out, View x, View w, View b, int T, int C, float eps) override {
+    k_.layernorm(f32(out), f32(x), f32(w), f32(b), T, C, eps);
+  }
+  void rmsnorm(View out, View x, View w, int T, int C, float eps) override {
+    k_.rmsnorm(f32(out), f32(x), f32(w), T, C, eps);
+  }
+  void linear(View out, View x, View w, View bias, int T, int K, int N) override {
+    k_.linear_strided(f32(out), out.stride(N), f32(x), x.stride(K), weights(w), f32(bias), T, K, N);
+  }
+  void linear_multi(View x, int T, int K, std::span<const LinearTarget> targets) override {
+    std::vector<LinearOutput> outputs;
+    outputs.reserve(targets.size());
+    for (const LinearTarget& t : targets)
+      outputs.push_back({f32(t.out), t.out.stride(t.N), weights(t.w), f32(t.bias), t.N});
+    k_.linear_multi(f32(x), x.stride(K), T, K, outputs);
+  }
+  void rope(View x, int T, int heads, int D, int R, float theta, int pos0) override {
+    k_.rope(f32(x), T, heads, D, R, theta, pos0);
+  }
+  void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
+                 float scale) override {
+    k_.attention(f32(z), f32(pattern), f32(q), f32(k), f32(v), T, H, G, D, scale);
+  }
+  void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
+                        float scale) override {
+    k_.attention_scores(f32(scores), f32(q), f32(k), T, H, G, D, scale);
+  }
+  void softmax_rows(View pattern, View scores, int H, int T) override {
+    k_.softmax_rows(f32(pattern), f32(scores), H, T);
+  }
+  void attention_mix(View z, View pattern, View v, int T, int H, int G, int D) override {
+    k_.attention_mix(f32(z), f32(pattern), f32(v), T, H, G, D);
+  }
+  void sum_heads(View out, View x, View bias, int T, int H, int C) override {
+    k_.sum_heads(f32(out), f32(x), f32(bias), T, H, C);
+  }
+  void fill(View x, int rows, int cols, float value) override {
+    k_.fill(f32(x), x.stride(cols), rows, cols, value);
+  }
+  void copy(View dst, View src, int rows, int cols) override {
+    k_.copy(f32(dst), dst.stride(cols), f32(src), src.ld, rows, cols);
+  }
+  void scale(View x, int rows, int cols, float factor) override {
+    k_.scale(f32(x), x.stride(cols), rows, cols, factor);
+  }
+
+ private:
+  Kernels& k_;
+  std::string_view name_;
+};
+
+}  // namespace
+
+Backend& cpu_reference_backend() {
+  static HostBackend backend(cpu_reference_kernels(), "cpu-reference");
+  return backend;
+}
+
+Backend& cpu_simd_backend() {
+  static HostBackend backend(cpu_simd_kernels(), "cpu-simd");
+  return backend;
+}
+
+}  // namespace attnscope
