@@ -208,8 +208,7 @@ Result<SweepResult> ablation_sweep(const Model& model, std::span<const Prompt> p
   for (std::size_t i = 0; i < prompts.size(); i++) {
     const Prompt& prompt = prompts[i];
     Cache cache;
-    ATTNSCOPE_ASSIGN(const Tensor clean,
-                     model.forward(prompt.ids, capture, &cache));
+    ATTNSCOPE_ASSIGN(const Tensor clean, model.forward(prompt.ids, capture, &cache));
     result.clean += evaluate(options.metric, clean, prompt);
     Ablation ablation{options.mode, {}, options.mean_z};
     if (options.mode == AblationMode::resample) {

@@ -57,7 +57,8 @@ PassNeeds needs_of(const HookSet& set, int n_layers, bool caching) {
   for (int l = 0; l < n_layers; l++) {
     n.split_attention = n.split_attention || set.wants({HookPoint::attn_scores, l}) ||
                         set.edits({HookPoint::attn_pattern, l});
-    n.pattern_capture = n.pattern_capture || (caching && set.captures({HookPoint::attn_pattern, l}));
+    n.pattern_capture =
+        n.pattern_capture || (caching && set.captures({HookPoint::attn_pattern, l}));
     n.result = n.result || set.wants({HookPoint::attn_result, l});
   }
   return n;
@@ -97,9 +98,8 @@ class ForwardPass {
         sch_(w.backend()),
         T_(T),
         last_logits_only_(last_logits_only),
-        arena_(w.backend(),
-               slot_bytes(c, needs_of(set_, c.n_layers, cache != nullptr), T,
-                          last_logits_only ? 1 : T, w.backend().host_memory())) {}
+        arena_(w.backend(), slot_bytes(c, needs_of(set_, c.n_layers, cache != nullptr), T,
+                                       last_logits_only ? 1 : T, w.backend().host_memory())) {}
 
   Result<Tensor> run(std::span<const int> ids) {
     const int T = int(T_), C = c_.d_model;
@@ -184,7 +184,8 @@ class ForwardPass {
     if (!set_.wants(id)) return {};
     if (set_.edits(id))
       for (const HookPlan::Edit& e : hooks_.edit_list())
-        if (e.id == id) ATTNSCOPE_TRY(e.fn ? edit_on_host(id, e.fn, v, shape) : edit(id, e.op, v, shape));
+        if (e.id == id)
+          ATTNSCOPE_TRY(e.fn ? edit_on_host(id, e.fn, v, shape) : edit(id, e.op, v, shape));
     if (cache_ && set_.captures(id)) {
       Tensor t(shape);
       be().read_async(v, t.data(), t.size() * sizeof(float));
@@ -211,8 +212,12 @@ class ForwardPass {
                         ") reaches past its " + shape_string(shape) + " tensor");
     const View region{v.buffer, v.offset + e.first * sizeof(float), DType::f32, e.ld};
     switch (e.kind) {
-      case TensorEdit::Kind::fill: sch_.fill(region, e.rows, e.cols, e.value); break;
-      case TensorEdit::Kind::scale: sch_.scale(region, e.rows, e.cols, e.value); break;
+      case TensorEdit::Kind::fill:
+        sch_.fill(region, e.rows, e.cols, e.value);
+        break;
+      case TensorEdit::Kind::scale:
+        sch_.scale(region, e.rows, e.cols, e.value);
+        break;
       case TensorEdit::Kind::copy: {
         if (!e.source || e.source_extent() > e.source->size())
           return make_error("the edit at " + hook_name(id) + " (" + e.describe() +
@@ -374,8 +379,7 @@ class ForwardPass {
 
 }  // namespace
 
-Result<Tensor> Model::forward(std::span<const int> ids, const HookPlan& hooks,
-                              Cache* cache) const {
+Result<Tensor> Model::forward(std::span<const int> ids, const HookPlan& hooks, Cache* cache) const {
   ATTNSCOPE_TRY(check_ids(ids));
   ForwardPass pass(*config_, *bound_, hooks, cache, ids.size(), false);
   return pass.run(ids);

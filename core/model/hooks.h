@@ -76,8 +76,8 @@ class HookPlan {
 
   struct Edit {
     HookId id;
-    HookEdit fn;        // set for a callback edit
-    TensorEdit op;      // used when fn is empty
+    HookEdit fn;    // set for a callback edit
+    TensorEdit op;  // used when fn is empty
   };
   const std::vector<Edit>& edit_list() const { return edits_; }
 

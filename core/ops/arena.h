@@ -18,7 +18,9 @@ class Arena {
   // Slots of the given byte sizes (0: unused), each 64-byte aligned, in one buffer of `backend`.
   Arena(Backend& backend, std::span<const std::size_t> slot_bytes);
   // Slot i as float32 rows `ld` elements apart (0: flat), or as int32.
-  View f32(int slot, std::size_t ld = 0) const { return {buffer_.get(), offsets_[slot], DType::f32, ld}; }
+  View f32(int slot, std::size_t ld = 0) const {
+    return {buffer_.get(), offsets_[slot], DType::f32, ld};
+  }
   View i32(int slot) const { return {buffer_.get(), offsets_[slot], DType::i32, 0}; }
   std::size_t bytes() const { return buffer_->bytes(); }
 

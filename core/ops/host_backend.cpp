@@ -15,8 +15,7 @@ namespace {
 class HostBuffer final : public Buffer {
  public:
   explicit HostBuffer(std::size_t bytes)
-      : Buffer(bytes),
-        data_(static_cast<std::byte*>(::operator new(bytes ? bytes : 1, kAlign))) {}
+      : Buffer(bytes), data_(static_cast<std::byte*>(::operator new(bytes ? bytes : 1, kAlign))) {}
   ~HostBuffer() override { ::operator delete(data_, kAlign); }
   std::byte* host() override { return data_; }
   void write(std::size_t offset, const void* src, std::size_t n) override {

@@ -85,8 +85,8 @@ class Kernels {
                               WeightView w, const float* bias, int T, int K, int N) = 0;
 
   // Several linears of one input x[T,K] (rows ldx apart), as linear_strided computes each: q, k
-  // and v of a block, or the gate and up projections of a gated MLP. A kernel set may share the work
-  // of reading x among them.
+  // and v of a block, or the gate and up projections of a gated MLP. A kernel set may share the
+  // work of reading x among them.
   virtual void linear_multi(const float* x, std::size_t ldx, int T, int K,
                             std::span<const LinearOutput> outputs) = 0;
 

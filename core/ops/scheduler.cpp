@@ -117,8 +117,8 @@ void Scheduler::rmsnorm(View out, View x, View w, int T, int C, float eps) {
 void Scheduler::linear(View out, View x, View w, View bias, int T, int K, int N) {
   if (on_backend(Op::linear, w.type)) return be_.linear(out, x, w, bias, T, K, N);
   Staging s;
-  cpu_.linear_strided(s.out(out, T, N), out.stride(N), s.in(x, T, K), x.stride(K), s.weights(w), s.in(bias, N),
-                      T, K, N);
+  cpu_.linear_strided(s.out(out, T, N), out.stride(N), s.in(x, T, K), x.stride(K), s.weights(w),
+                      s.in(bias, N), T, K, N);
 }
 
 void Scheduler::linear_multi(View x, int T, int K, std::span<const LinearTarget> targets) {
@@ -134,8 +134,8 @@ void Scheduler::rope(View x, int T, int heads, int D, int R, float theta, int po
   cpu_.rope(s.inout(x, n_of(T, heads, D)), T, heads, D, R, theta, pos0);
 }
 
-void Scheduler::attention(View z, View pattern, View q, View k, View v, int T, int H, int G,
-                          int D, float scale) {
+void Scheduler::attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
+                          float scale) {
   if (on_backend(Op::attention)) return be_.attention(z, pattern, q, k, v, T, H, G, D, scale);
   Staging s;
   cpu_.attention(s.out(z, n_of(T, H, D)), s.out(pattern, n_of(H, T, T)), s.in(q, n_of(T, H, D)),
@@ -160,8 +160,8 @@ void Scheduler::softmax_rows(View pattern, View scores, int H, int T) {
 void Scheduler::attention_mix(View z, View pattern, View v, int T, int H, int G, int D) {
   if (on_backend(Op::attention_mix)) return be_.attention_mix(z, pattern, v, T, H, G, D);
   Staging s;
-  cpu_.attention_mix(s.out(z, n_of(T, H, D)), s.in(pattern, n_of(H, T, T)),
-                     s.in(v, n_of(T, G, D)), T, H, G, D);
+  cpu_.attention_mix(s.out(z, n_of(T, H, D)), s.in(pattern, n_of(H, T, T)), s.in(v, n_of(T, G, D)),
+                     T, H, G, D);
 }
 
 void Scheduler::sum_heads(View out, View x, View bias, int T, int H, int C) {

@@ -15,6 +15,8 @@
 #include "core/io/dtype.h"
 #include "core/ops/kernels.h"
 #include "core/ops/parallel.h"
+#include "tests/unit/backend_kernels.h"
+#include "tests/unit/device_like_backend.h"
 
 using namespace attnscope;
 
@@ -229,6 +231,7 @@ struct OpCase {
   // Runs the op on `backend` and returns its output.
   std::function<std::vector<float>(Kernels&)> run;
   float tolerance;
+  bool backend_op = true;  // false for the SAE's training kernels, which no Backend runs
 };
 
 std::vector<OpCase> op_cases() {
@@ -265,14 +268,14 @@ std::vector<OpCase> op_cases() {
                          all.insert(all.end(), out.begin(), out.end());
                          return all;
                        },
-                       1e-4f});
+                       1e-4f, false});
       cases.push_back({"matmul_tn" + shape,
                        [=](Kernels& be) {
                          std::vector<float> out(static_cast<std::size_t>(K) * Nb, 99.0f);
                          be.matmul_tn(out.data(), a.data(), bt.data(), T, K, Nb);
                          return out;
                        },
-                       1e-4f});
+                       1e-4f, false});
       const auto xm = random_vector(static_cast<std::size_t>(T) * K, 14);
       const auto wm = random_vector(static_cast<std::size_t>(Nb) * K, 15);
       const auto mask = random_vector(static_cast<std::size_t>(T) * Nb, 16);
@@ -286,7 +289,7 @@ std::vector<OpCase> op_cases() {
              all.insert(all.end(), out.begin(), out.end());
              return all;
            },
-           1e-4f});
+           1e-4f, false});
     }
     // Adam: three steps on T·K + 5 parameters (a tail after the SIMD vectors).
     const std::size_t n_adam = static_cast<std::size_t>(T) * K + 5;
@@ -306,7 +309,7 @@ std::vector<OpCase> op_cases() {
                        p.insert(p.end(), v.begin(), v.end());
                        return p;
                      },
-                     1e-5f});
+                     1e-5f, false});
     const auto xc = random_vector(static_cast<std::size_t>(T) * C, 4, 3.0f);
     const auto wc = random_vector(C, 5);
     const auto bc = random_vector(C, 6);
@@ -524,6 +527,27 @@ std::vector<OpCase> op_cases() {
                      },
                      1e-5f});
   }
+  // The edit ops on a head's slice of z [T=9, H=3, D=20]: fill, scale, and copy from a dense
+  // source and from one repeated row.
+  {
+    const int T = 9, H = 3, D = 20;
+    const auto z = random_vector(std::size_t(T) * H * D, 50);
+    const auto src = random_vector(std::size_t(T) * D, 51);
+    cases.push_back({"fill, scale, copy of a head's slice",
+                     [=](Kernels& be) {
+                       auto a = z, b = z, c = z, d = z;
+                       const std::size_t ld = std::size_t(H) * D;
+                       be.fill(a.data() + D, ld, T, D, 0.5f);
+                       be.scale(b.data() + 2 * D, ld, T, D, -3.0f);
+                       be.copy(c.data(), ld, src.data(), D, T, D);
+                       be.copy(d.data() + D, ld, src.data() + 4, 0, T, D);
+                       a.insert(a.end(), b.begin(), b.end());
+                       a.insert(a.end(), c.begin(), c.end());
+                       a.insert(a.end(), d.begin(), d.end());
+                       return a;
+                     },
+                     0.0f});
+  }
   return cases;
 }
 
@@ -540,6 +564,22 @@ TEST_CASE("every backend matches the reference on every op case") {
       CHECK(max_abs_diff(expected, got) <= op.tolerance);
     }
   }
+}
+
+// The same table through buffers: every backend compiled in and the device-like test backends
+// (memory the host cannot address; some ops declined, so the Scheduler's CPU fallback runs).
+TEST_CASE("every backend matches the reference on every op case, through its buffers") {
+  const auto cases = op_cases();
+  for (Backend* backend : test::backends_under_test()) {
+    test::BackendKernels adapted(*backend);
+    for (const OpCase& op : cases) {
+      if (!op.backend_op) continue;
+      CAPTURE(backend->name());
+      CAPTURE(op.name);
+      CHECK(max_abs_diff(op.run(ref()), op.run(adapted)) <= op.tolerance);
+    }
+  }
+  CHECK(test::device_like_declining_backend().declined() > 0);
 }
 
 #ifndef __EMSCRIPTEN__

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/model/model.h"
+#include "tests/unit/device_like_backend.h"
 #include "tests/unit/fixtures.h"
 
 using namespace attnscope;
@@ -28,8 +29,11 @@ struct Worst {
   double logits = 0, pattern = 0, hidden = 0, ablated = 0;
 };
 
-void check_family(const std::string& name) {
-  const Model model = load_fixture_model(name);
+// One family on one backend. Ablation runs both ways: even heads through a callback edit (the
+// tensor visits the host), odd heads through a declarative edit (a backend op where z lives).
+void check_family(const std::string& name, Backend& backend = default_backend()) {
+  CAPTURE(backend.name());
+  const Model model = load_fixture_model(name).bound_to(backend);
   const SafetensorsFile ref = reference_outputs(name);
   const ModelConfig& c = model.config();
   Worst worst;
@@ -79,10 +83,13 @@ void check_family(const std::string& name) {
     for (int l = 0; l < c.n_layers; l++) {
       for (int h = 0; h < c.n_heads; h++) {
         HookPlan ablate;
-        ablate.edit({HookPoint::attn_z, l}, [h, &c](Tensor& z) {
-          for (std::size_t t = 0; t < z.shape()[0]; t++)
-            std::fill_n(z.data() + (t * c.n_heads + h) * c.d_head, c.d_head, 0.0f);
-        });
+        if (h % 2 == 0)
+          ablate.edit({HookPoint::attn_z, l}, [h, &c](Tensor& z) {
+            for (std::size_t t = 0; t < z.shape()[0]; t++)
+              std::fill_n(z.data() + (t * c.n_heads + h) * c.d_head, c.d_head, 0.0f);
+          });
+        else
+          ablate.edit({HookPoint::attn_z, l}, head_fill(n, c.n_heads, c.d_head, h, 0.0f));
         auto ablated = model.forward(ids, ablate);
         REQUIRE(ablated.ok());
         const float* last = ablated->data() + (ids.size() - 1) * V;
@@ -94,9 +101,9 @@ void check_family(const std::string& name) {
       }
     }
   }
-  MESSAGE(name << ": worst relative diff — logits " << worst.logits << ", patterns (abs) "
-               << worst.pattern << ", hidden " << worst.hidden << ", ablated logits "
-               << worst.ablated);
+  MESSAGE(name << " on " << backend.name() << ": worst relative diff — logits " << worst.logits
+               << ", patterns (abs) " << worst.pattern << ", hidden " << worst.hidden
+               << ", ablated logits " << worst.ablated);
 }
 
 }  // namespace
@@ -121,6 +128,22 @@ TEST_CASE("parity with transformers: llama from a sharded checkpoint") {
 }
 TEST_CASE("parity with transformers: F16 and BF16 checkpoints") {
   for (const char* name : {"gpt2_f16", "gpt2_bf16", "llama_f16", "llama_bf16"}) check_family(name);
+}
+
+// Every backend under test (the device-like ones: weights uploaded to memory the host cannot
+// address, captures read back asynchronously, some ops declined to the CPU) on three families
+// and 16-bit weights.
+TEST_CASE("parity with transformers on every backend") {
+  for (Backend* backend : test::backends_under_test()) {
+    if (backend == &default_backend()) continue;  // the cases above
+    for (const char* name : {"gpt2", "gpt_neox", "llama", "qwen2", "llama_f16", "gpt2_bf16"})
+      check_family(name, *backend);
+  }
+  CHECK(test::device_like_declining_backend().declined() > 0);
+  CHECK(test::device_like_backend().declined() == 0);
+  // The device-like backends hold their own copy of the weights.
+  CHECK(test::device_like_backend().allocated() >=
+        parameter_bytes(load_fixture_model("gpt2").weights()));
 }
 
 TEST_CASE("F16 and BF16 weights agree with F32 within their precision") {
