@@ -183,10 +183,8 @@ double evaluate(MetricKind kind, const Tensor& logits, const Prompt& prompt) {
   return 0.0;
 }
 
-Result<SweepResult> ablation_sweep(const Model& model, std::span<const Prompt> prompts,
-                                   const SweepOptions& options) {
-  const ModelConfig& c = model.config();
-  const std::size_t L = c.n_layers, H = c.n_heads;
+Result<AblationSweep> AblationSweep::start(const Model& model, std::vector<Prompt> prompts,
+                                           SweepOptions options) {
   if (prompts.empty()) return make_error("the sweep needs at least one prompt");
   if (options.mode == AblationMode::mean && !options.mean_z)
     return make_error("mean ablation needs the reference prompts' mean z");
@@ -199,47 +197,80 @@ Result<SweepResult> ablation_sweep(const Model& model, std::span<const Prompt> p
       if (p.answers.empty())
         return make_error("the " + std::string(metric_name(options.metric)) +
                           " metric needs answer tokens for every prompt");
-  SweepResult result;
-  result.ablated = zeros({L, H});
-  const int total = static_cast<int>(prompts.size() * L * H);
-  int done = 0;
+  return AblationSweep(model, std::move(prompts), std::move(options));
+}
+
+AblationSweep::AblationSweep(const Model& model, std::vector<Prompt> prompts, SweepOptions options)
+    : model_(&model),
+      prompts_(std::move(prompts)),
+      options_(std::move(options)),
+      layers_(model.config().n_layers),
+      heads_(model.config().n_heads),
+      ablated_sum_(zeros({std::size_t(layers_), std::size_t(heads_)})),
+      ablation_{options_.mode, {}, options_.mean_z} {}
+
+Status AblationSweep::clean_run() {
+  const std::size_t i = std::size_t(done_ / (layers_ * heads_));
+  const Prompt& prompt = prompts_[i];
   HookPlan capture;
   capture.capture("blocks.*.hook_resid_pre");
-  for (std::size_t i = 0; i < prompts.size(); i++) {
-    const Prompt& prompt = prompts[i];
-    Cache cache;
-    ATTNSCOPE_ASSIGN(const Tensor clean, model.forward(prompt.ids, capture, &cache));
-    result.clean += evaluate(options.metric, clean, prompt);
-    Ablation ablation{options.mode, {}, options.mean_z};
-    if (options.mode == AblationMode::resample) {
-      ATTNSCOPE_ASSIGN(Tensor z, head_z(model, options.resample_ids[i]));
-      ablation.source = std::make_shared<const Tensor>(std::move(z));
-    }
-    for (std::size_t l = 0; l < L; l++) {
-      const Tensor& resid = *cache.find(HookId{HookPoint::resid_pre, int(l)});
-      for (std::size_t h = 0; h < H; h++) {
-        HookPlan plan;
-        ablation.heads = {HeadRef{int(l), int(h)}};
-        ATTNSCOPE_TRY(add_ablation(plan, c, ablation, prompt.ids.size()));
-        ATTNSCOPE_ASSIGN(
-            const Tensor logits,
-            model.forward_from(int(l), resid, plan, nullptr,
-                               /*last_logits_only=*/options.metric != MetricKind::loss));
-        result.ablated(l, h) += static_cast<float>(evaluate(options.metric, logits, prompt));
-        if (options.progress && !options.progress(++done, total))
-          return make_error("the sweep was cancelled");
-      }
-    }
+  Cache cache;
+  ATTNSCOPE_ASSIGN(const Tensor clean, model_->forward(prompt.ids, capture, &cache));
+  clean_sum_ += evaluate(options_.metric, clean, prompt);
+  if (options_.mode == AblationMode::resample) {
+    ATTNSCOPE_ASSIGN(Tensor z, head_z(*model_, options_.resample_ids[i]));
+    ablation_.source = std::make_shared<const Tensor>(std::move(z));
   }
-  const double n = static_cast<double>(prompts.size());
-  result.clean /= n;
-  result.ablated /= static_cast<float>(n);
-  const float sign = options.metric == MetricKind::loss ? -1.0f : 1.0f;
+  resid_pre_.clear();
+  for (int l = 0; l < layers_; l++)
+    resid_pre_.push_back(*cache.find(HookId{HookPoint::resid_pre, l}));
+  return {};
+}
+
+Result<bool> AblationSweep::step() {
+  if (done_ >= total()) return true;
+  const int per_prompt = layers_ * heads_, within = done_ % per_prompt;
+  if (within == 0) ATTNSCOPE_TRY(clean_run());
+  const Prompt& prompt = prompts_[std::size_t(done_ / per_prompt)];
+  const int l = within / heads_, h = within % heads_;
+  HookPlan plan;
+  ablation_.heads = {HeadRef{l, h}};
+  ATTNSCOPE_TRY(add_ablation(plan, model_->config(), ablation_, prompt.ids.size()));
+  // A last-position metric needs the last position's logits only.
+  ATTNSCOPE_ASSIGN(const Tensor logits,
+                   model_->forward_from(l, resid_pre_[std::size_t(l)], plan, nullptr,
+                                        /*last_logits_only=*/options_.metric != MetricKind::loss));
+  ablated_sum_(l, h) += static_cast<float>(evaluate(options_.metric, logits, prompt));
+  done_++;
+  return done_ == total();
+}
+
+SweepResult AblationSweep::result() const {
+  // Averages over the prompts run so far; the effect's sign makes "ablating hurts" positive for
+  // every metric (a loss rises when it hurts).
+  const std::size_t L = layers_, H = heads_;
+  const double n = std::max(1, (done_ + layers_ * heads_ - 1) / (layers_ * heads_));
+  SweepResult result;
+  result.clean = clean_sum_ / n;
+  result.ablated = ablated_sum_ / static_cast<float>(n);
+  const float sign = options_.metric == MetricKind::loss ? -1.0f : 1.0f;
   result.effect = sign * (static_cast<float>(result.clean) - result.ablated);
   result.relative = zeros({L, H});
   if (result.clean != 0.0)
     result.relative = result.effect / static_cast<float>(std::fabs(result.clean));
   return result;
+}
+
+Result<SweepResult> ablation_sweep(const Model& model, std::span<const Prompt> prompts,
+                                   const SweepOptions& options) {
+  ATTNSCOPE_ASSIGN(AblationSweep sweep,
+                   AblationSweep::start(model, {prompts.begin(), prompts.end()}, options));
+  for (;;) {
+    ATTNSCOPE_ASSIGN(const bool complete, sweep.step());
+    if (options.progress && !options.progress(sweep.done(), sweep.total()))
+      return make_error("the sweep was cancelled");
+    if (complete) return sweep.result();
+  }
 }
 
 std::vector<HeadRef> heads_above(const SweepResult& sweep, double threshold) {

@@ -69,6 +69,35 @@ struct SweepResult {
   Tensor relative;  // [layer, head]: effect / |clean| (0 where clean == 0)
 };
 
+// The sweep a step at a time, for callers that must return between steps (the explorer's frame
+// loop in the browser): each step ablates one head of one prompt (the prompt's clean run comes
+// with its first head). ablation_sweep runs it to the end.
+class AblationSweep {
+ public:
+  // Checks the options against the prompts; the model must outlive the sweep.
+  static Result<AblationSweep> start(const Model& model, std::vector<Prompt> prompts,
+                                     SweepOptions options);
+  // Runs the next step; true once every head of every prompt is done.
+  Result<bool> step();
+  int done() const { return done_; }
+  int total() const { return int(prompts_.size()) * layers_ * heads_; }
+  // The averaged maps; complete once step() has returned true.
+  SweepResult result() const;
+
+ private:
+  AblationSweep(const Model& model, std::vector<Prompt> prompts, SweepOptions options);
+  Status clean_run();  // the prompt's metric, resample source and every block's resid_pre
+  const Model* model_;
+  std::vector<Prompt> prompts_;
+  SweepOptions options_;
+  int layers_, heads_;
+  int done_ = 0;
+  double clean_sum_ = 0;
+  Tensor ablated_sum_;  // [layer, head]
+  Ablation ablation_;
+  std::vector<Tensor> resid_pre_;  // the current prompt's, per block
+};
+
 // Ablates every head, one at a time, over a prompt set (the metric is averaged over prompts).
 Result<SweepResult> ablation_sweep(const Model& model, std::span<const Prompt> prompts,
                                    const SweepOptions& options);

@@ -121,6 +121,33 @@ TEST_CASE("attnscope's mean ablation reproduces the task model's ground-truth ci
   }
 }
 
+TEST_CASE("the sweep a step at a time: progress per head, the same maps as ablation_sweep") {
+  const Model model = load_task_model();
+  auto prompts =
+      parse_task_prompts(read_file_bytes(bundled("tasks/ioi_positive.jsonl")).text(), model)
+          .value();
+  prompts.resize(2);
+  SweepOptions options;  // zero ablation, logit difference
+  const SweepResult whole = ablation_sweep(model, prompts, options).value();
+  AblationSweep sweep = AblationSweep::start(model, prompts, options).value();
+  const int total = 2 * model.config().n_layers * model.config().n_heads;
+  CHECK(sweep.total() == total);
+  int steps = 0;
+  while (!sweep.step().value()) {
+    steps++;
+    CHECK(sweep.done() == steps);
+  }
+  CHECK(steps + 1 == total);
+  CHECK(sweep.step().value());  // past the end: still complete, nothing more runs
+  const SweepResult stepped = sweep.result();
+  CHECK(stepped.clean == whole.clean);
+  CHECK(stepped.effect == whole.effect);
+  CHECK(stepped.relative == whole.relative);
+  SweepOptions resample = options;
+  resample.mode = AblationMode::resample;
+  CHECK(!AblationSweep::start(model, prompts, resample).ok());  // no corrupted prompts
+}
+
 #include "core/analysis/attribution.h"
 
 TEST_CASE("direct logit attribution: the components sum to the logit difference") {

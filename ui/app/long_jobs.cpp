@@ -2,6 +2,7 @@
 // and the SAE circuit pipeline, on the background runner.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "core/analysis/prompt.h"
 #include "ui/app/actions.h"
@@ -11,8 +12,8 @@ namespace attnscope::ui {
 namespace {
 
 // Ablates every head in turn on the current prompt and scores each with the logit difference of
-// the two metric tokens, as ablation_sweep does, but one head per step: it captures every block's
-// hook_resid_pre once and restarts the forward pass at the ablated head's layer.
+// the two metric tokens: core's AblationSweep, one head per step so the browser's progress bar
+// moves.
 class SweepJob final : public Job {
  public:
   SweepJob(std::shared_ptr<const Model> model, std::vector<int> ids, AblationState settings)
@@ -22,48 +23,28 @@ class SweepJob final : public Job {
         settings_(std::move(settings)) {}
 
   bool step() override {
-    const ModelConfig& c = model_->config();
-    if (next_ < 0) return prepare();
-    const HeadRef head{next_ / c.n_heads, next_ % c.n_heads};
-    Ablation ablation{settings_.mode, {head}, source_};
-    HookPlan plan;
-    if (Status ok = add_ablation(plan, c, ablation, ids_.size()); !ok) {
-      fail(ok.error().to_string());
-      return true;
-    }
-    auto logits = model_->forward_from(head.layer, resid_pre_[head.layer], plan, nullptr,
-                                       /*last_logits_only=*/true);
-    if (!logits) {
-      fail(logits.error().to_string());
-      return true;
-    }
-    const double metric = logit_difference(*logits, prompt_);
-    result_.ablated(head.layer, head.head) = float(metric);
-    result_.effect(head.layer, head.head) = float(result_.clean - metric);
-    result_.relative(head.layer, head.head) =
-        result_.clean == 0 ? 0.0f : float((result_.clean - metric) / std::abs(result_.clean));
-    next_++;
-    const int total = c.n_layers * c.n_heads;
-    set_progress(float(next_) / float(total));
-    return next_ == total;
+    if (!sweep_) return prepare();
+    auto complete = sweep_->step();
+    if (!complete) return fail(complete.error().to_string()), true;
+    set_progress(float(sweep_->done()) / float(sweep_->total()));
+    return *complete;
   }
 
   void finish(AppState& state) override {
     if (state.model != model_ || !state.run || state.run->ids != ids_) return;  // stale
-    state.ablation.sweep = std::move(result_);
+    state.ablation.sweep = sweep_->result();
     state.ablation.sweep_serial++;
     char line[96];
-    std::snprintf(line, sizeof line, "swept %d heads in %.2f s",
-                  model_->config().n_layers * model_->config().n_heads,
+    std::snprintf(line, sizeof line, "swept %d heads in %.2f s", sweep_->total(),
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
     set_status(state, line);
   }
 
  private:
-  // The clean run: metric tokens, resample/mean source, every block's residual input.
+  // The sweep's settings from the panel: metric tokens, the mean source (this prompt's mean z) or
+  // the corrupted prompt (typed, or the prompt reversed).
   bool prepare() {
     start_ = std::chrono::steady_clock::now();
-    const ModelConfig& c = model_->config();
     auto answer = model_->single_token(settings_.answer);
     auto distractor = model_->single_token(settings_.distractor);
     if (!answer || !distractor) {
@@ -71,14 +52,18 @@ class SweepJob final : public Job {
            (!answer ? answer.error() : distractor.error()).to_string());
       return true;
     }
-    prompt_.ids = ids_;
-    prompt_.answers = {*answer};
-    prompt_.distractors = {*distractor};
+    Prompt prompt;
+    prompt.ids = ids_;
+    prompt.answers = {*answer};
+    prompt.distractors = {*distractor};
+    SweepOptions options;
+    options.mode = settings_.mode;
+    options.metric = MetricKind::logit_diff;
     if (settings_.mode == AblationMode::mean) {
       const std::vector<std::vector<int>> set = {ids_};
       auto z = mean_head_z(*model_, set);
       if (!z) return fail(z.error().to_string()), true;
-      source_ = std::make_shared<const Tensor>(std::move(*z));
+      options.mean_z = std::make_shared<const Tensor>(std::move(*z));
     } else if (settings_.mode == AblationMode::resample) {
       std::vector<int> corrupted(ids_.rbegin(), ids_.rend());
       if (!settings_.corrupted_text.empty()) {
@@ -87,34 +72,18 @@ class SweepJob final : public Job {
           return fail("the corrupted prompt must have as many tokens as the prompt"), true;
         corrupted = *c2;
       }
-      auto z = head_z(*model_, corrupted);
-      if (!z) return fail(z.error().to_string()), true;
-      source_ = std::make_shared<const Tensor>(std::move(*z));
+      options.resample_ids = {corrupted};
     }
-    HookPlan plan;
-    plan.capture("blocks.*.hook_resid_pre");
-    Cache cache;
-    auto logits = model_->forward(ids_, plan, &cache);
-    if (!logits) return fail(logits.error().to_string()), true;
-    for (int l = 0; l < c.n_layers; l++)
-      resid_pre_.push_back(*cache.find("blocks." + std::to_string(l) + ".hook_resid_pre"));
-    result_.clean = logit_difference(*logits, prompt_);
-    const std::vector<std::size_t> shape = {std::size_t(c.n_layers), std::size_t(c.n_heads)};
-    result_.ablated = xt::zeros<float>(shape);
-    result_.effect = xt::zeros<float>(shape);
-    result_.relative = xt::zeros<float>(shape);
-    next_ = 0;
+    auto sweep = AblationSweep::start(*model_, {prompt}, std::move(options));
+    if (!sweep) return fail(sweep.error().to_string()), true;
+    sweep_.emplace(std::move(*sweep));
     return false;
   }
 
   std::shared_ptr<const Model> model_;
   std::vector<int> ids_;
   AblationState settings_;
-  Prompt prompt_;
-  std::shared_ptr<const Tensor> source_;
-  std::vector<Tensor> resid_pre_;
-  SweepResult result_;
-  int next_ = -1;  // the next head, layer-major; -1 before the clean run
+  std::optional<AblationSweep> sweep_;  // empty before the first step
   std::chrono::steady_clock::time_point start_;
 };
 
