@@ -52,5 +52,18 @@ for cell in "gpt2-small 128 1" "gpt2-small 128 $cores" "smollm-135m 1024 $cores"
     --json 2>&1 | tr -d '\n ' | tee -a "$out"
   echo | tee -a "$out"
 done
+# Peak memory loading an F16 checkpoint from disk (the issue's bound: 1.3 x the weight file's
+# bytes, plus captured activations): a random GPT-2 small saved by transformers in F16.
+f16=${TMPDIR:-/tmp}/gpt2-small-f16
+python3 - "$f16" <<'PY'
+import sys, torch, transformers
+torch.manual_seed(0)
+transformers.GPT2LMHeadModel(transformers.GPT2Config()).half().save_pretrained(sys.argv[1])
+PY
+log "== f16 checkpoint from disk: $(stat -c %s "$f16/model.safetensors") bytes of model.safetensors"
+log "\$ attnscope bench --model gpt2-small-f16 --tokens 128 --threads $cores --capture none --json"
+bin bench --model "$f16" --tokens 128 --threads "$cores" --capture none --repeat 3 --json 2>&1 |
+  tr -d '\n ' | tee -a "$out"
+echo | tee -a "$out"
 python3 "$dir/forward_table.py" "$out" | tee -a "$out"
 log "== done"

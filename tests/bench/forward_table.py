@@ -11,8 +11,8 @@ def main() -> None:
     cells, cell = {}, None
     for line in open(sys.argv[1]):
         line = line.strip()
-        if line.startswith("== ") and "T=" in line:
-            cell = line[3:]
+        if line.startswith("== "):
+            cell = line[3:] if "T=" in line else None  # other sections are not table cells
         elif line.startswith("{") and line.endswith("}") and cell:
             try:
                 j = json.loads(line)
