@@ -238,8 +238,8 @@ bool has_embedded_export_font() {
 
 Bytes embedded_font_bytes() {
 #if ATTNSCOPE_EMBEDDED_FONT
-  return Bytes{nullptr, attnscope_embedded_font,
-               static_cast<std::size_t>(attnscope_embedded_font_size)};
+  return Bytes{
+      nullptr, attnscope_embedded_font, static_cast<std::size_t>(attnscope_embedded_font_size), {}};
 #else
   return {};
 #endif
@@ -250,8 +250,10 @@ Result<std::shared_ptr<const Font>> export_font() {
   if (g_font) return g_font;
 #if ATTNSCOPE_EMBEDDED_FONT
   // Static data: an empty owner is enough to keep it alive.
-  auto font = Font::from_ttf(Bytes{nullptr, attnscope_embedded_font,
-                                   static_cast<std::size_t>(attnscope_embedded_font_size)});
+  auto font = Font::from_ttf(Bytes{nullptr,
+                                   attnscope_embedded_font,
+                                   static_cast<std::size_t>(attnscope_embedded_font_size),
+                                   {}});
   if (!font.ok()) return make_error("the embedded export font is broken: " + font.error().message);
   g_font = std::make_shared<const Font>(std::move(font).value());
   return g_font;

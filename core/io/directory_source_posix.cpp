@@ -77,7 +77,16 @@ Result<Bytes> load_file(const std::string& path, const std::string& name,
   void* address = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd, 0);
   if (address != MAP_FAILED) {
     auto mapping = std::make_shared<const Mapping>(address, size);
-    return Bytes{mapping, static_cast<const std::uint8_t*>(address), size};
+    Bytes bytes{mapping, static_cast<const std::uint8_t*>(address), size, {}};
+    bytes.release = [](std::span<const std::uint8_t> range) {
+      // Whole pages inside the range only: a page shared with a neighbouring tensor stays.
+      const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+      const auto begin = (reinterpret_cast<std::uintptr_t>(range.data()) + page - 1) / page * page;
+      const auto end =
+          (reinterpret_cast<std::uintptr_t>(range.data()) + range.size()) / page * page;
+      if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+    };
+    return bytes;
   }
 
   // No mapping (some special file systems): read it.

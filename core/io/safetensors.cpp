@@ -278,6 +278,7 @@ Result<std::vector<float>> SafetensorsFile::read_f32(std::string_view name) cons
   try {
     std::vector<float> out(info->numel());
     convert_to_f32(info->dtype, bytes.data(), out.size(), out.data());
+    bytes_.drop(bytes);
     return out;
   } catch (const std::bad_alloc&) {
     return file_error(display_name_,
@@ -298,6 +299,34 @@ Result<std::vector<float>> SafetensorsFile::read_f32(
                                          shape_to_string(expected_shape));
   }
   return read_f32(name);
+}
+
+Result<std::vector<std::uint16_t>> SafetensorsFile::read_bits16(
+    std::string_view name, std::span<const std::int64_t> expected_shape) const {
+  const TensorInfo* info = find(name);
+  if (!info) return file_error(display_name_, "no tensor named " + quote_name(name));
+  if (!std::equal(info->shape.begin(), info->shape.end(), expected_shape.begin(),
+                  expected_shape.end())) {
+    return file_error(display_name_, "tensor " + quote_name(name) + " has shape " +
+                                         shape_to_string(info->shape) + ", expected " +
+                                         shape_to_string(expected_shape));
+  }
+  if (info->dtype != DType::f16 && info->dtype != DType::bf16)
+    return file_error(display_name_, "tensor " + quote_name(name) + " is " +
+                                         std::string(dtype_name(info->dtype)) +
+                                         ", not F16 or BF16");
+  const std::span<const std::uint8_t> bytes = raw(*info);
+  try {
+    std::vector<std::uint16_t> out(info->numel());
+    // Little-endian on disk; copied a byte pair at a time, so any alignment and host order work.
+    for (std::size_t i = 0; i < out.size(); i++)
+      out[i] = static_cast<std::uint16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+    bytes_.drop(bytes);
+    return out;
+  } catch (const std::bad_alloc&) {
+    return file_error(display_name_, "out of memory reading tensor " + quote_name(name),
+                      "open a smaller model or close other programs");
+  }
 }
 
 // --- writer ---

@@ -57,6 +57,10 @@ class SafetensorsFile {
   // Same, checking the shape first: "tensor 'x' has shape [3, 4], expected [4, 3]".
   Result<std::vector<float>> read_f32(std::string_view name,
                                       std::span<const std::int64_t> expected_shape) const;
+  // An F16 or BF16 tensor's raw 16 bits as stored, checking the shape (weights kept in their
+  // stored dtype need no float32 copy).
+  Result<std::vector<std::uint16_t>> read_bits16(
+      std::string_view name, std::span<const std::int64_t> expected_shape) const;
   // read_f32("wte", {vocab, d_model})
   Result<std::vector<float>> read_f32(std::string_view name,
                                       std::initializer_list<std::int64_t> expected_shape) const {

@@ -71,6 +71,7 @@ Result<WeightStore> WeightStore::open(const FileSource& source) {
     for (std::size_t i = 0; i < tensors.size(); i++) {
       store.tensors_.emplace(tensors[i].name, Location{0, i});
     }
+    store.find_uniform_dtype();
     return store;
   }
 
@@ -108,7 +109,20 @@ Result<WeightStore> WeightStore::open(const FileSource& source) {
     store.tensors_.emplace(tensor,
                            Location{shard, static_cast<std::size_t>(info - tensors.data())});
   }
+  store.find_uniform_dtype();
   return store;
+}
+
+void WeightStore::find_uniform_dtype() {
+  uniform_dtype_.reset();
+  for (const auto& [name, location] : tensors_) {
+    const DType dtype = shards_[location.shard].tensors()[location.tensor].dtype;
+    if (uniform_dtype_ && *uniform_dtype_ != dtype) {
+      uniform_dtype_.reset();
+      return;
+    }
+    uniform_dtype_ = dtype;
+  }
 }
 
 const TensorInfo* WeightStore::find(std::string_view name) const {
@@ -123,6 +137,14 @@ Result<std::vector<float>> WeightStore::read_f32(
   if (it == tensors_.end())
     return make_error(index_name_ + ": no tensor named " + quote_name(name));
   return shards_[it->second.shard].read_f32(name, expected_shape);
+}
+
+Result<std::vector<std::uint16_t>> WeightStore::read_bits16(
+    std::string_view name, std::span<const std::int64_t> expected_shape) const {
+  const auto it = tensors_.find(name);
+  if (it == tensors_.end())
+    return make_error(index_name_ + ": no tensor named " + quote_name(name));
+  return shards_[it->second.shard].read_bits16(name, expected_shape);
 }
 
 Result<std::vector<float>> WeightStore::read_f32(std::string_view name) const {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +38,11 @@ class WeightStore {
   }
   // The tensor as float32, whatever its shape.
   Result<std::vector<float>> read_f32(std::string_view name) const;
+  // An F16 or BF16 tensor's raw bits, after checking its shape.
+  Result<std::vector<std::uint16_t>> read_bits16(
+      std::string_view name, std::span<const std::int64_t> expected_shape) const;
+  // The dtype every tensor has, when they all have the same one.
+  std::optional<DType> uniform_dtype() const { return uniform_dtype_; }
   // Every tensor name, sorted.
   std::vector<std::string> names() const;
   // The dtype holding the most elements (F32 for an empty model): what the weights were saved in.
@@ -50,11 +56,13 @@ class WeightStore {
     std::size_t tensor;  // index into shards_[shard].tensors()
   };
   WeightStore() = default;
+  void find_uniform_dtype();
 
   std::string index_name_;  // the file that lists the tensors, for messages
   std::vector<SafetensorsFile> shards_;
   std::vector<std::string> shard_names_;
   std::map<std::string, Location, std::less<>> tensors_;
+  std::optional<DType> uniform_dtype_;
 };
 
 }  // namespace attnscope

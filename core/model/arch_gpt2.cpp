@@ -55,7 +55,8 @@ Result<ModelWeights> load_gpt2(const ModelConfig& c, const WeightStore& store) {
   for (int l = 0; l < c.n_layers; l++) {
     const std::string h = p + "h." + std::to_string(l) + ".";
     LayerWeights& L = w.layers[l];
-    std::vector<float> c_attn_w, c_attn_b, c_proj_w, c_fc_w, mlp_proj_w;
+    Matrix c_attn_w, c_proj_w, c_fc_w, mlp_proj_w;  // Conv1D: [in, out]
+    std::vector<float> c_attn_b;
     ATTNSCOPE_TRY(arch::read(store, h + "ln_1.weight", {C}, L.ln1_w));
     ATTNSCOPE_TRY(arch::read(store, h + "ln_1.bias", {C}, L.ln1_b));
     ATTNSCOPE_TRY(arch::read(store, h + "attn.c_attn.weight", {C, 3 * C}, c_attn_w));
@@ -69,18 +70,17 @@ Result<ModelWeights> load_gpt2(const ModelConfig& c, const WeightStore& store) {
     ATTNSCOPE_TRY(arch::read(store, h + "mlp.c_proj.weight", {F, C}, mlp_proj_w));
     ATTNSCOPE_TRY(arch::read(store, h + "mlp.c_proj.bias", {C}, L.b_down));
 
-    // c_attn: [C, 3C] (in, out) → q, k, v each [C, C] (out, in).
-    const std::vector<float> qkv = arch::transpose(c_attn_w, C, 3 * C);  // [3C, C]
-    const std::size_t block = static_cast<std::size_t>(C) * C;
-    L.wq = std::vector<float>(qkv.begin(), qkv.begin() + block);
-    L.wk = std::vector<float>(qkv.begin() + block, qkv.begin() + 2 * block);
-    L.wv = std::vector<float>(qkv.begin() + 2 * block, qkv.end());
+    // c_attn: [C, 3C] (in, out) → q, k, v each [C, C] (out, in), in the stored dtype.
+    const Matrix qkv = c_attn_w.transposed(C, 3 * C);  // [3C, C]
+    L.wq = qkv.row_block(0, C, C);
+    L.wk = qkv.row_block(C, 2 * C, C);
+    L.wv = qkv.row_block(2 * C, 3 * C, C);
     L.bq.assign(c_attn_b.begin(), c_attn_b.begin() + C);
     L.bk.assign(c_attn_b.begin() + C, c_attn_b.begin() + 2 * C);
     L.bv.assign(c_attn_b.begin() + 2 * C, c_attn_b.end());
-    L.wo = arch::transpose(c_proj_w, C, C);
-    L.w_up = arch::transpose(c_fc_w, C, F);
-    L.w_down = arch::transpose(mlp_proj_w, F, C);
+    L.wo = c_proj_w.transposed(C, C);
+    L.w_up = c_fc_w.transposed(C, F);
+    L.w_down = mlp_proj_w.transposed(F, C);
     arch::keep_stored_dtype(store, L);
   }
   arch::keep_stored_dtype(store, w);

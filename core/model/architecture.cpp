@@ -242,24 +242,45 @@ Status read(const WeightStore& store, const std::string& name, std::vector<int64
   return {};
 }
 
+namespace {
+// F16 or BF16 when every tensor of the store has that dtype, else F32.
+WeightType stored_type(const WeightStore& store) {
+  const std::optional<DType> uniform = store.uniform_dtype();
+  if (uniform == DType::f16) return WeightType::f16;
+  if (uniform == DType::bf16) return WeightType::bf16;
+  return WeightType::f32;
+}
+
+// Whether 16-bit values are NaN or infinite (every exponent bit set), as the float32 reader checks.
+Status check_finite_bits(const std::string& name, const std::vector<std::uint16_t>& bits,
+                         WeightType type) {
+  const std::uint16_t exponent = type == WeightType::f16 ? 0x7C00 : 0x7F80;
+  const std::uint16_t mantissa = type == WeightType::f16 ? 0x03FF : 0x007F;
+  for (std::size_t i = 0; i < bits.size(); i++)
+    if ((bits[i] & exponent) == exponent)
+      return make_error("tensor '" + name + "' holds " + ((bits[i] & mantissa) ? "NaN" : "Inf") +
+                            " at element " + std::to_string(i),
+                        "the checkpoint is corrupt; download it again");
+  return {};
+}
+}  // namespace
+
 Status read(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
             Matrix& out) {
+  // A checkpoint kept in its 16-bit dtype: the bits as stored, no float32 copy on the way.
+  const WeightType kept = stored_type(store);
+  if (kept != WeightType::f32 && store.find(name)) {
+    auto bits = store.read_bits16(name, shape);
+    if (!bits) return bits.error();
+    ATTNSCOPE_TRY(check_finite_bits(name, *bits, kept));
+    out = Matrix::from_bits(kept, std::move(*bits));
+    return {};
+  }
   std::vector<float> values;
   ATTNSCOPE_TRY(read(store, name, std::move(shape), values));
   out = std::move(values);
   return {};
 }
-
-namespace {
-// F16 or BF16 when every tensor of the store has that dtype, else F32.
-WeightType stored_type(const WeightStore& store) {
-  const DType dominant = store.dominant_dtype();
-  if (dominant != DType::f16 && dominant != DType::bf16) return WeightType::f32;
-  for (const std::string& name : store.names())
-    if (store.find(name)->dtype != dominant) return WeightType::f32;
-  return dominant == DType::f16 ? WeightType::f16 : WeightType::bf16;
-}
-}  // namespace
 
 void keep_stored_dtype(const WeightStore& store, LayerWeights& layer) {
   narrow_matrices(layer, stored_type(store));
@@ -273,14 +294,6 @@ Status read_optional(const WeightStore& store, const std::string& name, std::vec
                      std::vector<float>& out) {
   if (!store.find(name)) return {};
   return read(store, name, std::move(shape), out);
-}
-
-std::vector<float> transpose(const std::vector<float>& m, int rows, int cols) {
-  std::vector<float> t(m.size());
-  for (int r = 0; r < rows; r++)
-    for (int c = 0; c < cols; c++)
-      t[static_cast<std::size_t>(c) * rows + r] = m[static_cast<std::size_t>(r) * cols + c];
-  return t;
 }
 
 }  // namespace arch

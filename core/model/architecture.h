@@ -63,8 +63,6 @@ void keep_stored_dtype(const WeightStore& store, ModelWeights& weights);
 // As read(), but absent is fine (out stays empty).
 Status read_optional(const WeightStore& store, const std::string& name, std::vector<int64_t> shape,
                      std::vector<float>& out);
-// Transposes a [rows, cols] matrix into [cols, rows].
-std::vector<float> transpose(const std::vector<float>& m, int rows, int cols);
 
 }  // namespace arch
 }  // namespace attnscope

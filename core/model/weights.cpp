@@ -15,6 +15,32 @@ Matrix Matrix::narrowed(WeightType type) const {
   return m;
 }
 
+namespace {
+template <class T>
+std::vector<T> transpose(const std::vector<T>& m, std::size_t rows, std::size_t cols) {
+  std::vector<T> t(m.size());
+  for (std::size_t r = 0; r < rows; r++)
+    for (std::size_t c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+  return t;
+}
+template <class T>
+std::vector<T> block(const std::vector<T>& m, std::size_t begin, std::size_t end,
+                     std::size_t cols) {
+  return std::vector<T>(m.begin() + std::ptrdiff_t(begin * cols),
+                        m.begin() + std::ptrdiff_t(end * cols));
+}
+}  // namespace
+
+Matrix Matrix::transposed(std::size_t rows, std::size_t cols) const {
+  if (type_ == WeightType::f32) return Matrix(transpose(f32_, rows, cols));
+  return from_bits(type_, transpose(bits_, rows, cols));
+}
+
+Matrix Matrix::row_block(std::size_t begin, std::size_t end, std::size_t cols) const {
+  if (type_ == WeightType::f32) return Matrix(block(f32_, begin, end, cols));
+  return from_bits(type_, block(bits_, begin, end, cols));
+}
+
 float Matrix::at(std::size_t i) const {
   switch (type_) {
     case WeightType::f32:
@@ -29,11 +55,12 @@ float Matrix::at(std::size_t i) const {
 
 void narrow_matrices(LayerWeights& L, WeightType type) {
   for (Matrix* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_up, &L.w_gate, &L.w_down})
-    *m = m->narrowed(type);
+    if (m->type() == WeightType::f32) *m = m->narrowed(type);  // read as 16 bits: kept as is
 }
 
 void narrow_matrices(ModelWeights& w, WeightType type) {
-  for (Matrix* m : {&w.token_embed, &w.pos_embed, &w.unembed}) *m = m->narrowed(type);
+  for (Matrix* m : {&w.token_embed, &w.pos_embed, &w.unembed})
+    if (m->type() == WeightType::f32) *m = m->narrowed(type);
 }
 
 std::size_t parameter_bytes(const ModelWeights& w) {

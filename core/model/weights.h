@@ -21,6 +21,13 @@ class Matrix {
   // Float32 values (implicit: loaders and random models build matrices from float vectors).
   Matrix(std::vector<float> values) : f32_(std::move(values)) {}  // NOLINT(google-explicit-*)
 
+  // A matrix of F16 or BF16 bits as a checkpoint stores them (no float32 copy).
+  static Matrix from_bits(WeightType type, std::vector<std::uint16_t> bits) {
+    Matrix m;
+    m.type_ = type;
+    m.bits_ = std::move(bits);
+    return m;
+  }
   // The same matrix kept as F16 or BF16 bits (exact for values that came from that dtype; others
   // round to nearest even); f32 returns a copy.
   Matrix narrowed(WeightType type) const;
@@ -37,6 +44,10 @@ class Matrix {
   }
   // Element i as float32.
   float at(std::size_t i) const;
+  // The matrix read as [rows, cols], transposed to [cols, rows]; rows [begin, end) of a matrix of
+  // `cols` columns. Both keep the dtype (a 16-bit checkpoint never passes through float32).
+  Matrix transposed(std::size_t rows, std::size_t cols) const;
+  Matrix row_block(std::size_t begin, std::size_t end, std::size_t cols) const;
 
  private:
   WeightType type_ = WeightType::f32;

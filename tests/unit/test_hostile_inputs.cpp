@@ -209,6 +209,29 @@ TEST_CASE("hostile: NaN and Inf weights are reported by tensor name") {
   }
 }
 
+// A 16-bit checkpoint is read as its bits (no float32 copy): the check runs on the bits.
+TEST_CASE("hostile: NaN and Inf weights in an F16 checkpoint are reported by tensor name") {
+  auto file = SafetensorsFile::parse(fixture_source("gpt2_f16").read("model.safetensors").value());
+  REQUIRE(file.ok());
+  for (const float bad :
+       {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
+    std::vector<std::vector<float>> data;
+    for (const TensorInfo& info : file->tensors())
+      data.push_back(file->read_f32(info.name).value());
+    std::vector<TensorToWrite> tensors;
+    for (std::size_t i = 0; i < data.size(); i++) {
+      const TensorInfo& info = file->tensors()[i];
+      if (info.name == "transformer.h.0.mlp.c_fc.weight") data[i][11] = bad;
+      tensors.push_back({info.name, info.shape, data[i], DType::f16});
+    }
+    const std::string message = load_error(
+        with_file("gpt2_f16", "model.safetensors", Bytes::from_vector(write_safetensors(tensors))));
+    CHECK(message.find("transformer.h.0.mlp.c_fc.weight") != std::string::npos);
+    CHECK(message.find(std::isnan(bad) ? "NaN at element 11" : "Inf at element 11") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("hostile: a tensor larger than the memory budget is refused before allocating") {
   const BudgetScope budget(64 * 1024);  // 64 KiB: the gpt2 fixture's embedding is 128 KiB
   auto file = SafetensorsFile::parse(fixture_source("gpt2").read("model.safetensors").value());

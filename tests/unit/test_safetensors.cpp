@@ -730,6 +730,13 @@ TEST_SUITE("safetensors") {
       const auto parsed = SafetensorsFile::parse(std::move(mapped).value());
       REQUIRE(parsed.ok());
       CHECK(*parsed->read_f32("w", std::vector<std::int64_t>{2, 2}) == w);
+      // Reading drops the tensor's pages from memory; a second read gets them from the file.
+      CHECK(*parsed->read_f32("w", std::vector<std::int64_t>{2, 2}) == w);
+      const auto bits = parsed->read_bits16("w", std::vector<std::int64_t>{2, 2});
+      REQUIRE(bits.ok());
+      CHECK(*bits == std::vector<std::uint16_t>{f32_to_bf16(1), f32_to_bf16(2), f32_to_bf16(3),
+                                                f32_to_bf16(4)});
+      CHECK_FALSE(parsed->read_bits16("w", std::vector<std::int64_t>{4}).ok());  // shape
 
       // model.safetensors wins over the index when both are present.
       const auto store = WeightStore::open(*open_directory(dir.string()));

@@ -71,8 +71,8 @@ EMSCRIPTEN_KEEPALIVE void attnscope_add_file(const char* request, const char* na
   auto& source = g_incoming[request];
   if (!source) source = std::make_shared<attnscope::MemorySource>("the files you chose");
   // No copy: the bytes stay where page.js put them and are freed with the last reference.
-  source->add(name, attnscope::Bytes{std::shared_ptr<const void>(data, std::free), data,
-                                     std::size_t(size)});
+  source->add(name, attnscope::Bytes{
+                        std::shared_ptr<const void>(data, std::free), data, std::size_t(size), {}});
 }
 
 // The request is complete (error empty) or failed.
