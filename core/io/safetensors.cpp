@@ -288,7 +288,7 @@ Result<std::vector<float>> SafetensorsFile::read_f32(std::string_view name) cons
   }
 }
 
-Result<std::vector<float>> SafetensorsFile::read_f32(
+Result<const TensorInfo*> SafetensorsFile::find_shaped(
     std::string_view name, std::span<const std::int64_t> expected_shape) const {
   const TensorInfo* info = find(name);
   if (!info) return file_error(display_name_, "no tensor named " + quote_name(name));
@@ -298,19 +298,18 @@ Result<std::vector<float>> SafetensorsFile::read_f32(
                                          shape_to_string(info->shape) + ", expected " +
                                          shape_to_string(expected_shape));
   }
+  return info;
+}
+
+Result<std::vector<float>> SafetensorsFile::read_f32(
+    std::string_view name, std::span<const std::int64_t> expected_shape) const {
+  ATTNSCOPE_TRY(find_shaped(name, expected_shape));
   return read_f32(name);
 }
 
 Result<std::vector<std::uint16_t>> SafetensorsFile::read_bits16(
     std::string_view name, std::span<const std::int64_t> expected_shape) const {
-  const TensorInfo* info = find(name);
-  if (!info) return file_error(display_name_, "no tensor named " + quote_name(name));
-  if (!std::equal(info->shape.begin(), info->shape.end(), expected_shape.begin(),
-                  expected_shape.end())) {
-    return file_error(display_name_, "tensor " + quote_name(name) + " has shape " +
-                                         shape_to_string(info->shape) + ", expected " +
-                                         shape_to_string(expected_shape));
-  }
+  ATTNSCOPE_ASSIGN(const TensorInfo* info, find_shaped(name, expected_shape));
   if (info->dtype != DType::f16 && info->dtype != DType::bf16)
     return file_error(display_name_, "tensor " + quote_name(name) + " is " +
                                          std::string(dtype_name(info->dtype)) +

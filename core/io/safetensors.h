@@ -70,6 +70,9 @@ class SafetensorsFile {
 
  private:
   SafetensorsFile() = default;
+  // The tensor, or "no tensor named …" / "tensor … has shape [..], expected [..]".
+  Result<const TensorInfo*> find_shaped(std::string_view name,
+                                        std::span<const std::int64_t> expected_shape) const;
 
   Bytes bytes_;
   std::string display_name_;

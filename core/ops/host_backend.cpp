@@ -11,12 +11,19 @@
 namespace attnscope {
 namespace {
 
-// Host memory aligned for any SIMD width.
+// Host memory: someone else's, borrowed (a loaded weight, a cache tensor), or, for alloc(),
+// owned and aligned for any SIMD width.
 class HostBuffer final : public Buffer {
  public:
+  HostBuffer(void* data, std::size_t bytes)
+      : Buffer(bytes), data_(static_cast<std::byte*>(data)), owned_(false) {}
   explicit HostBuffer(std::size_t bytes)
-      : Buffer(bytes), data_(static_cast<std::byte*>(::operator new(bytes ? bytes : 1, kAlign))) {}
-  ~HostBuffer() override { ::operator delete(data_, kAlign); }
+      : Buffer(bytes),
+        data_(static_cast<std::byte*>(::operator new(bytes ? bytes : 1, kAlign))),
+        owned_(true) {}
+  ~HostBuffer() override {
+    if (owned_) ::operator delete(data_, kAlign);
+  }
   std::byte* host() override { return data_; }
   void write(std::size_t offset, const void* src, std::size_t n) override {
     std::memcpy(data_ + offset, src, n);
@@ -28,23 +35,7 @@ class HostBuffer final : public Buffer {
  private:
   static constexpr std::align_val_t kAlign{64};
   std::byte* data_;
-};
-
-// Someone else's host memory (a loaded weight, a cache tensor), borrowed.
-class BorrowedBuffer final : public Buffer {
- public:
-  BorrowedBuffer(void* data, std::size_t bytes)
-      : Buffer(bytes), data_(static_cast<std::byte*>(data)) {}
-  std::byte* host() override { return data_; }
-  void write(std::size_t offset, const void* src, std::size_t n) override {
-    std::memcpy(data_ + offset, src, n);
-  }
-  void read(std::size_t offset, void* dst, std::size_t n) override {
-    std::memcpy(dst, data_ + offset, n);
-  }
-
- private:
-  std::byte* data_;
+  bool owned_;
 };
 
 WeightType weight_type(DType t) {
@@ -68,7 +59,7 @@ class HostBackend final : public Backend {
   }
   bool host_memory() const override { return true; }
   std::unique_ptr<Buffer> wrap_host(void* data, std::size_t bytes) override {
-    return std::make_unique<BorrowedBuffer>(data, bytes);
+    return std::make_unique<HostBuffer>(data, bytes);
   }
 
   void gather_rows(View out, View table, View ids, int n, int C) override {
