@@ -45,7 +45,7 @@ start=$(date +%s)
 run_ctest "native" "$ROOT/build"
 run_ctest "wasm (node)" "$ROOT/build-wasm"
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan, clang): the unit tests (parity
-# included), the CLI tests, and a 10 s libFuzzer smoke run of each target. setup.sh builds it.
+# included), the CLI tests, and a 30 s libFuzzer smoke run of each target. setup.sh builds it.
 if [ -d "$ROOT/build-asan" ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_ctest "asan+ubsan" "$ROOT/build-asan" \

@@ -51,10 +51,7 @@ double prompt_loss(const Tensor& logits, std::span<const int> ids) {
   double total = 0.0;
   for (std::size_t t = 0; t + 1 < T; t++) {
     const float* row = logits.data() + t * V;
-    const float max = *std::max_element(row, row + V);
-    double sum = 0.0;
-    for (std::size_t v = 0; v < V; v++) sum += std::exp(static_cast<double>(row[v] - max));
-    total += std::log(sum) + max - row[ids[t + 1]];
+    total += log_sum_exp(row, V) - row[ids[t + 1]];
   }
   return total / static_cast<double>(T - 1);
 }
@@ -116,10 +113,7 @@ Status add_ablation(HookPlan& plan, const ModelConfig& c, const Ablation& ablati
     }
   }
   for (const HeadRef& head : ablation.heads) {
-    if (head.layer < 0 || head.layer >= c.n_layers || head.head < 0 || head.head >= c.n_heads)
-      return make_error("head " + head_label(head) + " is outside the model (" +
-                        std::to_string(c.n_layers) + " layers × " + std::to_string(c.n_heads) +
-                        " heads)");
+    ATTNSCOPE_TRY(check_head(head, c.n_layers, c.n_heads));
     // Declarative edits of the head's slice of z: any backend runs them where z lives.
     const int T = int(n_tokens), Hi = int(H), Di = int(D), l = head.layer, h = head.head;
     const std::size_t row = H * D;
@@ -158,10 +152,7 @@ Result<std::vector<HeadRef>> parse_heads(std::string_view list, const ModelConfi
     if (!ok)
       return make_error("'" + std::string(item) + "' is not a head",
                         "write heads as layer.head, e.g. 0.3,2.1 (or L0H3)");
-    if (head.layer < 0 || head.layer >= c.n_layers || head.head < 0 || head.head >= c.n_heads)
-      return make_error("head " + std::string(item) + " is outside the model (" +
-                        std::to_string(c.n_layers) + " layers × " + std::to_string(c.n_heads) +
-                        " heads)");
+    ATTNSCOPE_TRY(check_head(head, c.n_layers, c.n_heads, item));
     heads.push_back(head);
   }
   return heads;

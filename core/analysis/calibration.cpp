@@ -8,11 +8,7 @@ namespace attnscope {
 namespace {
 
 Status check_heads(const ModelConfig& config, const std::vector<HeadRef>& heads) {
-  for (const HeadRef& h : heads)
-    if (h.layer < 0 || h.layer >= config.n_layers || h.head < 0 || h.head >= config.n_heads)
-      return make_error("head " + head_label(h) + " is outside the model (" +
-                        std::to_string(config.n_layers) + " layers of " +
-                        std::to_string(config.n_heads) + " heads)");
+  for (const HeadRef& h : heads) ATTNSCOPE_TRY(check_head(h, config.n_layers, config.n_heads));
   return {};
 }
 

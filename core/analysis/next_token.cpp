@@ -1,5 +1,7 @@
 #include "core/analysis/next_token.h"
 
+#include "core/analysis/prompt.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -11,11 +13,7 @@ namespace {
 std::vector<double> last_log_probs(const Tensor& logits) {
   const std::size_t V = logits.shape()[1];
   const float* row = logits.data() + (logits.shape()[0] - 1) * V;
-  double max = row[0];
-  for (std::size_t v = 1; v < V; v++) max = std::max(max, static_cast<double>(row[v]));
-  double sum = 0;
-  for (std::size_t v = 0; v < V; v++) sum += std::exp(static_cast<double>(row[v]) - max);
-  const double log_z = max + std::log(sum);
+  const double log_z = log_sum_exp(row, V);
   std::vector<double> out(V);
   for (std::size_t v = 0; v < V; v++) out[v] = static_cast<double>(row[v]) - log_z;
   return out;

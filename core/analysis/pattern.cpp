@@ -2,6 +2,13 @@
 
 namespace attnscope {
 
+Status check_head(const HeadRef& head, int n_layers, int n_heads, std::string_view as_typed) {
+  if (head.layer >= 0 && head.layer < n_layers && head.head >= 0 && head.head < n_heads) return {};
+  const std::string name = as_typed.empty() ? head_label(head) : std::string(as_typed);
+  return make_error("head " + name + " is outside the model (" + std::to_string(n_layers) +
+                    " layers × " + std::to_string(n_heads) + " heads)");
+}
+
 std::string head_label(const HeadRef& head) {
   // Appended piece by piece: g++ 12 warns (-Wrestrict, a false positive) on "L" + to_string(..).
   std::string label = "L";

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -23,6 +24,9 @@ struct HeadRef {
 
 // "L2H5", the short name tables and logs use.
 std::string head_label(const HeadRef& head);
+// "head L9H1 is outside the model (3 layers × 4 heads)" unless the head is one of the model's;
+// `as_typed` names the head as the user wrote it ("9.1"), when given.
+Status check_head(const HeadRef& head, int n_layers, int n_heads, std::string_view as_typed = {});
 
 // A pattern must be [head, query, key] with query == key >= 1 (a square causal pattern).
 Status check_pattern(const Tensor& pattern);

@@ -16,16 +16,20 @@ const float* last_row(const Tensor& logits, std::size_t& vocab) {
 
 }  // namespace
 
+double log_sum_exp(const float* row, std::size_t n) {
+  double max = row[0];
+  for (std::size_t v = 1; v < n; v++) max = std::max(max, static_cast<double>(row[v]));
+  double sum = 0;
+  for (std::size_t v = 0; v < n; v++) sum += std::exp(static_cast<double>(row[v]) - max);
+  return max + std::log(sum);
+}
+
 double target_log_prob(const Tensor& logits, const Prompt& prompt) {
   std::size_t V = 0;
   const float* row = last_row(logits, V);
   if (!row || prompt.target < 0 || static_cast<std::size_t>(prompt.target) >= V)
     return -std::numeric_limits<double>::infinity();
-  double max = row[0];
-  for (std::size_t v = 1; v < V; v++) max = std::max(max, static_cast<double>(row[v]));
-  double sum = 0;
-  for (std::size_t v = 0; v < V; v++) sum += std::exp(static_cast<double>(row[v]) - max);
-  return static_cast<double>(row[prompt.target]) - max - std::log(sum);
+  return static_cast<double>(row[prompt.target]) - log_sum_exp(row, V);
 }
 
 double target_top1(const Tensor& logits, const Prompt& prompt) {

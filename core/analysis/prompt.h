@@ -12,6 +12,10 @@
 
 namespace attnscope {
 
+// log Σ exp(row[v]) over n values, in double, shifted by the maximum (stable): a log-softmax's
+// normaliser, for every metric that needs one.
+double log_sum_exp(const float* row, std::size_t n);
+
 struct Prompt {
   std::vector<int> ids;  // the tokens the model reads
   int target = -1;       // the expected next token after ids (built-in metrics); -1 when none

@@ -172,8 +172,8 @@ Result<CircuitEvaluation> evaluate_circuit(std::span<const double> head_scores, 
                       std::to_string(A) + " heads");
   std::vector<bool> labels(A, false), selected(A, false);
   for (const HeadRef& h : truth) {
-    if (h.layer < 0 || h.layer >= n_layers || h.head < 0 || h.head >= n_heads)
-      return make_error("ground-truth head " + head_label(h) + " is outside the model");
+    if (Status ok = check_head(h, n_layers, n_heads); !ok)
+      return make_error("ground-truth " + ok.error().message);
     labels[std::size_t(h.layer) * n_heads + h.head] = true;
   }
   CircuitEvaluation out;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -18,8 +19,12 @@ inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
+// A file of the source tree; ATTNSCOPE_SOURCE_DIR in the environment overrides the build's path
+// (a fuzzer carried to another machine, as tests/fuzz/device_fuzz.sh does).
 inline std::string read_fixture(const std::string& relative) {
-  std::ifstream file(std::string(ATTNSCOPE_SOURCE_DIR) + "/" + relative, std::ios::binary);
+  const char* root = std::getenv("ATTNSCOPE_SOURCE_DIR");
+  std::ifstream file(std::string(root ? root : ATTNSCOPE_SOURCE_DIR) + "/" + relative,
+                     std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(file), {});
 }
 
