@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# local_cpu.sh — issue 12's 2-core comparison: `attnscope bench` against a plain PyTorch GPT-2
+# (tests/bench/torch_plain_gpt2.py, Debian's python3-torch on OpenBLAS, every pattern kept) on the
+# same random-init GPT-2 small folder, T = 128 and 1024 tokens, 1 and 2 threads.
+# Target: attnscope ≤ 0.8× torch's time.
+#
+#   apt-get install -y python3-torch libopenblas0-pthread
+#   bash tests/bench/local_cpu.sh          # writes tests/bench/results/local_cpu.txt
+#
+# Each cell alternates attnscope / torch / attnscope / torch (ROUNDS=2) so load spikes hit both;
+# each run is a warm-up pass plus REPEAT timed passes and reports its median. The table gives,
+# per tool, the median of its runs' medians, and the ratio attnscope / torch.
+# Env: ATTNSCOPE (binary), PYTHON (a python3 with Debian's torch), MODEL_DIR, REPEAT, ROUNDS,
+# OUTFILE. The machine is shared: each cell logs uptime and the busiest processes beside it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+AS=${ATTNSCOPE:-/work/main/build/attnscope}
+PY=${PYTHON:-/usr/bin/python3}
+DIR=${MODEL_DIR:-/tmp/attnscope-gpt2-rand}
+REPEAT=${REPEAT:-5}
+ROUNDS=${ROUNDS:-2}
+PEER="$here/torch_plain_gpt2.py"
+out=${OUTFILE:-$here/results/local_cpu.txt}
+rows=$(mktemp)
+mkdir -p "$here/results"
+: > "$out"
+log() { echo "$*" | tee -a "$out"; }
+cmd() { log "\$ $*"; "$@" 2>&1 | tee -a "$out"; }
+
+log "# local_cpu.sh, $(date -u '+%F %T UTC'), worktree $(git -C "$here" rev-parse --short HEAD)"
+log "cpu: $(lscpu | sed -n 's/^Model name: *//p'), nproc $(nproc)"
+cmd "$AS" --version
+log "binary: $AS, $(stat -c '%y' "$AS"), sha256 $(sha256sum "$AS" | cut -c1-16)"
+cmd "$PY" -c 'import torch; print("torch", torch.__version__); print([l.strip() for l in torch.__config__.show().splitlines() if "BLAS" in l][0])'
+log "BLAS library torch loads (Debian's torch links the generic libblas.so.3; the alternative picks it):"
+cmd "$PY" -c 'import torch; torch.randn(64, 64) @ torch.randn(64, 64); print(sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l}))'
+cmd readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3
+
+if [ ! -f "$DIR/model.safetensors" ]; then cmd "$PY" "$PEER" --save "$DIR"; fi
+log ""
+log "## numerical agreement (same folder, 10 ids)"
+ids=464,2068,7586,21831,18045,625,262,16931,3290,13
+cmd "$AS" dump --model "$DIR" --ids "$ids" --out /tmp/local_cpu_dump.safetensors
+cmd "$PY" "$PEER" --model "$DIR" --ids "$ids" --compare /tmp/local_cpu_dump.safetensors
+
+median_of() { "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read())["median_ms"])'; }
+cell() {  # cell T THREADS CAPTURE
+  local T=$1 N=$2 CAP=$3 name="T=$1 threads=$2 capture=$3"
+  log ""
+  log "## $name"
+  log "uptime: $(uptime)"
+  log "busiest processes now: $(top -bn1 -o %CPU | sed -n '8,10p' | awk '{printf "%s %s%%; ", $12, $9}')"
+  for r in $(seq "$ROUNDS"); do
+    local a=("$AS" bench --model "$DIR" --tokens "$T" --threads "$N" --capture "$CAP" --repeat "$REPEAT" --json)
+    local t=("$PY" "$PEER" --model "$DIR" --tokens "$T" --threads "$N" --repeat "$REPEAT" --json)
+    log "\$ ${a[*]}"
+    local ja; ja=$("${a[@]}"); echo "$ja" | tr -d '\n ' | tee -a "$out"; echo | tee -a "$out"
+    log "\$ ${t[*]}"
+    local jt; jt=$("${t[@]}"); echo "$jt" | tee -a "$out"
+    printf '%s\tattnscope\t%s\n%s\ttorch\t%s\n' "$name" "$(echo "$ja" | median_of)" \
+      "$name" "$(echo "$jt" | median_of)" >> "$rows"
+  done
+}
+cell 128 1 patterns
+cell 128 2 patterns
+cell 1024 1 patterns
+cell 1024 1 none
+cell 1024 2 patterns
+cell 1024 2 none
+log ""
+log "uptime at end: $(uptime)"
+log ""
+log "## table (ms per forward: median over runs of each run's median; torch always keeps every pattern)"
+"$PY" - "$rows" <<'EOF' | tee -a "$out"
+import statistics, sys
+cells = {}
+for line in open(sys.argv[1]):
+    name, tool, ms = line.rstrip("\n").split("\t")
+    cells.setdefault(name, {}).setdefault(tool, []).append(float(ms))
+print("| cell | attnscope ms | torch ms | ratio (target ≤ 0.8) |")
+print("|---|---|---|---|")
+for name, d in cells.items():
+    a, t = statistics.median(d["attnscope"]), statistics.median(d["torch"])
+    print(f"| {name} | {a:.1f} | {t:.1f} | {a / t:.2f} |")
+EOF
+rm -f "$rows"
