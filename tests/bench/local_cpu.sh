@@ -11,7 +11,8 @@
 # each run is a warm-up pass plus REPEAT timed passes and reports its median. The table gives,
 # per tool, the median of its runs' medians, and the ratio attnscope / torch.
 # Env: ATTNSCOPE (binary), PYTHON (a python3 with Debian's torch), MODEL_DIR, REPEAT, ROUNDS,
-# OUTFILE. The machine is shared: each cell logs uptime and the busiest processes beside it.
+# OUTFILE, QUIET_MAX (seconds each cell may wait for no compiler running; default 0). The machine
+# is shared: each cell logs uptime, and each run the busiest processes just before it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 AS=${ATTNSCOPE:-/work/main/build/attnscope}
@@ -43,18 +44,29 @@ ids=464,2068,7586,21831,18045,625,262,16931,3290,13
 cmd "$AS" dump --model "$DIR" --ids "$ids" --out /tmp/local_cpu_dump.safetensors
 cmd "$PY" "$PEER" --model "$DIR" --ids "$ids" --compare /tmp/local_cpu_dump.safetensors
 
+busy() { top -bn1 -o %CPU | sed -n '8,10p' | awk '{printf "%s %s%%; ", $12, $9}'; }
+wait_quiet() {  # up to QUIET_MAX seconds for no compiler on the (shared) machine
+  local waited=0
+  while [ "$waited" -lt "${QUIET_MAX:-0}" ] && pgrep -x 'cc1plus|cc1|ld|clang|clang\+\+|wasm-ld|node' >/dev/null; do
+    sleep 5; waited=$((waited + 5))
+  done
+  [ "${QUIET_MAX:-0}" -gt 0 ] && log "waited ${waited}s for no compiler (QUIET_MAX=${QUIET_MAX})"
+  return 0
+}
 median_of() { "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read())["median_ms"])'; }
 cell() {  # cell T THREADS CAPTURE
   local T=$1 N=$2 CAP=$3 name="T=$1 threads=$2 capture=$3"
   log ""
   log "## $name"
+  wait_quiet
   log "uptime: $(uptime)"
-  log "busiest processes now: $(top -bn1 -o %CPU | sed -n '8,10p' | awk '{printf "%s %s%%; ", $12, $9}')"
   for r in $(seq "$ROUNDS"); do
     local a=("$AS" bench --model "$DIR" --tokens "$T" --threads "$N" --capture "$CAP" --repeat "$REPEAT" --json)
     local t=("$PY" "$PEER" --model "$DIR" --tokens "$T" --threads "$N" --repeat "$REPEAT" --json)
+    log "busiest processes: $(busy)"
     log "\$ ${a[*]}"
     local ja; ja=$("${a[@]}"); echo "$ja" | tr -d '\n ' | tee -a "$out"; echo | tee -a "$out"
+    log "busiest processes: $(busy)"
     log "\$ ${t[*]}"
     local jt; jt=$("${t[@]}"); echo "$jt" | tee -a "$out"
     printf '%s\tattnscope\t%s\n%s\ttorch\t%s\n' "$name" "$(echo "$ja" | median_of)" \
