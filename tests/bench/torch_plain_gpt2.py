@@ -25,11 +25,16 @@ import sys
 import time
 
 # Debian's torch calls the system BLAS (OpenBLAS through libblas.so.3) and does not pass it
-# torch.set_num_threads: fix OpenBLAS's thread count from --threads before torch loads it.
-_t = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--threads=")] or \
-     [sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--threads"] or ["1"]
-os.environ.setdefault("OPENBLAS_NUM_THREADS", _t[-1])
-os.environ.setdefault("OMP_NUM_THREADS", _t[-1])
+# torch.set_num_threads: OpenBLAS's thread count is fixed from --threads before torch loads it;
+# torch's own OpenMP threads (the non-GEMM ops) from --omp-threads (default: --threads).
+def _arg(name, default):
+    v = [a.split("=", 1)[1] for a in sys.argv if a.startswith(name + "=")] or \
+        [sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == name]
+    return v[-1] if v else default
+
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", _arg("--threads", "1"))
+os.environ.setdefault("OMP_NUM_THREADS", _arg("--omp-threads", _arg("--threads", "1")))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -145,13 +150,15 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", help="HF GPT-2 folder to load and time")
     p.add_argument("--tokens", type=int, default=128)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1, help="OpenBLAS threads (the GEMMs)")
+    p.add_argument("--omp-threads", type=int, help="torch.set_num_threads (default: --threads)")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--ids", help="run these ids once and print the top logits instead of timing")
     p.add_argument("--compare", help="with --ids: attnscope dump's .safetensors to diff against")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
-    torch.set_num_threads(a.threads)
+    omp = a.omp_threads or a.threads
+    torch.set_num_threads(omp)
     if a.save:
         save_folder(a.save, GPT2_SMALL, random_weights(GPT2_SMALL, a.seed))
         print(f"wrote {a.save}")
@@ -189,6 +196,8 @@ def main() -> None:
             del logits, patterns
     med = statistics.median(times)
     res = dict(peer="torch-plain", torch=torch.__version__, tokens=a.tokens, threads=a.threads,
+               omp_threads=torch.get_num_threads(), openblas_threads=os.environ["OPENBLAS_NUM_THREADS"],
+               omp_wait_policy=os.environ.get("OMP_WAIT_POLICY", ""),
                repeat=a.repeat, median_ms=round(med, 2), best_ms=round(min(times), 2),
                tokens_per_s=round(a.tokens / med * 1e3, 1),
                peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
