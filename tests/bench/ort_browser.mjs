@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, 'ort', 'package.json'));
 const { chromium } = require('playwright-core');
-const ortDist = path.join(path.dirname(require.resolve('onnxruntime-web/package.json')), 'dist');
+const ortDist = path.join(here, 'ort', 'node_modules', 'onnxruntime-web', 'dist');
 const ortVersion = JSON.parse(readFileSync(path.join(ortDist, '..', 'package.json'))).version;
 
 const opt = (name, fallback) => {
@@ -97,7 +97,8 @@ async function attnscopePage({ ids, checkIds, repeat }) {
     if (i > 0) times.push(ms);  // pass 0 is the warm-up
   }
   model.delete();
-  return { loadMs, times, checkLogits: Array.from(check.logits.data), checkShape: check.logits.shape };
+  return { loadMs, times, checkLogits: Array.from(check.logits.data), checkShape: check.logits.shape,
+           version: core.version(), buildInfo: core.buildInfo() };
 }
 
 // In the page: onnxruntime-web, wasm EP, one thread; all 13 outputs are fetched.
