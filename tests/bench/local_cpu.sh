@@ -49,7 +49,7 @@ cmd "$AS" dump --model "$DIR" --ids "$ids" --out /tmp/local_cpu_dump.safetensors
 cmd "$PY" "$PEER" --model "$DIR" --ids "$ids" --compare /tmp/local_cpu_dump.safetensors
 
 busy() { top -bn1 -o %CPU | sed -n '8,10p' | awk '{printf "%s %s%%; ", $12, $9}'; }
-COMPILERS='cc1plus|cc1|ld|clang|clang\+\+|wasm-ld|node|attnscope'
+COMPILERS='cc1plus|cc1|ld|clang.*|wasm-ld|wasm-opt|node|attnscope'
 wait_quiet() {  # up to QUIET_MAX seconds for no compiler on the (shared) machine
   local waited=0
   while [ "$waited" -lt "${QUIET_MAX:-0}" ] && pgrep -x "$COMPILERS" >/dev/null 2>&1; do
