@@ -1,4 +1,4 @@
-// cpu_reference.cpp — the scalar reference backend: obvious loops, float accumulation like
+// cpu_reference.cpp — the scalar reference kernels: obvious loops, float accumulation like
 // PyTorch's CPU float32 kernels, double where a reduction over C would otherwise drift.
 #include <algorithm>
 #include <cmath>

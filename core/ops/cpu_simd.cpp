@@ -1,5 +1,5 @@
-// cpu_simd.cpp — the SIMD CPU backend: Google Highway kernels for every op, threaded natively
-// (parallel.h). This file holds the backend and the kernels of the training products (matmul,
+// cpu_simd.cpp — the SIMD CPU kernels: Google Highway code for every kernel, threaded natively
+// (parallel.h). This file holds the kernel set and the kernels of the training products (matmul,
 // matmul_tn, linear_masked), adam_step and the dot-product linear for a few tokens;
 // simd_gemm.cpp the packed GEMM of linear, simd_rowwise.cpp the norms, activations, RoPE and
 // softmax, simd_attention.cpp the attention ops. Natively Highway compiles every x86 target and

@@ -1,8 +1,8 @@
-// simd_kernels.h — the Highway kernels of the cpu-simd backend (cpu_simd.cpp), one entry point
+// simd_kernels.h — the Highway kernels of the cpu-simd kernel set (cpu_simd.cpp), one entry point
 // each: they dispatch to the best SIMD target of the machine (natively; SIMD128 in WASM) and run on
-// the threads of parallel.h. Internal to core/ops: models call the Kernels interface.
+// the threads of parallel.h. Internal to core/ops: the cpu-simd backend runs them through Kernels.
 //
-// Shape legend as in backend.h; ld* are row strides in floats.
+// Shape legend as in kernels.h; ld* are row strides in floats.
 #pragma once
 
 #include <cstddef>
