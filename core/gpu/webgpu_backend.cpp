@@ -1,0 +1,338 @@
+// webgpu_backend.cpp — Backend ops as WGSL dispatches on a GpuDevice.
+//
+// Binding. An op's operands are views, often several into one buffer (the pass's arena). Each
+// distinct buffer is bound once, whole, as array<u32>; each operand reaches its elements through
+// accessors generated for this call's layout (wgsl_prelude), with its offset as a parameter. So
+// one kernel source serves every aliasing of its operands and every weight dtype, and the
+// pipelines are cached by (kernel, layout): a forward pass compiles a handful once.
+//
+// Limits. A buffer larger than the adapter's largest binding cannot be bound: alloc() refuses it
+// with a message naming both sizes, and the caller falls back to the CPU (see the CLI's
+// --backend). Attention needs a head dimension of at most 256.
+#include "core/gpu/webgpu_backend.h"
+
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "core/gpu/wgsl_kernels.h"
+
+namespace attnscope {
+namespace {
+
+class WebGpuBuffer final : public Buffer {
+ public:
+  WebGpuBuffer(GpuDevice& device, std::size_t bytes)
+      : Buffer(bytes), device_(device), id_(device.create_buffer(bytes)) {}
+  ~WebGpuBuffer() override { device_.destroy_buffer(id_); }
+  std::byte* host() override { return nullptr; }
+  GpuBufferId id() const { return id_; }
+
+  // Queue writes and copies move whole 4-byte words: an unaligned edge is merged with the word's
+  // other bytes, read back first (only 16-bit weights of odd length have such edges).
+  void write(std::size_t offset, const void* src, std::size_t n) override {
+    if (n == 0) return;
+    const std::size_t begin = offset / 4 * 4, end = (offset + n + 3) / 4 * 4;
+    if (begin == offset && end == offset + n) return device_.write(id_, offset, src, n);
+    std::vector<std::byte> words(end - begin);
+    read_words(begin, words.data(), words.size());
+    std::memcpy(words.data() + (offset - begin), src, n);
+    device_.write(id_, begin, words.data(), words.size());
+  }
+  void read(std::size_t offset, void* dst, std::size_t n) override {
+    if (n == 0) return;
+    const std::size_t begin = offset / 4 * 4, end = (offset + n + 3) / 4 * 4;
+    if (begin == offset && end == offset + n) {
+      device_.read_async(id_, offset, dst, n);
+      device_.synchronize();
+      return;
+    }
+    std::vector<std::byte> words(end - begin);
+    read_words(begin, words.data(), words.size());
+    std::memcpy(dst, words.data() + (offset - begin), n);
+  }
+
+ private:
+  void read_words(std::size_t begin, std::byte* dst, std::size_t n) {
+    device_.read_async(id_, begin, dst, n);
+    device_.synchronize();
+  }
+  GpuDevice& device_;
+  GpuBufferId id_;
+};
+
+// One operand of a dispatch: its view, how the kernel reads it, and whether it writes it.
+enum class Access { f32, i32 };
+struct Operand {
+  View view;
+  Access access = Access::f32;
+};
+
+// The accessors of wgsl_kernels.h for one call's operands, each distinct buffer bound once.
+// `binding[j]` is operand j's binding, −1 when absent.
+std::string wgsl_prelude(std::span<const Operand> operands, std::span<const int> binding,
+                         int bindings) {
+  std::string s = "@group(0) @binding(8) var<uniform> P: array<vec4<u32>, 8>;\n"
+                  "fn pu(i: u32) -> u32 { return P[i >> 2u][i & 3u]; }\n"
+                  "fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }\n";
+  for (int b = 0; b < bindings; b++)
+    s += "@group(0) @binding(" + std::to_string(b) + ") var<storage, read_write> b" +
+         std::to_string(b) + ": array<u32>;\n";
+  for (std::size_t j = 0; j < operands.size(); j++) {
+    const std::string J = std::to_string(j), at = "pu(" + J + "u) + i";
+    if (binding[j] < 0) {
+      s += "fn has" + J + "() -> bool { return false; }\n";
+      s += "fn ld" + J + "(i: u32) -> f32 { return 0.0; }\n";
+      s += "fn st" + J + "(i: u32, v: f32) {}\n";
+      continue;
+    }
+    const std::string B = "b" + std::to_string(binding[j]);
+    s += "fn has" + J + "() -> bool { return true; }\n";
+    if (operands[j].access == Access::i32) {
+      s += "fn ldi" + J + "(i: u32) -> i32 { return bitcast<i32>(" + B + "[" + at + "]); }\n";
+      continue;
+    }
+    switch (operands[j].view.type) {
+      case DType::f16:
+        s += "fn ld" + J + "(i: u32) -> f32 { let e = " + at + "; return unpack2x16float(" + B +
+             "[e >> 1u])[e & 1u]; }\n";
+        break;
+      case DType::bf16:
+        s += "fn ld" + J + "(i: u32) -> f32 { let e = " + at + "; let w = " + B +
+             "[e >> 1u]; return bitcast<f32>(select(w << 16u, w & 0xffff0000u, (e & 1u) == "
+             "1u)); }\n";
+        break;
+      default:
+        s += "fn ld" + J + "(i: u32) -> f32 { return bitcast<f32>(" + B + "[" + at + "]); }\n";
+        s += "fn st" + J + "(i: u32, v: f32) { " + B + "[" + at + "] = bitcast<u32>(v); }\n";
+        s += "fn stbits" + J + "(i: u32, v: u32) { " + B + "[" + at + "] = v; }\n";
+    }
+  }
+  return s;
+}
+
+std::uint32_t u32(std::size_t v) {
+  if (v > 0xffffffffu) throw std::runtime_error("WebGPU: an index exceeds 32 bits");
+  return static_cast<std::uint32_t>(v);
+}
+std::uint32_t bits(float v) {
+  return std::bit_cast<std::uint32_t>(v);
+}
+
+class WebGpuBackend final : public Backend {
+ public:
+  explicit WebGpuBackend(std::unique_ptr<GpuDevice> device) : device_(std::move(device)) {}
+
+  std::string_view name() const override { return "webgpu"; }
+  const GpuInfo& info() const { return device_->info(); }
+  bool supports(Op, DType) const override { return true; }
+  std::unique_ptr<Buffer> alloc(std::size_t bytes) override {
+    const GpuInfo& i = device_->info();
+    const std::uint64_t limit = std::min(i.max_binding_bytes, i.max_buffer_bytes);
+    if (bytes > limit)
+      throw std::runtime_error("WebGPU: a buffer of " + std::to_string(bytes >> 20) +
+                               " MiB exceeds " + i.adapter + "'s largest binding (" +
+                               std::to_string(limit >> 20) + " MiB)");
+    return std::make_unique<WebGpuBuffer>(*device_, bytes);
+  }
+  void read_async(View src, void* dst, std::size_t n) override {
+    const std::size_t begin = src.offset / 4 * 4, end = (src.offset + n + 3) / 4 * 4;
+    if (begin == src.offset && end == src.offset + n) {
+      device_->read_async(buffer(src).id(), src.offset, dst, n);
+      return;
+    }
+    unaligned_.push_back({std::vector<std::byte>(end - begin), dst, src.offset - begin, n});
+    device_->read_async(buffer(src).id(), begin, unaligned_.back().words.data(), end - begin);
+  }
+  void synchronize() override {
+    device_->synchronize();
+    for (const Unaligned& u : unaligned_) std::memcpy(u.dst, u.words.data() + u.skip, u.n);
+    unaligned_.clear();
+  }
+
+  void gather_rows(View out, View table, View ids, int n, int C) override {
+    run("gather_rows", wgsl::gather_rows, {{out}, {table}, {ids, Access::i32}},
+        {u32(n), u32(C), u32(table.stride(C))}, std::size_t(n) * C);
+  }
+  void add(View a, View b, std::size_t n) override {
+    run("add", wgsl::add, {{a}, {b}}, {u32(n)}, n);
+  }
+  void multiply(View a, View b, std::size_t n) override {
+    run("multiply", wgsl::multiply, {{a}, {b}}, {u32(n)}, n);
+  }
+  void activate(View x, std::size_t n, Activation act) override {
+    run("activate", wgsl::activate, {{x}}, {u32(n), std::uint32_t(act)}, n);
+  }
+  void layernorm(View out, View x, View w, View b, int T, int C, float eps) override {
+    run_rows("layernorm", wgsl::layernorm, {{out}, {x}, {w}, {b}}, {u32(T), u32(C), bits(eps)},
+             u32(T));
+  }
+  void rmsnorm(View out, View x, View w, int T, int C, float eps) override {
+    run_rows("rmsnorm", wgsl::rmsnorm, {{out}, {x}, {w}}, {u32(T), u32(C), bits(eps)}, u32(T));
+  }
+  void linear(View out, View x, View w, View bias, int T, int K, int N) override {
+    if (T <= 0 || N <= 0) return;
+    const unsigned tile = wgsl::kLinearTile;
+    dispatch("linear", wgsl::linear, {{out}, {x}, {w}, {bias}},
+             {u32(T), u32(K), u32(N), u32(out.stride(N)), u32(x.stride(K)), u32(w.stride(K))},
+             (u32(N) + tile - 1) / tile, (u32(T) + tile - 1) / tile);
+  }
+  void linear_multi(View x, int T, int K, std::span<const LinearTarget> targets) override {
+    for (const LinearTarget& t : targets) linear(t.out, x, t.w, t.bias, T, K, t.N);
+  }
+  void rope(View x, int T, int heads, int D, int R, float theta, int pos0) override {
+    const View table = rope_table(T, R, theta, pos0);
+    run("rope", wgsl::rope, {{x}, {table}}, {u32(T), u32(heads), u32(D), u32(R)},
+        std::size_t(T) * heads * (R / 2));
+  }
+  void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
+                 float scale) override {
+    if (D > int(wgsl::kMaxAttentionHeadDim))
+      throw std::runtime_error("WebGPU: attention supports head dimensions up to 256, not " +
+                               std::to_string(D));
+    if (T <= 0) return;
+    dispatch("attention", wgsl::attention, {{z}, {pattern}, {q}, {k}, {v}},
+             {u32(T), u32(H), u32(G), u32(D), bits(scale)}, u32(T), u32(H));
+  }
+  void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
+                        float scale) override {
+    run("attention_scores", wgsl::attention_scores, {{scores}, {q}, {k}},
+        {u32(T), u32(H), u32(G), u32(D), bits(scale)}, std::size_t(H) * T * T);
+  }
+  void softmax_rows(View pattern, View scores, int H, int T) override {
+    run_rows("softmax_rows", wgsl::softmax_rows, {{pattern}, {scores}},
+             {u32(std::size_t(H) * T), u32(T)}, u32(std::size_t(H) * T));
+  }
+  void attention_mix(View z, View pattern, View v, int T, int H, int G, int D) override {
+    run("attention_mix", wgsl::attention_mix, {{z}, {pattern}, {v}},
+        {u32(T), u32(H), u32(G), u32(D)}, std::size_t(T) * H * D);
+  }
+  void sum_heads(View out, View x, View bias, int T, int H, int C) override {
+    run("sum_heads", wgsl::sum_heads, {{out}, {x}, {bias}}, {u32(T), u32(H), u32(C)},
+        std::size_t(T) * C);
+  }
+  void fill(View x, int rows, int cols, float value) override {
+    run("fill", wgsl::fill, {{x}}, {u32(rows), u32(cols), u32(x.stride(cols)), bits(value)},
+        std::size_t(rows) * cols);
+  }
+  void copy(View dst, View src, int rows, int cols) override {
+    run("copy", wgsl::copy, {{dst}, {src}}, {u32(rows), u32(cols), u32(dst.stride(cols)),
+        u32(src.ld)}, std::size_t(rows) * cols);
+  }
+  void scale(View x, int rows, int cols, float factor) override {
+    run("scale", wgsl::scale, {{x}}, {u32(rows), u32(cols), u32(x.stride(cols)), bits(factor)},
+        std::size_t(rows) * cols);
+  }
+
+ private:
+  struct Unaligned {  // a read_async whose bytes are not whole words: copied out at synchronize
+    std::vector<std::byte> words;
+    void* dst;
+    std::size_t skip, n;
+  };
+
+  WebGpuBuffer& buffer(View v) const {
+    auto* b = dynamic_cast<WebGpuBuffer*>(v.buffer);
+    if (!b) throw std::logic_error("WebGPU: an op got a view of another backend's buffer");
+    return *b;
+  }
+
+  // One invocation per element, n elements, as a 2-D grid of workgroups.
+  void run(const char* name, std::string_view body, std::initializer_list<Operand> operands,
+           std::initializer_list<std::uint32_t> params, std::size_t n) {
+    run_rows(name, body, operands, params, u32((n + wgsl::kElementwiseGroup - 1) /
+                                               wgsl::kElementwiseGroup));
+  }
+  // `groups` workgroups, as a 2-D grid.
+  void run_rows(const char* name, std::string_view body, std::initializer_list<Operand> operands,
+                std::initializer_list<std::uint32_t> params, std::uint32_t groups) {
+    if (groups == 0) return;
+    const std::uint32_t max = std::max<std::uint32_t>(1, device_->info().max_workgroups_per_dimension);
+    const std::uint32_t x = std::min(groups, max), y = (groups + x - 1) / x;
+    dispatch(name, body, operands, params, x, y);
+  }
+
+  void dispatch(const char* name, std::string_view body, std::initializer_list<Operand> operands,
+                std::initializer_list<std::uint32_t> params, std::uint32_t x, std::uint32_t y) {
+    std::array<std::uint32_t, 32> p{};
+    std::vector<GpuBufferId> ids;
+    std::vector<int> binding;
+    std::string key = name;
+    int j = 0;
+    for (const Operand& o : operands) {
+      if (!o.view) {
+        binding.push_back(-1);
+        key += ",-";
+      } else {
+        const GpuBufferId id = buffer(o.view).id();
+        int b = 0;
+        while (b < int(ids.size()) && ids[b] != id) b++;
+        if (b == int(ids.size())) ids.push_back(id);
+        binding.push_back(b);
+        p[j] = u32(o.view.offset / dtype_size(o.access == Access::i32 ? DType::i32 : o.view.type));
+        key += "," + std::to_string(b) + std::string(dtype_name(o.view.type));
+      }
+      j++;
+    }
+    int k = 8;
+    for (std::uint32_t v : params) p[k++] = v;
+    auto it = pipelines_.find(key);
+    if (it == pipelines_.end()) {
+      const std::vector<Operand> list(operands);
+      const std::string source = wgsl_prelude(list, binding, int(ids.size())) + std::string(body);
+      it = pipelines_.emplace(key, device_->pipeline(source, key)).first;
+    }
+    device_->dispatch(it->second, ids, p, x, y, 1);
+  }
+
+  // cos and sin of every (position, rotary pair), computed as the reference kernel does; kept
+  // for the last few shapes (a forward pass asks for one per layer, the same each time).
+  View rope_table(int T, int R, float theta, int pos0) {
+    const auto key = std::make_tuple(T, R, theta, pos0);
+    auto it = rope_tables_.find(key);
+    if (it == rope_tables_.end()) {
+      if (rope_tables_.size() >= 8) rope_tables_.clear();
+      const int half = R / 2;
+      std::vector<float> table(std::size_t(T) * half * 2);
+      for (int t = 0; t < T; t++) {
+        const double pos = pos0 + t;
+        for (int i = 0; i < half; i++) {
+          const float inv_freq =
+              1.0f / std::pow(theta, static_cast<float>(2 * i) / static_cast<float>(R));
+          const float angle = static_cast<float>(pos) * inv_freq;
+          table[(std::size_t(t) * half + i) * 2] = std::cos(angle);
+          table[(std::size_t(t) * half + i) * 2 + 1] = std::sin(angle);
+        }
+      }
+      auto buffer = alloc(table.size() * sizeof(float));
+      buffer->write(0, table.data(), table.size() * sizeof(float));
+      it = rope_tables_.emplace(key, std::move(buffer)).first;
+    }
+    return {it->second.get(), 0, DType::f32, 0};
+  }
+
+  std::unique_ptr<GpuDevice> device_;
+  std::unordered_map<std::string, int> pipelines_;
+  std::map<std::tuple<int, int, float, int>, std::unique_ptr<Buffer>> rope_tables_;
+  std::vector<Unaligned> unaligned_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_webgpu_backend(std::unique_ptr<GpuDevice> device) {
+  return std::make_unique<WebGpuBackend>(std::move(device));
+}
+
+std::string webgpu_adapter_name(const Backend& backend) {
+  const auto* w = dynamic_cast<const WebGpuBackend*>(&backend);
+  return w ? w->info().adapter : std::string();
+}
+
+}  // namespace attnscope

@@ -1,0 +1,381 @@
+// wgsl_kernels.cpp — the kernels' WGSL (see wgsl_kernels.h for the accessors and parameters).
+//
+// Large element counts are dispatched as a 2-D grid of workgroups (at most 65535 per dimension):
+// a kernel's linear workgroup index is wg.y · nwg.x + wg.x. Infinities are never computed with
+// (WGSL leaves their arithmetic to the implementation): a masked score is written as the bits
+// of −inf (stbitsJ) and recognised by comparison.
+#include "core/gpu/wgsl_kernels.h"
+
+namespace attnscope::wgsl {
+
+#define ATTNSCOPE_ELEMENTWISE_ENTRY                                                    \
+  "@compute @workgroup_size(256)\n"                                                     \
+  "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,\n" \
+  "        @builtin(local_invocation_index) li: u32) {\n"                               \
+  "  let i = (wg.y * nwg.x + wg.x) * 256u + li;\n"
+
+const std::string_view add = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  if (i >= pu(8u)) { return; }
+  st0(i, ld0(i) + ld1(i));
+}
+)";
+
+const std::string_view multiply = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  if (i >= pu(8u)) { return; }
+  st0(i, ld0(i) * ld1(i));
+}
+)";
+
+// Activation codes: 0 exact GELU, 1 tanh GELU, 2 SiLU, 3 ReLU (as Activation's order).
+// erf by Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7); WGSL has no erf.
+const std::string_view activate = R"(
+fn erf_as(x: f32) -> f32 {
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 +
+             t * 1.061405429))));
+  return sign(x) * (1.0 - poly * exp(-a * a));
+}
+fn tanh_safe(x: f32) -> f32 {
+  let e = exp(-2.0 * min(abs(x), 20.0));
+  return sign(x) * (1.0 - e) / (1.0 + e);
+}
+)" ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  if (i >= pu(8u)) { return; }
+  let x = ld0(i);
+  var y = 0.0;
+  switch pu(9u) {
+    case 0u: { y = 0.5 * x * (1.0 + erf_as(x * 0.70710678118654752)); }
+    case 1u: { y = 0.5 * x * (1.0 + tanh_safe(0.79788456080286536 * (x + 0.044715 * x * x * x))); }
+    case 2u: { y = x / (1.0 + exp(min(-x, 80.0))); }
+    default: { y = max(x, 0.0); }
+  }
+  st0(i, y);
+}
+)";
+
+const std::string_view fill = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let cols = pu(9u);
+  if (i >= pu(8u) * cols) { return; }
+  st0((i / cols) * pu(10u) + i % cols, pf(11u));
+}
+)";
+
+const std::string_view scale = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let cols = pu(9u);
+  if (i >= pu(8u) * cols) { return; }
+  let e = (i / cols) * pu(10u) + i % cols;
+  st0(e, ld0(e) * pf(11u));
+}
+)";
+
+const std::string_view copy = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let cols = pu(9u);
+  if (i >= pu(8u) * cols) { return; }
+  let r = i / cols;
+  let c = i % cols;
+  st0(r * pu(10u) + c, ld1(r * pu(11u) + c));
+}
+)";
+
+#define ATTNSCOPE_ROW_ENTRY                                                              \
+  "var<workgroup> red: array<f32, 256>;\n"                                               \
+  "fn reduce_sum(li: u32, v: f32) -> f32 {\n"                                            \
+  "  red[li] = v;\n"                                                                     \
+  "  workgroupBarrier();\n"                                                              \
+  "  for (var s = 128u; s > 0u; s = s >> 1u) {\n"                                        \
+  "    if (li < s) { red[li] = red[li] + red[li + s]; }\n"                               \
+  "    workgroupBarrier();\n"                                                            \
+  "  }\n"                                                                                \
+  "  let r = workgroupUniformLoad(&red[0]);\n"                                                                  \
+  "  workgroupBarrier();\n"                                                              \
+  "  return r;\n"                                                                        \
+  "}\n"                                                                                  \
+  "fn reduce_max(li: u32, v: f32) -> f32 {\n"                                            \
+  "  red[li] = v;\n"                                                                     \
+  "  workgroupBarrier();\n"                                                              \
+  "  for (var s = 128u; s > 0u; s = s >> 1u) {\n"                                        \
+  "    if (li < s) { red[li] = max(red[li], red[li + s]); }\n"                           \
+  "    workgroupBarrier();\n"                                                            \
+  "  }\n"                                                                                \
+  "  let r = workgroupUniformLoad(&red[0]);\n"                                                                  \
+  "  workgroupBarrier();\n"                                                              \
+  "  return r;\n"                                                                        \
+  "}\n"                                                                                  \
+  "@compute @workgroup_size(256)\n"                                                      \
+  "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,\n" \
+  "        @builtin(local_invocation_index) li: u32) {\n"                                \
+  "  let row = wg.y * nwg.x + wg.x;\n"
+
+// Mean first, then the variance around it (two passes, as the reference).
+const std::string_view layernorm = ATTNSCOPE_ROW_ENTRY R"(
+  let C = pu(9u);
+  if (row >= pu(8u)) { return; }
+  let base = row * C;
+  var s = 0.0;
+  for (var c = li; c < C; c = c + 256u) { s = s + ld1(base + c); }
+  let mean = reduce_sum(li, s) / f32(C);
+  var v = 0.0;
+  for (var c = li; c < C; c = c + 256u) { let d = ld1(base + c) - mean; v = v + d * d; }
+  let rstd = 1.0 / sqrt(reduce_sum(li, v) / f32(C) + pf(10u));
+  for (var c = li; c < C; c = c + 256u) {
+    var y = (ld1(base + c) - mean) * rstd * ld2(c);
+    if (has3()) { y = y + ld3(c); }
+    st0(base + c, y);
+  }
+}
+)";
+
+const std::string_view rmsnorm = ATTNSCOPE_ROW_ENTRY R"(
+  let C = pu(9u);
+  if (row >= pu(8u)) { return; }
+  let base = row * C;
+  var s = 0.0;
+  for (var c = li; c < C; c = c + 256u) { let x = ld1(base + c); s = s + x * x; }
+  let rstd = 1.0 / sqrt(reduce_sum(li, s) / f32(C) + pf(10u));
+  for (var c = li; c < C; c = c + 256u) { st0(base + c, ld1(base + c) * rstd * ld2(c)); }
+}
+)";
+
+// One softmax row per workgroup; a row that is all −inf (possible only under an intervention)
+// becomes zeros, as in the reference.
+const std::string_view softmax_rows = ATTNSCOPE_ROW_ENTRY R"(
+  let T = pu(9u);
+  if (row >= pu(8u)) { return; }
+  let base = row * T;
+  var m = -3.4e38;
+  for (var j = li; j < T; j = j + 256u) { m = max(m, ld1(base + j)); }
+  m = reduce_max(li, m);
+  if (m < -3.0e38) {
+    for (var j = li; j < T; j = j + 256u) { st0(base + j, 0.0); }
+    return;
+  }
+  var s = 0.0;
+  for (var j = li; j < T; j = j + 256u) {
+    let x = ld1(base + j);
+    if (x >= -3.0e38) { s = s + exp(x - m); }
+  }
+  let inv = 1.0 / reduce_sum(li, s);
+  for (var j = li; j < T; j = j + 256u) {
+    let x = ld1(base + j);
+    var p = 0.0;
+    if (x >= -3.0e38) { p = exp(x - m) * inv; }
+    st0(base + j, p);
+  }
+}
+)";
+
+// out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]. A workgroup of 16 × 16 invocations computes a
+// 64 × 64 tile, 4 × 4 outputs each, stepping through k 16 at a time with both operands' slices in
+// workgroup memory. Parameters: 8 T, 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw.
+const std::string_view linear = R"(
+var<workgroup> xs: array<f32, 1024>;
+var<workgroup> ws: array<f32, 1024>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let T = pu(8u);
+  let K = pu(9u);
+  let N = pu(10u);
+  let t0 = wg.y * 64u;
+  let n0 = wg.x * 64u;
+  let li = lid.y * 16u + lid.x;
+  var acc: array<f32, 16>;
+  for (var k0 = 0u; k0 < K; k0 = k0 + 16u) {
+    for (var r = 0u; r < 4u; r = r + 1u) {
+      let e = li + r * 256u;
+      let row = e / 16u;
+      let k = k0 + e % 16u;
+      var xv = 0.0;
+      if (t0 + row < T && k < K) { xv = ld1((t0 + row) * pu(12u) + k); }
+      xs[e] = xv;
+      var wv = 0.0;
+      if (n0 + row < N && k < K) { wv = ld2((n0 + row) * pu(13u) + k); }
+      ws[e] = wv;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
+      var a: array<f32, 4>;
+      var b: array<f32, 4>;
+      for (var i = 0u; i < 4u; i = i + 1u) {
+        a[i] = xs[(lid.y * 4u + i) * 16u + kk];
+        b[i] = ws[(lid.x * 4u + i) * 16u + kk];
+      }
+      for (var i = 0u; i < 4u; i = i + 1u) {
+        for (var j = 0u; j < 4u; j = j + 1u) { acc[i * 4u + j] = fma(a[i], b[j], acc[i * 4u + j]); }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    let t = t0 + lid.y * 4u + i;
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      let n = n0 + lid.x * 4u + j;
+      if (t < T && n < N) {
+        var y = acc[i * 4u + j];
+        if (has3()) { y = y + ld3(n); }
+        st0(t * pu(11u) + n, y);
+      }
+    }
+  }
+}
+)";
+
+const std::string_view gather_rows = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let C = pu(9u);
+  if (i >= pu(8u) * C) { return; }
+  let id = u32(ldi2(i / C));
+  st0(i, ld1(id * pu(10u) + i % C));
+}
+)";
+
+// The cos/sin table (operand 1, [T][R/2][2]) is computed on the host exactly as the reference
+// does, so that angles at large positions match it: f32 sin and cos of large arguments differ
+// between implementations.
+const std::string_view rope = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let heads = pu(9u);
+  let D = pu(10u);
+  let half = pu(11u) / 2u;
+  if (i >= pu(8u) * heads * half) { return; }
+  let j = i % half;
+  let h = (i / half) % heads;
+  let t = i / (half * heads);
+  let base = (t * heads + h) * D;
+  let a = ld0(base + j);
+  let b = ld0(base + j + half);
+  let c = ld1((t * half + j) * 2u);
+  let s = ld1((t * half + j) * 2u + 1u);
+  st0(base + j, a * c - b * s);
+  st0(base + j + half, b * c + a * s);
+}
+)";
+
+const std::string_view attention_scores = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let T = pu(8u);
+  let H = pu(9u);
+  let G = pu(10u);
+  let D = pu(11u);
+  if (i >= H * T * T) { return; }
+  let j = i % T;
+  let t = (i / T) % T;
+  let h = i / (T * T);
+  if (j > t) {
+    stbits0(i, 0xff800000u);  // −inf (a constant −inf is not valid WGSL)
+    return;
+  }
+  let g = h / (H / G);
+  var s = 0.0;
+  for (var d = 0u; d < D; d = d + 1u) { s = s + ld1((t * H + h) * D + d) * ld2((j * G + g) * D + d); }
+  st0(i, s * pf(12u));
+}
+)";
+
+const std::string_view attention_mix = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let T = pu(8u);
+  let H = pu(9u);
+  let G = pu(10u);
+  let D = pu(11u);
+  if (i >= T * H * D) { return; }
+  let d = i % D;
+  let h = (i / D) % H;
+  let t = i / (H * D);
+  let g = h / (H / G);
+  var z = 0.0;
+  for (var j = 0u; j < T; j = j + 1u) {
+    let p = ld1((h * T + t) * T + j);
+    if (p != 0.0) { z = z + p * ld2((j * G + g) * D + d); }
+  }
+  st0(i, z);
+}
+)";
+
+// Causal attention for one query t and head h per workgroup of 64: the scores' maximum first,
+// then keys in chunks of 64 (each invocation one key's exp(score − max), then each invocation its
+// head dimensions' sum over the chunk), then z = Σ / total. Scores are recomputed rather than
+// kept, so any T fits in workgroup memory; the pattern, when captured, is written in a third
+// pass. Parameters: 8 T, 9 H, 10 G, 11 D (≤ 256), 12 scale.
+const std::string_view attention = R"(
+var<workgroup> qs: array<f32, 256>;
+var<workgroup> es: array<f32, 64>;
+var<workgroup> red: array<f32, 64>;
+fn reduce64(li: u32, v: f32, take_max: bool) -> f32 {
+  red[li] = v;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s = s >> 1u) {
+    if (li < s) {
+      if (take_max) { red[li] = max(red[li], red[li + s]); } else { red[li] = red[li] + red[li + s]; }
+    }
+    workgroupBarrier();
+  }
+  let r = workgroupUniformLoad(&red[0]);
+  workgroupBarrier();
+  return r;
+}
+fn score(j: u32, g: u32, G: u32, D: u32) -> f32 {
+  var s = 0.0;
+  for (var d = 0u; d < D; d = d + 1u) { s = s + qs[d] * ld3((j * G + g) * D + d); }
+  return s * pf(12u);
+}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let T = pu(8u);
+  let H = pu(9u);
+  let G = pu(10u);
+  let D = pu(11u);
+  let t = wg.x;
+  let h = wg.y;
+  let g = h / (H / G);
+  for (var d = li; d < D; d = d + 64u) { qs[d] = ld2((t * H + h) * D + d); }
+  workgroupBarrier();
+  var m = -3.4e38;
+  for (var j = li; j <= t; j = j + 64u) { m = max(m, score(j, g, G, D)); }
+  m = reduce64(li, m, true);
+  var acc: array<f32, 4>;
+  var l = 0.0;
+  let chunks = t / 64u + 1u;
+  for (var c = 0u; c < chunks; c = c + 1u) {
+    let j = c * 64u + li;
+    var e = 0.0;
+    if (j <= t) { e = exp(score(j, g, G, D) - m); }
+    es[li] = e;
+    l = l + e;
+    workgroupBarrier();
+    let n = min(64u, t + 1u - c * 64u);
+    for (var jj = 0u; jj < n; jj = jj + 1u) {
+      let p = es[jj];
+      let vrow = ((c * 64u + jj) * G + g) * D;
+      for (var r = 0u; r < 4u; r = r + 1u) {
+        let d = li + r * 64u;
+        if (d < D) { acc[r] = acc[r] + p * ld4(vrow + d); }
+      }
+    }
+    workgroupBarrier();
+  }
+  let inv = 1.0 / reduce64(li, l, false);
+  for (var r = 0u; r < 4u; r = r + 1u) {
+    let d = li + r * 64u;
+    if (d < D) { st0((t * H + h) * D + d, acc[r] * inv); }
+  }
+  if (has1()) {
+    for (var j = li; j < T; j = j + 64u) {
+      var p = 0.0;
+      if (j <= t) { p = exp(score(j, g, G, D) - m) * inv; }
+      st1((h * T + t) * T + j, p);
+    }
+  }
+}
+)";
+
+const std::string_view sum_heads = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let H = pu(9u);
+  let C = pu(10u);
+  if (i >= pu(8u) * C) { return; }
+  let c = i % C;
+  let t = i / C;
+  var s = 0.0;
+  if (has2()) { s = ld2(c); }
+  for (var h = 0u; h < H; h = h + 1u) { s = s + ld1((t * H + h) * C + c); }
+  st0(i, s);
+}
+)";
+
+}  // namespace attnscope::wgsl
