@@ -20,7 +20,7 @@ APT_PACKAGES=(
   xtensor-dev libhwy-dev libstb-dev doctest-dev nlohmann-json3-dev fonts-dejavu-core
   libcli11-dev libcpp-httplib-dev libbenchmark-dev
   libglfw3-dev libgl-dev libegl-dev
-  chromium xvfb xauth
+  chromium xvfb xauth libvulkan1
   clang libclang-rt-14-dev apache2-utils curl python3 time
 )
 

@@ -42,12 +42,20 @@ run_node_tests() { # run_node_tests LABEL FILES...
 }
 
 start=$(date +%s)
-run_ctest "native" "$ROOT/build"
+# The native unit tests run the WebGPU backend (Dawn from npm bun-webgpu-linux-x64) on whatever
+# Vulkan adapter there is; with no GPU driver, SwiftShader's from Debian's chromium package.
+# It must be there: setup.sh installs both.
+if [ -z "${VK_ICD_FILENAMES:-}" ] && [ -f /usr/lib/chromium/vk_swiftshader_icd.json ]; then
+  export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
+fi
+ATTNSCOPE_WEBGPU=required run_ctest "native" "$ROOT/build"
 run_ctest "wasm (node)" "$ROOT/build-wasm"
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan, clang): the unit tests (parity
 # included), the CLI tests, and a 30 s libFuzzer smoke run of each target. setup.sh builds it.
 if [ -d "$ROOT/build-asan" ]; then
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  # Dawn is not instrumented: the sanitizer build leaves the WebGPU backend out.
+  ATTNSCOPE_WEBGPU=off ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_ctest "asan+ubsan" "$ROOT/build-asan" \
     -R '^(unit|tokenizer_gpt2_reference|tokenizer_gpt2_parity|cli|fuzz_.*)$'
 fi

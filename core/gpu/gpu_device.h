@@ -55,8 +55,8 @@ class GpuDevice {
   // Records one dispatch: `buffers` bound at bindings 0..n-1 (whole), the 128 bytes of `params`
   // as the uniform at binding 8.
   virtual void dispatch(int pipeline, std::span<const GpuBufferId> buffers,
-                        std::span<const std::uint32_t, 32> params, std::uint32_t x,
-                        std::uint32_t y, std::uint32_t z) = 0;
+                        std::span<const std::uint32_t, 32> params, std::uint32_t x, std::uint32_t y,
+                        std::uint32_t z) = 0;
   // Submits what is recorded and waits for it and for every read_async().
   virtual void synchronize() = 0;
 };

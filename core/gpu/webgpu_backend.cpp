@@ -79,9 +79,10 @@ struct Operand {
 // `binding[j]` is operand j's binding, −1 when absent.
 std::string wgsl_prelude(std::span<const Operand> operands, std::span<const int> binding,
                          int bindings) {
-  std::string s = "@group(0) @binding(8) var<uniform> P: array<vec4<u32>, 8>;\n"
-                  "fn pu(i: u32) -> u32 { return P[i >> 2u][i & 3u]; }\n"
-                  "fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }\n";
+  std::string s =
+      "@group(0) @binding(8) var<uniform> P: array<vec4<u32>, 8>;\n"
+      "fn pu(i: u32) -> u32 { return P[i >> 2u][i & 3u]; }\n"
+      "fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }\n";
   for (int b = 0; b < bindings; b++)
     s += "@group(0) @binding(" + std::to_string(b) + ") var<storage, read_write> b" +
          std::to_string(b) + ": array<u32>;\n";
@@ -223,8 +224,8 @@ class WebGpuBackend final : public Backend {
         std::size_t(rows) * cols);
   }
   void copy(View dst, View src, int rows, int cols) override {
-    run("copy", wgsl::copy, {{dst}, {src}}, {u32(rows), u32(cols), u32(dst.stride(cols)),
-        u32(src.ld)}, std::size_t(rows) * cols);
+    run("copy", wgsl::copy, {{dst}, {src}},
+        {u32(rows), u32(cols), u32(dst.stride(cols)), u32(src.ld)}, std::size_t(rows) * cols);
   }
   void scale(View x, int rows, int cols, float factor) override {
     run("scale", wgsl::scale, {{x}}, {u32(rows), u32(cols), u32(x.stride(cols)), bits(factor)},
@@ -247,14 +248,15 @@ class WebGpuBackend final : public Backend {
   // One invocation per element, n elements, as a 2-D grid of workgroups.
   void run(const char* name, std::string_view body, std::initializer_list<Operand> operands,
            std::initializer_list<std::uint32_t> params, std::size_t n) {
-    run_rows(name, body, operands, params, u32((n + wgsl::kElementwiseGroup - 1) /
-                                               wgsl::kElementwiseGroup));
+    run_rows(name, body, operands, params,
+             u32((n + wgsl::kElementwiseGroup - 1) / wgsl::kElementwiseGroup));
   }
   // `groups` workgroups, as a 2-D grid.
   void run_rows(const char* name, std::string_view body, std::initializer_list<Operand> operands,
                 std::initializer_list<std::uint32_t> params, std::uint32_t groups) {
     if (groups == 0) return;
-    const std::uint32_t max = std::max<std::uint32_t>(1, device_->info().max_workgroups_per_dimension);
+    const std::uint32_t max =
+        std::max<std::uint32_t>(1, device_->info().max_workgroups_per_dimension);
     const std::uint32_t x = std::min(groups, max), y = (groups + x - 1) / x;
     dispatch(name, body, operands, params, x, y);
   }

@@ -45,7 +45,8 @@ struct ChainedStruct {
 
 // Enumerations: only the values used.
 constexpr std::uint32_t kCallbackModeAllowProcessEvents = 2;
-constexpr std::uint32_t kStatusSuccess = 1;  // RequestAdapter, RequestDevice, MapAsync, PopErrorScope
+constexpr std::uint32_t kStatusSuccess =
+    1;  // RequestAdapter, RequestDevice, MapAsync, PopErrorScope
 constexpr std::uint32_t kSTypeShaderSourceWGSL = 2;
 constexpr std::uint32_t kFeatureLevelCore = 2;
 constexpr std::uint32_t kPowerPreferenceHighPerformance = 2;
@@ -55,6 +56,7 @@ constexpr std::uint32_t kErrorFilterValidation = 1;
 constexpr std::uint32_t kErrorFilterOutOfMemory = 2;
 constexpr std::uint32_t kErrorTypeNoError = 1;
 constexpr std::uint32_t kAdapterTypeCpu = 3;
+constexpr std::uint32_t kBackendTypeNull = 1;
 constexpr Flags kBufferUsageMapRead = 0x1;
 constexpr Flags kBufferUsageCopySrc = 0x4;
 constexpr Flags kBufferUsageCopyDst = 0x8;
@@ -265,8 +267,8 @@ struct BufferMapCallbackInfo {
   void* userdata2;
 };
 
-using PopErrorScopeCallback = void (*)(std::uint32_t status, std::uint32_t type,
-                                       StringView message, void* userdata1, void* userdata2);
+using PopErrorScopeCallback = void (*)(std::uint32_t status, std::uint32_t type, StringView message,
+                                       void* userdata1, void* userdata2);
 struct PopErrorScopeCallbackInfo {
   ChainedStruct* nextInChain;
   std::uint32_t mode;
@@ -277,56 +279,55 @@ struct PopErrorScopeCallbackInfo {
 
 // The entry points, looked up by name (webgpu_dawn.cpp). X(return type, name, parameters).
 #define ATTNSCOPE_WGPU_FUNCTIONS(X)                                                               \
-  X(Instance, wgpuCreateInstance, (const void* descriptor))                                      \
-  X(Future, wgpuInstanceRequestAdapter,                                                          \
-    (Instance, const RequestAdapterOptions*, RequestAdapterCallbackInfo))                        \
-  X(void, wgpuInstanceProcessEvents, (Instance))                                                 \
-  X(void, wgpuInstanceRelease, (Instance))                                                       \
-  X(std::uint32_t, wgpuAdapterGetLimits, (Adapter, Limits*))                                     \
-  X(std::uint32_t, wgpuAdapterGetInfo, (Adapter, AdapterInfo*))                                  \
-  X(void, wgpuAdapterInfoFreeMembers, (AdapterInfo))                                             \
-  X(Bool, wgpuAdapterHasFeature, (Adapter, std::uint32_t))                                       \
-  X(Future, wgpuAdapterRequestDevice,                                                            \
-    (Adapter, const DeviceDescriptor*, RequestDeviceCallbackInfo))                               \
-  X(void, wgpuAdapterRelease, (Adapter))                                                         \
-  X(Queue, wgpuDeviceGetQueue, (Device))                                                         \
-  X(BufferHandle, wgpuDeviceCreateBuffer, (Device, const BufferDescriptor*))                     \
-  X(ShaderModule, wgpuDeviceCreateShaderModule, (Device, const ShaderModuleDescriptor*))         \
-  X(ComputePipeline, wgpuDeviceCreateComputePipeline,                                            \
-    (Device, const ComputePipelineDescriptor*))                                                  \
-  X(BindGroup, wgpuDeviceCreateBindGroup, (Device, const BindGroupDescriptor*))                  \
-  X(CommandEncoder, wgpuDeviceCreateCommandEncoder, (Device, const CommandEncoderDescriptor*))   \
-  X(void, wgpuDevicePushErrorScope, (Device, std::uint32_t))                                     \
-  X(Future, wgpuDevicePopErrorScope, (Device, PopErrorScopeCallbackInfo))                        \
-  X(void, wgpuDeviceDestroy, (Device))                                                           \
-  X(void, wgpuDeviceRelease, (Device))                                                           \
-  X(void, wgpuQueueWriteBuffer, (Queue, BufferHandle, std::uint64_t, const void*, std::size_t))  \
-  X(void, wgpuQueueSubmit, (Queue, std::size_t, const CommandBuffer*))                           \
-  X(void, wgpuQueueRelease, (Queue))                                                             \
-  X(Future, wgpuBufferMapAsync,                                                                  \
-    (BufferHandle, Flags, std::size_t, std::size_t, BufferMapCallbackInfo))                      \
-  X(const void*, wgpuBufferGetConstMappedRange, (BufferHandle, std::size_t, std::size_t))        \
-  X(void, wgpuBufferUnmap, (BufferHandle))                                                       \
-  X(void, wgpuBufferDestroy, (BufferHandle))                                                     \
-  X(void, wgpuBufferRelease, (BufferHandle))                                                     \
-  X(void, wgpuShaderModuleRelease, (ShaderModule))                                               \
-  X(BindGroupLayout, wgpuComputePipelineGetBindGroupLayout, (ComputePipeline, std::uint32_t))    \
-  X(void, wgpuComputePipelineRelease, (ComputePipeline))                                         \
-  X(void, wgpuBindGroupLayoutRelease, (BindGroupLayout))                                         \
-  X(void, wgpuBindGroupRelease, (BindGroup))                                                     \
-  X(ComputePassEncoder, wgpuCommandEncoderBeginComputePass,                                      \
-    (CommandEncoder, const ComputePassDescriptor*))                                              \
-  X(void, wgpuCommandEncoderCopyBufferToBuffer,                                                  \
-    (CommandEncoder, BufferHandle, std::uint64_t, BufferHandle, std::uint64_t, std::uint64_t))   \
-  X(CommandBuffer, wgpuCommandEncoderFinish, (CommandEncoder, const CommandBufferDescriptor*))   \
-  X(void, wgpuCommandEncoderRelease, (CommandEncoder))                                           \
-  X(void, wgpuComputePassEncoderSetPipeline, (ComputePassEncoder, ComputePipeline))              \
-  X(void, wgpuComputePassEncoderSetBindGroup,                                                    \
-    (ComputePassEncoder, std::uint32_t, BindGroup, std::size_t, const std::uint32_t*))           \
-  X(void, wgpuComputePassEncoderDispatchWorkgroups,                                              \
-    (ComputePassEncoder, std::uint32_t, std::uint32_t, std::uint32_t))                           \
-  X(void, wgpuComputePassEncoderEnd, (ComputePassEncoder))                                       \
-  X(void, wgpuComputePassEncoderRelease, (ComputePassEncoder))                                   \
+  X(Instance, wgpuCreateInstance, (const void* descriptor))                                       \
+  X(Future, wgpuInstanceRequestAdapter,                                                           \
+    (Instance, const RequestAdapterOptions*, RequestAdapterCallbackInfo))                         \
+  X(void, wgpuInstanceProcessEvents, (Instance))                                                  \
+  X(void, wgpuInstanceRelease, (Instance))                                                        \
+  X(std::uint32_t, wgpuAdapterGetLimits, (Adapter, Limits*))                                      \
+  X(std::uint32_t, wgpuAdapterGetInfo, (Adapter, AdapterInfo*))                                   \
+  X(void, wgpuAdapterInfoFreeMembers, (AdapterInfo))                                              \
+  X(Bool, wgpuAdapterHasFeature, (Adapter, std::uint32_t))                                        \
+  X(Future, wgpuAdapterRequestDevice,                                                             \
+    (Adapter, const DeviceDescriptor*, RequestDeviceCallbackInfo))                                \
+  X(void, wgpuAdapterRelease, (Adapter))                                                          \
+  X(Queue, wgpuDeviceGetQueue, (Device))                                                          \
+  X(BufferHandle, wgpuDeviceCreateBuffer, (Device, const BufferDescriptor*))                      \
+  X(ShaderModule, wgpuDeviceCreateShaderModule, (Device, const ShaderModuleDescriptor*))          \
+  X(ComputePipeline, wgpuDeviceCreateComputePipeline, (Device, const ComputePipelineDescriptor*)) \
+  X(BindGroup, wgpuDeviceCreateBindGroup, (Device, const BindGroupDescriptor*))                   \
+  X(CommandEncoder, wgpuDeviceCreateCommandEncoder, (Device, const CommandEncoderDescriptor*))    \
+  X(void, wgpuDevicePushErrorScope, (Device, std::uint32_t))                                      \
+  X(Future, wgpuDevicePopErrorScope, (Device, PopErrorScopeCallbackInfo))                         \
+  X(void, wgpuDeviceDestroy, (Device))                                                            \
+  X(void, wgpuDeviceRelease, (Device))                                                            \
+  X(void, wgpuQueueWriteBuffer, (Queue, BufferHandle, std::uint64_t, const void*, std::size_t))   \
+  X(void, wgpuQueueSubmit, (Queue, std::size_t, const CommandBuffer*))                            \
+  X(void, wgpuQueueRelease, (Queue))                                                              \
+  X(Future, wgpuBufferMapAsync,                                                                   \
+    (BufferHandle, Flags, std::size_t, std::size_t, BufferMapCallbackInfo))                       \
+  X(const void*, wgpuBufferGetConstMappedRange, (BufferHandle, std::size_t, std::size_t))         \
+  X(void, wgpuBufferUnmap, (BufferHandle))                                                        \
+  X(void, wgpuBufferDestroy, (BufferHandle))                                                      \
+  X(void, wgpuBufferRelease, (BufferHandle))                                                      \
+  X(void, wgpuShaderModuleRelease, (ShaderModule))                                                \
+  X(BindGroupLayout, wgpuComputePipelineGetBindGroupLayout, (ComputePipeline, std::uint32_t))     \
+  X(void, wgpuComputePipelineRelease, (ComputePipeline))                                          \
+  X(void, wgpuBindGroupLayoutRelease, (BindGroupLayout))                                          \
+  X(void, wgpuBindGroupRelease, (BindGroup))                                                      \
+  X(ComputePassEncoder, wgpuCommandEncoderBeginComputePass,                                       \
+    (CommandEncoder, const ComputePassDescriptor*))                                               \
+  X(void, wgpuCommandEncoderCopyBufferToBuffer,                                                   \
+    (CommandEncoder, BufferHandle, std::uint64_t, BufferHandle, std::uint64_t, std::uint64_t))    \
+  X(CommandBuffer, wgpuCommandEncoderFinish, (CommandEncoder, const CommandBufferDescriptor*))    \
+  X(void, wgpuCommandEncoderRelease, (CommandEncoder))                                            \
+  X(void, wgpuComputePassEncoderSetPipeline, (ComputePassEncoder, ComputePipeline))               \
+  X(void, wgpuComputePassEncoderSetBindGroup,                                                     \
+    (ComputePassEncoder, std::uint32_t, BindGroup, std::size_t, const std::uint32_t*))            \
+  X(void, wgpuComputePassEncoderDispatchWorkgroups,                                               \
+    (ComputePassEncoder, std::uint32_t, std::uint32_t, std::uint32_t))                            \
+  X(void, wgpuComputePassEncoderEnd, (ComputePassEncoder))                                        \
+  X(void, wgpuComputePassEncoderRelease, (ComputePassEncoder))                                    \
   X(void, wgpuCommandBufferRelease, (CommandBuffer))
 
 }  // namespace attnscope::wgpu

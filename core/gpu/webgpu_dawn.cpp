@@ -90,9 +90,9 @@ class DawnDevice final : public GpuDevice {
 
   std::vector<BufferHandle> buffers_;  // by id − 1; null once destroyed
   std::vector<Pipeline> pipelines_;
-  BufferHandle params_ = nullptr;      // the uniform ring: one kParamSlot per recorded dispatch
+  BufferHandle params_ = nullptr;  // the uniform ring: one kParamSlot per recorded dispatch
   std::vector<std::byte> params_host_;
-  std::size_t dispatches_ = 0;         // recorded since the last submission
+  std::size_t dispatches_ = 0;  // recorded since the last submission
   CommandEncoder encoder_ = nullptr;
   ComputePassEncoder pass_ = nullptr;
   std::vector<BindGroup> bind_groups_;  // of the recorded dispatches, released at submission
@@ -104,7 +104,7 @@ class DawnDevice final : public GpuDevice {
 DawnDevice::~DawnDevice() {
   if (!api_.wgpuDeviceRelease) return;
   try {
-    synchronize();
+    if (sentinel_) synchronize();  // a device that opened: finish its work first
   } catch (...) {
     // Destruction cannot report; the error was the caller's to see at its last synchronize().
   }
@@ -193,7 +193,15 @@ bool DawnDevice::open(const std::string& library, std::string* why) {
   info_.adapter = text(adapter_info.device);
   if (info_.adapter.empty()) info_.adapter = text(adapter_info.description);
   info_.software = adapter_info.adapterType == kAdapterTypeCpu;
+  const bool null_backend = adapter_info.backendType == kBackendTypeNull;
   api_.wgpuAdapterInfoFreeMembers(adapter_info);
+  // Dawn answers with its Null backend (which computes nothing) when no driver loads.
+  if (null_backend) {
+    *why =
+        "WebGPU: no adapter (no Vulkan driver loaded; without a GPU, "
+        "VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json gives a CPU one)";
+    return false;
+  }
   Limits limits{};
   api_.wgpuAdapterGetLimits(adapter_, &limits);
   info_.shader_f16 = api_.wgpuAdapterHasFeature(adapter_, kFeatureShaderF16) != 0;
@@ -210,8 +218,8 @@ bool DawnDevice::open(const std::string& library, std::string* why) {
   descriptor.requiredFeatures = features.data();
   descriptor.requiredLimits = &limits;
   descriptor.deviceLostCallbackInfo.mode = kCallbackModeAllowProcessEvents;
-  descriptor.deviceLostCallbackInfo.callback = [](const Device*, std::uint32_t,
-                                                  StringView message, void* self, void*) {
+  descriptor.deviceLostCallbackInfo.callback = [](const Device*, std::uint32_t, StringView message,
+                                                  void* self, void*) {
     auto* d = static_cast<DawnDevice*>(self);
     d->lost_ = true;
     if (d->error_.empty()) d->error_ = "WebGPU device lost: " + text(message);
@@ -230,8 +238,7 @@ bool DawnDevice::open(const std::string& library, std::string* why) {
   } device_answer;
   RequestDeviceCallbackInfo on_device{};
   on_device.mode = kCallbackModeAllowProcessEvents;
-  on_device.callback = [](std::uint32_t status, Device device, StringView message, void* a,
-                          void*) {
+  on_device.callback = [](std::uint32_t status, Device device, StringView message, void* a, void*) {
     auto* answer = static_cast<DeviceAnswer*>(a);
     if (status == kStatusSuccess) answer->device = device;
     answer->message = text(message);

@@ -8,10 +8,10 @@
 
 namespace attnscope::wgsl {
 
-#define ATTNSCOPE_ELEMENTWISE_ENTRY                                                    \
-  "@compute @workgroup_size(256)\n"                                                     \
+#define ATTNSCOPE_ELEMENTWISE_ENTRY                                                          \
+  "@compute @workgroup_size(256)\n"                                                          \
   "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,\n" \
-  "        @builtin(local_invocation_index) li: u32) {\n"                               \
+  "        @builtin(local_invocation_index) li: u32) {\n"                                    \
   "  let i = (wg.y * nwg.x + wg.x) * 256u + li;\n"
 
 const std::string_view add = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
@@ -78,33 +78,33 @@ const std::string_view copy = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
 }
 )";
 
-#define ATTNSCOPE_ROW_ENTRY                                                              \
-  "var<workgroup> red: array<f32, 256>;\n"                                               \
-  "fn reduce_sum(li: u32, v: f32) -> f32 {\n"                                            \
-  "  red[li] = v;\n"                                                                     \
-  "  workgroupBarrier();\n"                                                              \
-  "  for (var s = 128u; s > 0u; s = s >> 1u) {\n"                                        \
-  "    if (li < s) { red[li] = red[li] + red[li + s]; }\n"                               \
-  "    workgroupBarrier();\n"                                                            \
-  "  }\n"                                                                                \
-  "  let r = workgroupUniformLoad(&red[0]);\n"                                                                  \
-  "  workgroupBarrier();\n"                                                              \
-  "  return r;\n"                                                                        \
-  "}\n"                                                                                  \
-  "fn reduce_max(li: u32, v: f32) -> f32 {\n"                                            \
-  "  red[li] = v;\n"                                                                     \
-  "  workgroupBarrier();\n"                                                              \
-  "  for (var s = 128u; s > 0u; s = s >> 1u) {\n"                                        \
-  "    if (li < s) { red[li] = max(red[li], red[li + s]); }\n"                           \
-  "    workgroupBarrier();\n"                                                            \
-  "  }\n"                                                                                \
-  "  let r = workgroupUniformLoad(&red[0]);\n"                                                                  \
-  "  workgroupBarrier();\n"                                                              \
-  "  return r;\n"                                                                        \
-  "}\n"                                                                                  \
-  "@compute @workgroup_size(256)\n"                                                      \
+#define ATTNSCOPE_ROW_ENTRY                                                                  \
+  "var<workgroup> red: array<f32, 256>;\n"                                                   \
+  "fn reduce_sum(li: u32, v: f32) -> f32 {\n"                                                \
+  "  red[li] = v;\n"                                                                         \
+  "  workgroupBarrier();\n"                                                                  \
+  "  for (var s = 128u; s > 0u; s = s >> 1u) {\n"                                            \
+  "    if (li < s) { red[li] = red[li] + red[li + s]; }\n"                                   \
+  "    workgroupBarrier();\n"                                                                \
+  "  }\n"                                                                                    \
+  "  let r = workgroupUniformLoad(&red[0]);\n"                                               \
+  "  workgroupBarrier();\n"                                                                  \
+  "  return r;\n"                                                                            \
+  "}\n"                                                                                      \
+  "fn reduce_max(li: u32, v: f32) -> f32 {\n"                                                \
+  "  red[li] = v;\n"                                                                         \
+  "  workgroupBarrier();\n"                                                                  \
+  "  for (var s = 128u; s > 0u; s = s >> 1u) {\n"                                            \
+  "    if (li < s) { red[li] = max(red[li], red[li + s]); }\n"                               \
+  "    workgroupBarrier();\n"                                                                \
+  "  }\n"                                                                                    \
+  "  let r = workgroupUniformLoad(&red[0]);\n"                                               \
+  "  workgroupBarrier();\n"                                                                  \
+  "  return r;\n"                                                                            \
+  "}\n"                                                                                      \
+  "@compute @workgroup_size(256)\n"                                                          \
   "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,\n" \
-  "        @builtin(local_invocation_index) li: u32) {\n"                                \
+  "        @builtin(local_invocation_index) li: u32) {\n"                                    \
   "  let row = wg.y * nwg.x + wg.x;\n"
 
 // Mean first, then the variance around it (two passes, as the reference).

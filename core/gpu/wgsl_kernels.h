@@ -2,11 +2,11 @@
 //
 // A kernel is written against accessors, not bindings: ldJ(i) reads element i of operand J as
 // f32 (whatever its dtype: f32, or F16/BF16 weights unpacked from 32-bit words), ldiJ(i) reads an
-// i32 operand, stJ(i, v) writes an f32 one (stbitsJ(i, u) its raw bits), hasJ() says whether an optional operand is present,
-// pu(k) / pf(k) read parameter k as u32 / f32. Indices are relative to the operand's view; its
-// offset is parameter J. webgpu_backend.cpp writes those accessors for each call's operands
-// (wgsl_prelude), binding each distinct buffer once — the arena holds most operands of an op, and
-// WebGPU forbids one buffer at two writable bindings whose ranges overlap.
+// i32 operand, stJ(i, v) writes an f32 one (stbitsJ(i, u) its raw bits), hasJ() says whether an
+// optional operand is present, pu(k) / pf(k) read parameter k as u32 / f32. Indices are relative to
+// the operand's view; its offset is parameter J. webgpu_backend.cpp writes those accessors for each
+// call's operands (wgsl_prelude), binding each distinct buffer once — the arena holds most operands
+// of an op, and WebGPU forbids one buffer at two writable bindings whose ranges overlap.
 //
 // Parameters 0..7 are the operands' offsets (in elements); each kernel's own start at 8 and are
 // listed at its source. Every kernel accumulates in f32, in the reference kernels' order where
@@ -17,22 +17,22 @@
 
 namespace attnscope::wgsl {
 
-extern const std::string_view add;             // 0 a += 1 b; 8 n
-extern const std::string_view multiply;        // 0 a *= 1 b; 8 n
-extern const std::string_view activate;        // 0 x; 8 n, 9 activation
-extern const std::string_view fill;            // 0 x; 8 rows, 9 cols, 10 ld, 11 value
-extern const std::string_view scale;           // 0 x; 8 rows, 9 cols, 10 ld, 11 factor
-extern const std::string_view copy;            // 0 dst, 1 src; 8 rows, 9 cols, 10 ldd, 11 lds
-extern const std::string_view layernorm;       // 0 out, 1 x, 2 w, 3 b?; 8 T, 9 C, 10 eps
-extern const std::string_view rmsnorm;         // 0 out, 1 x, 2 w; 8 T, 9 C, 10 eps
-extern const std::string_view linear;          // 0 out, 1 x, 2 w, 3 bias?; 8 T .. 13 ldw
-extern const std::string_view gather_rows;     // 0 out, 1 table, 2 ids; 8 n, 9 C, 10 ld
-extern const std::string_view rope;            // 0 x, 1 cos/sin table; 8 T, 9 heads, 10 D, 11 R
-extern const std::string_view attention;       // 0 z, 1 pattern?, 2 q, 3 k, 4 v; 8 T .. 12 scale
+extern const std::string_view add;               // 0 a += 1 b; 8 n
+extern const std::string_view multiply;          // 0 a *= 1 b; 8 n
+extern const std::string_view activate;          // 0 x; 8 n, 9 activation
+extern const std::string_view fill;              // 0 x; 8 rows, 9 cols, 10 ld, 11 value
+extern const std::string_view scale;             // 0 x; 8 rows, 9 cols, 10 ld, 11 factor
+extern const std::string_view copy;              // 0 dst, 1 src; 8 rows, 9 cols, 10 ldd, 11 lds
+extern const std::string_view layernorm;         // 0 out, 1 x, 2 w, 3 b?; 8 T, 9 C, 10 eps
+extern const std::string_view rmsnorm;           // 0 out, 1 x, 2 w; 8 T, 9 C, 10 eps
+extern const std::string_view linear;            // 0 out, 1 x, 2 w, 3 bias?; 8 T .. 13 ldw
+extern const std::string_view gather_rows;       // 0 out, 1 table, 2 ids; 8 n, 9 C, 10 ld
+extern const std::string_view rope;              // 0 x, 1 cos/sin table; 8 T, 9 heads, 10 D, 11 R
+extern const std::string_view attention;         // 0 z, 1 pattern?, 2 q, 3 k, 4 v; 8 T .. 12 scale
 extern const std::string_view attention_scores;  // 0 scores, 1 q, 2 k; 8 T .. 12 scale
-extern const std::string_view softmax_rows;    // 0 pattern, 1 scores; 8 rows, 9 T
-extern const std::string_view attention_mix;   // 0 z, 1 pattern, 2 v; 8 T, 9 H, 10 G, 11 D
-extern const std::string_view sum_heads;       // 0 out, 1 x, 2 bias?; 8 T, 9 H, 10 C
+extern const std::string_view softmax_rows;      // 0 pattern, 1 scores; 8 rows, 9 T
+extern const std::string_view attention_mix;     // 0 z, 1 pattern, 2 v; 8 T, 9 H, 10 G, 11 D
+extern const std::string_view sum_heads;         // 0 out, 1 x, 2 bias?; 8 T, 9 H, 10 C
 
 // Workgroup sizes the backend dispatches with.
 inline constexpr unsigned kElementwiseGroup = 256;  // one element per invocation

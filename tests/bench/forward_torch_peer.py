@@ -4,6 +4,7 @@ attention pattern kept (output_attentions=True) unless --no-attentions.
 
     python3 tests/bench/forward_torch_peer.py --shape gpt2-small --tokens 128 --threads 1 --json
     python3 tests/bench/forward_torch_peer.py --shape smollm-135m --tokens 1024 --threads 16
+    python3 tests/bench/forward_torch_peer.py --device cuda --tokens 1024   # the GPU peer
 """
 import argparse
 import json
@@ -35,32 +36,38 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--no-attentions", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--device", default="cpu", help="cpu, or cuda for the GPU peer")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model, vocab = build(a.shape)
-    model = model.eval()
-    ids = torch.tensor([[(i * 7919 + 13) % vocab for i in range(a.tokens)]])
+    model = model.eval().to(a.device)
+    ids = torch.tensor([[(i * 7919 + 13) % vocab for i in range(a.tokens)]], device=a.device)
+    # On the GPU a forward is timed to its end: every kernel done, outputs (logits and patterns)
+    # left on the device.
+    sync = torch.cuda.synchronize if a.device.startswith("cuda") else (lambda: None)
     attentions = not a.no_attentions
     with torch.inference_mode():
         model(ids, output_attentions=attentions)  # warm-up
         times = []
         for _ in range(a.repeat):
+            sync()
             t = time.perf_counter()
             out = model(ids, output_attentions=attentions)
+            sync()
             times.append(time.perf_counter() - t)
             del out
     times.sort()
     median, best = times[len(times) // 2] * 1e3, times[0] * 1e3
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"peer": f"torch {torch.__version__}, transformers {transformers.__version__}",
-              "shape": a.shape, "threads": a.threads, "tokens": a.tokens,
+              "device": a.device, "shape": a.shape, "threads": a.threads, "tokens": a.tokens,
               "attentions": attentions, "repeat": a.repeat, "median_ms": median, "best_ms": best,
               "peak_rss_mb": rss}
     if a.json:
         print(json.dumps(result))
     else:
-        print(f"torch {torch.__version__} cpu threads={a.threads}: {a.shape} forward, "
+        print(f"torch {torch.__version__} {a.device} threads={a.threads}: {a.shape} forward, "
               f"{a.tokens} tokens, attentions={attentions}: median {median:.1f} ms, "
               f"best {best:.1f} ms, peak RSS {rss:.0f} MB")
 

@@ -40,6 +40,24 @@ check "info --model names the weights' dtype" grep -q 'stored as BF16' <<<"$("$c
 
 "$cli" dump --model "$fixtures/gpt2" --ids 1,2,3,4,5 --out "$tmp/out.safetensors" 2>/dev/null
 check "dump writes a file" test -s "$tmp/out.safetensors"
+# --backend: webgpu without its library runs on the CPU and says why in one line; a name that
+# is no backend is an error naming the ones there are.
+out=$(ATTNSCOPE_WEBGPU_LIBRARY=/nonexistent/libwebgpu.so "$cli" dump --model "$fixtures/gpt2" \
+  --ids 1,2,3 --backend webgpu --out "$tmp/fallback.safetensors" 2>&1 >/dev/null); code=$?
+check "--backend webgpu without a library still runs" test $code -eq 0 -a -s "$tmp/fallback.safetensors"
+check "--backend webgpu without a library says why, once" \
+  test "$(grep -c 'webgpu unavailable (no WebGPU library at /nonexistent/libwebgpu.so); running on the CPU' <<<"$out")" = 1
+out=$("$cli" dump --model "$fixtures/gpt2" --ids 1,2,3 --backend tpu --out "$tmp/x.safetensors" 2>&1); code=$?
+check "--backend tpu is an error" test $code -ne 0
+check "--backend tpu names the backends" grep -q "no backend 'tpu'.*webgpu" <<<"$out"
+# With Dawn and an adapter (setup.sh installs Dawn; run_all.sh points Vulkan at SwiftShader) the
+# same dump runs on WebGPU, with no fallback line.
+if [ -n "${VK_ICD_FILENAMES:-}" ] && [ "${ATTNSCOPE_WEBGPU:-}" = required ]; then
+  out=$("$cli" dump --model "$fixtures/gpt2" --ids 1,2,3 --backend webgpu \
+    --out "$tmp/webgpu.safetensors" 2>&1 >/dev/null); code=$?
+  check "--backend webgpu runs on the adapter" test $code -eq 0 -a -s "$tmp/webgpu.safetensors"
+  check "--backend webgpu with an adapter does not fall back" test -z "$(grep unavailable <<<"$out")"
+fi
 listing=$("$cli" info --tensors "$tmp/out.safetensors")
 check "dump: logits [5, 512]" grep -q '^logits F32 \[5, 512\]$' <<<"$listing"
 check "dump: a pattern per layer" test "$(grep -c 'attn.hook_pattern F32 \[4, 5, 5\]' <<<"$listing")" = 3

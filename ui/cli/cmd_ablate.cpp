@@ -8,6 +8,7 @@
 #include "core/analysis/ablation.h"
 #include "core/export/data_export.h"
 #include "core/export/heatmap_png.h"
+#include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 #include "ui/cli/model_input.h"
@@ -77,7 +78,7 @@ Result<AblateSetup> setup(const AblateOptions& options) {
     return make_error("give --heads L.H,... or --sweep", "--sweep ablates every head in turn");
   if (!options.sweep && (!options.png.empty() || !options.csv.empty() || !options.npy.empty()))
     return make_error("--png, --csv and --npy write the --sweep map", "add --sweep");
-  ATTNSCOPE_ASSIGN(Model model, load_model(options.prompt.model_path));
+  ATTNSCOPE_ASSIGN(Model model, load_model(options.prompt.model_path, options.prompt.backend));
   AblateSetup s{std::move(model), {}, MetricKind::loss, AblationMode::zero, nullptr, {}};
   ATTNSCOPE_ASSIGN(s.mode, ablation_mode(options.ablation, "--mode"));
   ATTNSCOPE_ASSIGN(s.prompts, load_prompts(s.model, options));

@@ -11,10 +11,12 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/gpu/webgpu_backend.h"
 #include "core/model/random_model.h"
 #include "core/ops/parallel.h"
 #include "core/ops/simd_kernels.h"
 #include "core/version.h"
+#include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 #include "ui/cli/model_input.h"
@@ -54,15 +56,6 @@ Timing timing_of(std::vector<double> ms) {
   return {ms[ms.size() / 2], ms.front()};
 }
 
-Result<Backend*> find_backend(const std::string& name) {
-  std::string names;
-  for (Backend* b : available_backends()) {
-    if (b->name() == name) return b;
-    names += (names.empty() ? "" : ", ") + std::string(b->name());
-  }
-  return make_error("--backend: no backend '" + name + "'", "available: " + names);
-}
-
 // The GEMM benchmark times a CPU kernel set directly (host pointers, no model): the one the CPU
 // backend of that name runs.
 Result<Kernels*> find_kernels(const std::string& name) {
@@ -80,7 +73,6 @@ Status bench_forward(const BenchOptions& o) {
     return make_error("give either --model or --shape", "e.g. --shape gpt2-small");
   if (o.capture != "none" && o.capture != "patterns" && o.capture != "all")
     return make_error("--capture: '" + o.capture + "' is not none, patterns or all");
-  ATTNSCOPE_ASSIGN(Backend * backend, find_backend(o.backend));
   Model model;
   std::string name;
   if (!o.shape.empty()) {
@@ -90,13 +82,14 @@ Status bench_forward(const BenchOptions& o) {
     const WeightType type = o.dtype == "f16"    ? WeightType::f16
                             : o.dtype == "bf16" ? WeightType::bf16
                                                 : WeightType::f32;
-    model = random_model(config, 1, type).bound_to(*backend);
+    ATTNSCOPE_ASSIGN(model, bind_model(random_model(config, 1, type), o.backend));
     name = o.shape + " (random, " + o.dtype + ")";
   } else {
-    ATTNSCOPE_ASSIGN(model, load_model(o.model_path));
-    model = model.bound_to(*backend);
+    ATTNSCOPE_ASSIGN(model, load_model(o.model_path, o.backend));
     name = model_name(o.model_path);
   }
+  const Backend* backend = &model.backend();
+  const std::string adapter = webgpu_adapter_name(*backend);
   const ModelConfig& c = model.config();
   if (o.tokens < 1 || o.tokens > c.n_ctx)
     return make_error("--tokens must be 1.." + std::to_string(c.n_ctx) + " for this model");
@@ -128,6 +121,7 @@ Status bench_forward(const BenchOptions& o) {
                 {"description", describe(c)},
                 {"backend", std::string(backend->name())},
                 {"simd", simd::simd_target_name()},
+                {"adapter", adapter},
                 {"threads", cpu_threads()},
                 {"tokens", o.tokens},
                 {"capture", o.capture},
@@ -144,8 +138,9 @@ Status bench_forward(const BenchOptions& o) {
   }
   std::printf("%s: %s\n", name.c_str(), describe(c).c_str());
   std::printf("backend %.*s (%s), %d threads, %d tokens, capture %s, %d passes\n",
-              int(backend->name().size()), backend->name().data(), simd::simd_target_name(),
-              cpu_threads(), o.tokens, o.capture.c_str(), o.repeat);
+              int(backend->name().size()), backend->name().data(),
+              adapter.empty() ? simd::simd_target_name() : adapter.c_str(), cpu_threads(), o.tokens,
+              o.capture.c_str(), o.repeat);
   std::printf("forward: median %.2f ms, best %.2f ms; %.0f tokens/s; %.1f GFLOP/s\n", t.median_ms,
               t.best_ms, o.tokens / (t.median_ms * 1e-3), flops * 1e-9 / (t.median_ms * 1e-3));
   std::printf("memory: peak RSS %.0f MB (weights %.0f MB, captured %.0f MB)\n", rss, weights_mb,
@@ -237,7 +232,8 @@ void register_bench(CLI::App& app) {
   cmd->add_option("--capture", o->capture,
                   "What the passes keep: none, patterns (every hook_pattern) or all hooks")
       ->capture_default_str();
-  cmd->add_option("--backend", o->backend, "Backend (attnscope info lists them)")
+  cmd->add_option("--backend", o->backend,
+                  "Backend: " + backend_names() + " (the GEMM benchmark: a CPU one)")
       ->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "Timed passes, after one warm-up pass")
       ->capture_default_str()

@@ -4,6 +4,7 @@
 
 #include "core/io/safetensors.h"
 #include "core/version.h"
+#include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 #include "ui/cli/model_input.h"
@@ -20,7 +21,8 @@ struct DumpOptions {
 };
 
 Status dump(const DumpOptions& options) {
-  ATTNSCOPE_ASSIGN(const Model model, load_model(options.prompt.model_path));
+  ATTNSCOPE_ASSIGN(const Model model,
+                   load_model(options.prompt.model_path, options.prompt.backend));
   ATTNSCOPE_ASSIGN(const std::vector<int> ids, prompt_ids(model, options.prompt));
 
   HookPlan plan;

@@ -6,6 +6,7 @@
 #include "core/analysis/attention_stats.h"
 #include "core/export/data_export.h"
 #include "core/export/heatmap_png.h"
+#include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 #include "ui/cli/model_input.h"
@@ -91,7 +92,8 @@ HeatmapSpec attention_spec(const float* values, int n_tokens,
 }
 
 Status heatmap(const HeatmapOptions& options) {
-  ATTNSCOPE_ASSIGN(const Model model, load_model(options.prompt.model_path));
+  ATTNSCOPE_ASSIGN(const Model model,
+                   load_model(options.prompt.model_path, options.prompt.backend));
   ATTNSCOPE_ASSIGN(const std::vector<int> ids, prompt_ids(model, options.prompt));
   const std::vector<std::string> tokens = token_texts(model, ids);
   HookPlan plan;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/analysis/head_roles.h"
+#include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 #include "ui/cli/model_input.h"
@@ -33,7 +34,8 @@ Result<std::vector<int>> roles_prompt(const Model& model, const RolesOptions& op
 }
 
 Status roles(const RolesOptions& options) {
-  ATTNSCOPE_ASSIGN(const Model model, load_model(options.prompt.model_path));
+  ATTNSCOPE_ASSIGN(const Model model,
+                   load_model(options.prompt.model_path, options.prompt.backend));
   bool repeated = false;
   ATTNSCOPE_ASSIGN(const std::vector<int> ids, roles_prompt(model, options, repeated));
   HeadRoleOptions role_options;

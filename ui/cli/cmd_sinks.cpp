@@ -5,6 +5,7 @@
 
 #include "core/analysis/calibration.h"
 #include "core/analysis/sinks.h"
+#include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 #include "ui/cli/model_input.h"
@@ -67,7 +68,8 @@ void print_table(const Model& model, const std::vector<int>& ids, const SinkSumm
 }
 
 Status sinks(const SinksOptions& options) {
-  ATTNSCOPE_ASSIGN(const Model model, load_model(options.prompt.model_path));
+  ATTNSCOPE_ASSIGN(const Model model,
+                   load_model(options.prompt.model_path, options.prompt.backend));
   ATTNSCOPE_ASSIGN(const std::vector<int> ids, prompt_ids(model, options.prompt));
   SinkOptions sink_options;
   sink_options.criterion = options.relative ? SinkCriterion::relative : SinkCriterion::threshold;

@@ -15,6 +15,10 @@ void add_prompt_options(CLI::App* cmd, PromptOptions& options) {
   auto* ids = cmd->add_option("--ids", options.ids, "Prompt as token ids, e.g. 464,2068,7586");
   text->excludes(ids);
   ids->excludes(text);
+  cmd->add_option("--backend", options.backend,
+                  "Where the model runs: cpu, cpu-reference, cpu-simd or webgpu (falls back to "
+                  "the CPU, saying why, when WebGPU cannot run it)")
+      ->capture_default_str();
 }
 
 Result<Model> load_model(const std::string& path) {

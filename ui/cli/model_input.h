@@ -14,9 +14,11 @@ struct PromptOptions {
   std::string model_path;
   std::string text;
   std::string ids;  // "1,2,3"
+  std::string backend = "cpu";
 };
 
-// Adds --model, --text and --ids (the last two exclusive; prompt_ids() requires one) to `cmd`.
+// Adds --model, --text and --ids (the last two exclusive; prompt_ids() requires one) and
+// --backend to `cmd`.
 void add_prompt_options(CLI::App* cmd, PromptOptions& options);
 void add_model_option(CLI::App* cmd, std::string& model_path);
 
