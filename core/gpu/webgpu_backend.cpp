@@ -11,9 +11,12 @@
 // --backend). Attention needs a head dimension of at most 256.
 #include "core/gpu/webgpu_backend.h"
 
+#include <algorithm>
 #include <array>
 #include <bit>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -132,6 +135,26 @@ class WebGpuBackend final : public Backend {
   explicit WebGpuBackend(std::unique_ptr<GpuDevice> device) : device_(std::move(device)) {}
 
   std::string_view name() const override { return "webgpu"; }
+  void set_profiling(bool on) {
+    profiling_ = on;
+    profile_.clear();
+  }
+  std::string profile_report() {
+    std::vector<std::pair<std::string, Timed>> rows(profile_.begin(), profile_.end());
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
+    double total = 0;
+    for (const auto& r : rows) total += r.second.ms;
+    std::string out;
+    char line[160];
+    for (const auto& [kernel, t] : rows) {
+      std::snprintf(line, sizeof line, "%-18s %9.2f ms %5.1f%% %7ld dispatches\n", kernel.c_str(),
+                    t.ms, total > 0 ? 100.0 * t.ms / total : 0.0, t.count);
+      out += line;
+    }
+    profile_.clear();
+    return out;
+  }
   const GpuInfo& info() const { return device_->info(); }
   bool supports(Op, DType) const override { return true; }
   std::unique_ptr<Buffer> alloc(std::size_t bytes) override {
@@ -291,7 +314,15 @@ class WebGpuBackend final : public Backend {
       const std::string source = wgsl_prelude(list, binding, int(ids.size())) + std::string(body);
       it = pipelines_.emplace(key, device_->pipeline(source, key)).first;
     }
+    if (!profiling_) return device_->dispatch(it->second, ids, p, x, y, 1);
+    device_->synchronize();
+    const auto start = std::chrono::steady_clock::now();
     device_->dispatch(it->second, ids, p, x, y, 1);
+    device_->synchronize();
+    Timed& t = profile_[name];
+    t.ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    t.count++;
   }
 
   // cos and sin of every (position, rotary pair), computed as the reference kernel does; kept
@@ -320,7 +351,13 @@ class WebGpuBackend final : public Backend {
     return {it->second.get(), 0, DType::f32, 0};
   }
 
+  struct Timed {
+    double ms = 0;
+    long count = 0;
+  };
   std::unique_ptr<GpuDevice> device_;
+  bool profiling_ = false;
+  std::map<std::string, Timed> profile_;
   std::unordered_map<std::string, int> pipelines_;
   std::map<std::tuple<int, int, float, int>, std::unique_ptr<Buffer>> rope_tables_;
   std::vector<Unaligned> unaligned_;
@@ -330,6 +367,15 @@ class WebGpuBackend final : public Backend {
 
 std::unique_ptr<Backend> make_webgpu_backend(std::unique_ptr<GpuDevice> device) {
   return std::make_unique<WebGpuBackend>(std::move(device));
+}
+
+void set_webgpu_profiling(Backend& backend, bool on) {
+  if (auto* w = dynamic_cast<WebGpuBackend*>(&backend)) w->set_profiling(on);
+}
+
+std::string webgpu_profile_report(Backend& backend) {
+  auto* w = dynamic_cast<WebGpuBackend*>(&backend);
+  return w ? w->profile_report() : std::string();
 }
 
 std::string webgpu_adapter_name(const Backend& backend) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -26,6 +27,7 @@ constexpr double kWaitSeconds = 120.0;
 constexpr std::size_t kParamBytes = 128;
 constexpr std::size_t kParamSlot = 256;         // minUniformBufferOffsetAlignment's default
 constexpr std::size_t kBatchDispatches = 2048;  // dispatches per submission, at most
+constexpr std::uint64_t kPoolBytes = std::uint64_t(1) << 30;
 
 struct Api {
 #define ATTNSCOPE_WGPU_POINTER(ret, name, args) ret(*name) args = nullptr;
@@ -89,6 +91,11 @@ class DawnDevice final : public GpuDevice {
   bool lost_ = false;
 
   std::vector<BufferHandle> buffers_;  // by id − 1; null once destroyed
+  std::vector<std::uint64_t> sizes_;   // by id − 1
+  // Released buffers kept for reuse by size, up to kPoolBytes of each kind.
+  std::multimap<std::uint64_t, GpuBufferId> free_storage_;
+  std::multimap<std::size_t, BufferHandle> free_staging_;
+  std::uint64_t pooled_storage_ = 0, pooled_staging_ = 0;
   std::vector<Pipeline> pipelines_;
   BufferHandle params_ = nullptr;  // the uniform ring: one kParamSlot per recorded dispatch
   std::vector<std::byte> params_host_;
@@ -113,6 +120,10 @@ DawnDevice::~DawnDevice() {
       api_.wgpuBufferDestroy(b);
       api_.wgpuBufferRelease(b);
     }
+  for (auto& [size, b] : free_staging_) {
+    api_.wgpuBufferDestroy(b);
+    api_.wgpuBufferRelease(b);
+  }
   if (params_) api_.wgpuBufferRelease(params_);
   for (Pipeline& p : pipelines_) {
     api_.wgpuBindGroupLayoutRelease(p.layout);
@@ -290,6 +301,12 @@ GpuBufferId DawnDevice::create_buffer(std::size_t bytes) {
   BufferDescriptor d{};
   d.usage = kBufferUsageStorage | kBufferUsageCopySrc | kBufferUsageCopyDst;
   d.size = (std::max<std::size_t>(bytes, 4) + 3) / 4 * 4;
+  if (auto it = free_storage_.find(d.size); it != free_storage_.end()) {
+    const GpuBufferId id = it->second;
+    free_storage_.erase(it);
+    pooled_storage_ -= d.size;
+    return id;
+  }
   api_.wgpuDevicePushErrorScope(device_, kErrorFilterOutOfMemory);
   BufferHandle b = api_.wgpuDeviceCreateBuffer(device_, &d);
   struct ScopeAnswer {
@@ -314,11 +331,21 @@ GpuBufferId DawnDevice::create_buffer(std::size_t bytes) {
                              info_.adapter + " (" + answer.message + ")");
   }
   buffers_.push_back(b);
+  sizes_.push_back(d.size);
   return GpuBufferId(buffers_.size());
 }
 
 void DawnDevice::destroy_buffer(GpuBufferId id) {
   BufferHandle b = handle(id);
+  // Kept for the next buffer of its size (the next pass's arena, its captures): a new buffer
+  // costs an allocation, a round trip for its error scope and Dawn's clearing it. Queue order
+  // makes reuse safe: whatever reads it now is submitted before whatever writes it next.
+  const std::uint64_t size = sizes_[id - 1];
+  if (pooled_storage_ + size <= kPoolBytes) {
+    free_storage_.emplace(size, id);
+    pooled_storage_ += size;
+    return;
+  }
   submit();  // recorded dispatches may still use it
   api_.wgpuBufferDestroy(b);
   api_.wgpuBufferRelease(b);
@@ -333,10 +360,17 @@ void DawnDevice::write(GpuBufferId id, std::size_t offset, const void* src, std:
 
 void DawnDevice::read_async(GpuBufferId id, std::size_t offset, void* dst, std::size_t n) {
   if (n == 0) return;
-  BufferDescriptor d{};
-  d.usage = kBufferUsageMapRead | kBufferUsageCopyDst;
-  d.size = n;
-  BufferHandle staging = api_.wgpuDeviceCreateBuffer(device_, &d);
+  BufferHandle staging = nullptr;
+  if (auto it = free_staging_.find(n); it != free_staging_.end()) {
+    staging = it->second;
+    free_staging_.erase(it);
+    pooled_staging_ -= n;
+  } else {
+    BufferDescriptor d{};
+    d.usage = kBufferUsageMapRead | kBufferUsageCopyDst;
+    d.size = n;
+    staging = api_.wgpuDeviceCreateBuffer(device_, &d);
+  }
   if (pass_) {
     api_.wgpuComputePassEncoderEnd(pass_);
     api_.wgpuComputePassEncoderRelease(pass_);
@@ -481,6 +515,11 @@ void DawnDevice::synchronize() {
     }
   }
   for (Pending& p : pending) {
+    if (pooled_staging_ + p.n <= kPoolBytes) {  // the next pass reads back the same sizes
+      free_staging_.emplace(p.n, p.staging);
+      pooled_staging_ += p.n;
+      continue;
+    }
     api_.wgpuBufferDestroy(p.staging);
     api_.wgpuBufferRelease(p.staging);
   }

@@ -35,6 +35,7 @@ struct BenchOptions {
   int repeat = 5;
   bool gemm = false;
   bool json = false;
+  bool profile = false;
 };
 
 double peak_rss_mb() {
@@ -113,6 +114,16 @@ Status bench_forward(const BenchOptions& o) {
     for (const Cache::Entry& e : cache.entries()) captured += e.tensor.size() * sizeof(float);
   }
   const Timing t = timing_of(ms);
+  if (o.profile) {
+    // One more pass, untimed, each kernel waited for: where a WebGPU pass spends its time.
+    set_webgpu_profiling(model.backend(), true);
+    Cache cache;
+    ATTNSCOPE_TRY(model.forward(ids, plan, &cache));
+    const std::string report = webgpu_profile_report(model.backend());
+    set_webgpu_profiling(model.backend(), false);
+    std::fprintf(stderr, "%s",
+                 report.empty() ? "--profile: only the webgpu backend has it\n" : report.c_str());
+  }
   const double flops = forward_flops(c, o.tokens);
   const double rss = peak_rss_mb(),
                weights_mb = double(parameter_bytes(model.weights())) / 1048576.0;
@@ -242,6 +253,8 @@ void register_bench(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--gemm", o->gemm, "Benchmark the GEMM against the FP32 FMA peak instead");
   cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->add_flag("--profile", o->profile,
+                "After the timed passes, time each kernel of one more (webgpu; on stderr)");
   cmd->callback([o]() {
     if (o->threads > 0) set_cpu_threads(o->threads);
     finish(o->gemm ? bench_gemm(*o) : bench_forward(*o));
