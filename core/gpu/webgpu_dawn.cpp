@@ -76,6 +76,8 @@ class DawnDevice final : public GpuDevice {
 
   // Waits until *done, processing events; throws on timeout.
   void wait(const bool& done, const char* what);
+  // Pops the error scope pushed before `what`: its error's message, or empty when none.
+  std::string pop_error_scope(const char* what);
   void submit();
   void throw_if_error();
   BufferHandle handle(GpuBufferId id) const;
@@ -297,18 +299,7 @@ void DawnDevice::throw_if_error() {
   throw std::runtime_error(message);
 }
 
-GpuBufferId DawnDevice::create_buffer(std::size_t bytes) {
-  BufferDescriptor d{};
-  d.usage = kBufferUsageStorage | kBufferUsageCopySrc | kBufferUsageCopyDst;
-  d.size = (std::max<std::size_t>(bytes, 4) + 3) / 4 * 4;
-  if (auto it = free_storage_.find(d.size); it != free_storage_.end()) {
-    const GpuBufferId id = it->second;
-    free_storage_.erase(it);
-    pooled_storage_ -= d.size;
-    return id;
-  }
-  api_.wgpuDevicePushErrorScope(device_, kErrorFilterOutOfMemory);
-  BufferHandle b = api_.wgpuDeviceCreateBuffer(device_, &d);
+std::string DawnDevice::pop_error_scope(const char* what) {
   struct ScopeAnswer {
     bool done = false;
     std::uint32_t type = 0;
@@ -324,11 +315,27 @@ GpuBufferId DawnDevice::create_buffer(std::size_t bytes) {
   };
   on_pop.userdata1 = &answer;
   api_.wgpuDevicePopErrorScope(device_, on_pop);
-  wait(answer.done, "a buffer allocation");
-  if (answer.type != kErrorTypeNoError && answer.type != 0) {
+  wait(answer.done, what);
+  if (answer.type == kErrorTypeNoError || answer.type == 0) return {};
+  return answer.message.empty() ? "error type " + std::to_string(answer.type) : answer.message;
+}
+
+GpuBufferId DawnDevice::create_buffer(std::size_t bytes) {
+  BufferDescriptor d{};
+  d.usage = kBufferUsageStorage | kBufferUsageCopySrc | kBufferUsageCopyDst;
+  d.size = (std::max<std::size_t>(bytes, 4) + 3) / 4 * 4;
+  if (auto it = free_storage_.find(d.size); it != free_storage_.end()) {
+    const GpuBufferId id = it->second;
+    free_storage_.erase(it);
+    pooled_storage_ -= d.size;
+    return id;
+  }
+  api_.wgpuDevicePushErrorScope(device_, kErrorFilterOutOfMemory);
+  BufferHandle b = api_.wgpuDeviceCreateBuffer(device_, &d);
+  if (const std::string error = pop_error_scope("a buffer allocation"); !error.empty()) {
     if (b) api_.wgpuBufferRelease(b);
     throw std::runtime_error("WebGPU: cannot allocate " + std::to_string(d.size) + " bytes on " +
-                             info_.adapter + " (" + answer.message + ")");
+                             info_.adapter + " (" + error + ")");
   }
   buffers_.push_back(b);
   sizes_.push_back(d.size);
@@ -382,11 +389,6 @@ void DawnDevice::read_async(GpuBufferId id, std::size_t offset, void* dst, std::
 }
 
 int DawnDevice::pipeline(std::string_view wgsl, std::string_view label) {
-  struct ScopeAnswer {
-    bool done = false;
-    std::uint32_t type = 0;
-    std::string message;
-  } answer;
   api_.wgpuDevicePushErrorScope(device_, kErrorFilterValidation);
   ShaderSourceWGSL source{};
   source.chain.sType = kSTypeShaderSourceWGSL;
@@ -401,21 +403,10 @@ int DawnDevice::pipeline(std::string_view wgsl, std::string_view label) {
   d.compute.entryPoint = view("main");
   ComputePipeline p = api_.wgpuDeviceCreateComputePipeline(device_, &d);
   api_.wgpuShaderModuleRelease(module);
-  PopErrorScopeCallbackInfo on_pop{};
-  on_pop.mode = kCallbackModeAllowProcessEvents;
-  on_pop.callback = [](std::uint32_t, std::uint32_t type, StringView message, void* a, void*) {
-    auto* s = static_cast<ScopeAnswer*>(a);
-    s->type = type;
-    s->message = text(message);
-    s->done = true;
-  };
-  on_pop.userdata1 = &answer;
-  api_.wgpuDevicePopErrorScope(device_, on_pop);
-  wait(answer.done, "a shader compilation");
-  if (answer.type != kErrorTypeNoError && answer.type != 0) {
+  if (const std::string error = pop_error_scope("a shader compilation"); !error.empty()) {
     if (p) api_.wgpuComputePipelineRelease(p);
     throw std::runtime_error("WebGPU: kernel " + std::string(label) +
-                             " does not compile: " + answer.message);
+                             " does not compile: " + error);
   }
   pipelines_.push_back({p, api_.wgpuComputePipelineGetBindGroupLayout(p, 0)});
   return int(pipelines_.size()) - 1;

@@ -1,0 +1,77 @@
+// The WebGPU backend's own contract, beyond the op table and parity (which run it through
+// backends_under_test): what it says when it cannot do something, and byte-exact copies at
+// offsets that are not whole 32-bit words. Native only; skipped where device_like_backend.h
+// finds no WebGPU backend (ATTNSCOPE_WEBGPU=required turns that into a failure).
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/gpu/gpu_device.h"
+#include "core/gpu/webgpu_backend.h"
+#include "tests/unit/device_like_backend.h"
+
+namespace attnscope {
+namespace {
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST_CASE("WebGPU without its library is one clear reason, not a crash") {
+  std::string why;
+  CHECK(open_dawn_device("/nonexistent/libwebgpu_wrapper.so", &why) == nullptr);
+  CHECK(why == "no WebGPU library at /nonexistent/libwebgpu_wrapper.so");
+}
+
+TEST_CASE("WebGPU refuses a buffer past the adapter's largest binding, saying both sizes") {
+  Backend* webgpu = test::webgpu_backend_under_test();
+  if (!webgpu) return;
+  const std::string m = message_of([&] { webgpu->alloc(std::size_t(1) << 40); });
+  CHECK(m.find("WebGPU: a buffer of 1048576 MiB exceeds") == 0);
+  CHECK(m.find("largest binding") != std::string::npos);
+}
+
+TEST_CASE("WebGPU buffers copy bytes exactly at offsets that are not whole words") {
+  Backend* webgpu = test::webgpu_backend_under_test();
+  if (!webgpu) return;
+  auto buffer = webgpu->alloc(16);
+  std::vector<std::uint8_t> zeros(16, 0), bytes = {1, 2, 3, 4, 5};
+  buffer->write(0, zeros.data(), 16);
+  buffer->write(3, bytes.data(), bytes.size());  // spans three words, none of them whole
+  std::vector<std::uint8_t> all(16, 0xff);
+  buffer->read(0, all.data(), 16);
+  CHECK(all == std::vector<std::uint8_t>{0, 0, 0, 1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0});
+  std::vector<std::uint8_t> part(3, 0);
+  webgpu->read_async({buffer.get(), 5, DType::f16, 0}, part.data(), 3);
+  webgpu->synchronize();
+  CHECK(part == std::vector<std::uint8_t>{3, 4, 5});
+}
+
+TEST_CASE("a WGSL kernel that does not compile is an error naming it, with the compiler's words") {
+  std::string why;
+  const char* library = std::getenv("ATTNSCOPE_WEBGPU_LIBRARY");
+  if (!test::webgpu_backend_under_test()) return;
+  auto device =
+      open_dawn_device(library ? library
+                               : ATTNSCOPE_SOURCE_DIR
+                           "/tests/browser/node_modules/bun-webgpu-linux-x64/libwebgpu_wrapper.so",
+                       &why);
+  REQUIRE(device);
+  const std::string m = message_of([&] { device->pipeline("fn main( {", "broken"); });
+  CHECK(m.find("WebGPU: kernel broken does not compile: ") == 0);
+  CHECK(m.find("expected ')'") != std::string::npos);
+  // The device still works afterwards.
+  CHECK(device->pipeline("@compute @workgroup_size(1) fn main() {}", "empty") >= 0);
+}
+
+}  // namespace
+}  // namespace attnscope
