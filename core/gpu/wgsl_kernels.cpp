@@ -78,6 +78,9 @@ const std::string_view copy = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
 }
 )";
 
+// Row kernels: one row per workgroup of 256. The reductions hand back their result through
+// workgroupUniformLoad, so WGSL's uniformity analysis knows every invocation holds the same value
+// and a row may return early on it (softmax's all-masked row) before later barriers.
 #define ATTNSCOPE_ROW_ENTRY                                                                  \
   "var<workgroup> red: array<f32, 256>;\n"                                                   \
   "fn reduce_sum(li: u32, v: f32) -> f32 {\n"                                                \
