@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run_all.sh — every attnscope test: native (doctest, CLI, desktop under Xvfb), WASM under node,
-# and the page in headless Chromium. Expects ./setup.sh to have built build/ and build-wasm/.
+# and the page in headless Chromium. Expects ./setup.sh to have built build/, build-wasm/ and
+# build-wasm-mt/.
 # Ends with one line "N passed, M failed" over all suites; exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,9 @@ if [ -z "${VK_ICD_FILENAMES:-}" ] && [ -f /usr/lib/chromium/vk_swiftshader_icd.j
 fi
 ATTNSCOPE_WEBGPU=required run_ctest "native" "$ROOT/build"
 run_ctest "wasm (node)" "$ROOT/build-wasm"
+# The threaded WASM build's WebGPU backend on the browser's device code, under node with
+# dawn.node's navigator.gpu (same SwiftShader adapter): op table, parity on every fixture.
+run_ctest "wasm threads + WebGPU (node)" "$ROOT/build-wasm-mt" -R '^wasm_webgpu$'
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan, clang): the unit tests (parity
 # included), the CLI tests, and a 30 s libFuzzer smoke run of each target. setup.sh builds it.
 if [ -d "$ROOT/build-asan" ]; then

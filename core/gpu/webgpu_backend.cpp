@@ -9,16 +9,20 @@
 // Limits. A buffer larger than the adapter's largest binding cannot be bound: alloc() refuses it
 // with a message naming both sizes, and the caller falls back to the CPU (see the CLI's
 // --backend). Attention needs a head dimension of at most 256.
+//
+// Threads. The explorer runs two job runners that may both use the model's backend (a prompt
+// while a sweep runs): every call into the device holds the backend's lock, so each op's
+// dispatch is recorded whole. A synchronize() from either thread completes both threads' reads.
 #include "core/gpu/webgpu_backend.h"
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -26,15 +30,21 @@
 #include <vector>
 
 #include "core/gpu/wgsl_kernels.h"
+#include "core/ops/kernels.h"
 
 namespace attnscope {
 namespace {
 
+using Lock = std::lock_guard<std::recursive_mutex>;
+
 class WebGpuBuffer final : public Buffer {
  public:
-  WebGpuBuffer(GpuDevice& device, std::size_t bytes)
-      : Buffer(bytes), device_(device), id_(device.create_buffer(bytes)) {}
-  ~WebGpuBuffer() override { device_.destroy_buffer(id_); }
+  WebGpuBuffer(GpuDevice& device, std::recursive_mutex& mutex, std::size_t bytes)
+      : Buffer(bytes), device_(device), mutex_(mutex), id_(create(device, mutex, bytes)) {}
+  ~WebGpuBuffer() override {
+    Lock lock(mutex_);
+    device_.destroy_buffer(id_);
+  }
   std::byte* host() override { return nullptr; }
   GpuBufferId id() const { return id_; }
 
@@ -42,6 +52,7 @@ class WebGpuBuffer final : public Buffer {
   // other bytes, read back first (only 16-bit weights of odd length have such edges).
   void write(std::size_t offset, const void* src, std::size_t n) override {
     if (n == 0) return;
+    Lock lock(mutex_);
     const std::size_t begin = offset / 4 * 4, end = (offset + n + 3) / 4 * 4;
     if (begin == offset && end == offset + n) return device_.write(id_, offset, src, n);
     std::vector<std::byte> words(end - begin);
@@ -51,6 +62,7 @@ class WebGpuBuffer final : public Buffer {
   }
   void read(std::size_t offset, void* dst, std::size_t n) override {
     if (n == 0) return;
+    Lock lock(mutex_);
     const std::size_t begin = offset / 4 * 4, end = (offset + n + 3) / 4 * 4;
     if (begin == offset && end == offset + n) {
       device_.read_async(id_, offset, dst, n);
@@ -63,11 +75,16 @@ class WebGpuBuffer final : public Buffer {
   }
 
  private:
+  static GpuBufferId create(GpuDevice& device, std::recursive_mutex& mutex, std::size_t bytes) {
+    Lock lock(mutex);
+    return device.create_buffer(bytes);
+  }
   void read_words(std::size_t begin, std::byte* dst, std::size_t n) {
     device_.read_async(id_, begin, dst, n);
     device_.synchronize();
   }
   GpuDevice& device_;
+  std::recursive_mutex& mutex_;
   GpuBufferId id_;
 };
 
@@ -127,7 +144,9 @@ std::uint32_t u32(std::size_t v) {
   return static_cast<std::uint32_t>(v);
 }
 std::uint32_t bits(float v) {
-  return std::bit_cast<std::uint32_t>(v);
+  std::uint32_t u;  // not std::bit_cast: Emscripten 3.1.6's libc++ lacks it
+  std::memcpy(&u, &v, 4);
+  return u;
 }
 
 class WebGpuBackend final : public Backend {
@@ -136,10 +155,12 @@ class WebGpuBackend final : public Backend {
 
   std::string_view name() const override { return "webgpu"; }
   void set_profiling(bool on) {
+    Lock lock(mutex_);
     profiling_ = on;
     profile_.clear();
   }
   std::string profile_report() {
+    Lock lock(mutex_);
     std::vector<std::pair<std::string, Timed>> rows(profile_.begin(), profile_.end());
     std::sort(rows.begin(), rows.end(),
               [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
@@ -164,9 +185,10 @@ class WebGpuBackend final : public Backend {
       throw std::runtime_error("WebGPU: a buffer of " + std::to_string(bytes >> 20) +
                                " MiB exceeds " + i.adapter + "'s largest binding (" +
                                std::to_string(limit >> 20) + " MiB)");
-    return std::make_unique<WebGpuBuffer>(*device_, bytes);
+    return std::make_unique<WebGpuBuffer>(*device_, mutex_, bytes);
   }
   void read_async(View src, void* dst, std::size_t n) override {
+    Lock lock(mutex_);
     const std::size_t begin = src.offset / 4 * 4, end = (src.offset + n + 3) / 4 * 4;
     if (begin == src.offset && end == src.offset + n) {
       device_->read_async(buffer(src).id(), src.offset, dst, n);
@@ -176,6 +198,7 @@ class WebGpuBackend final : public Backend {
     device_->read_async(buffer(src).id(), begin, unaligned_.back().words.data(), end - begin);
   }
   void synchronize() override {
+    Lock lock(mutex_);
     device_->synchronize();
     for (const Unaligned& u : unaligned_) std::memcpy(u.dst, u.words.data() + u.skip, u.n);
     unaligned_.clear();
@@ -212,6 +235,7 @@ class WebGpuBackend final : public Backend {
     for (const LinearTarget& t : targets) linear(t.out, x, t.w, t.bias, T, K, t.N);
   }
   void rope(View x, int T, int heads, int D, int R, float theta, int pos0) override {
+    Lock lock(mutex_);  // the table is shared state
     const View table = rope_table(T, R, theta, pos0);
     run("rope", wgsl::rope, {{x}, {table}}, {u32(T), u32(heads), u32(D), u32(R)},
         std::size_t(T) * heads * (R / 2));
@@ -286,6 +310,7 @@ class WebGpuBackend final : public Backend {
 
   void dispatch(const char* name, std::string_view body, std::initializer_list<Operand> operands,
                 std::initializer_list<std::uint32_t> params, std::uint32_t x, std::uint32_t y) {
+    Lock lock(mutex_);
     std::array<std::uint32_t, 32> p{};
     std::vector<GpuBufferId> ids;
     std::vector<int> binding;
@@ -335,11 +360,8 @@ class WebGpuBackend final : public Backend {
       const int half = R / 2;
       std::vector<float> table(std::size_t(T) * half * 2);
       for (int t = 0; t < T; t++) {
-        const double pos = pos0 + t;
         for (int i = 0; i < half; i++) {
-          const float inv_freq =
-              1.0f / std::pow(theta, static_cast<float>(2 * i) / static_cast<float>(R));
-          const float angle = static_cast<float>(pos) * inv_freq;
+          const float angle = rope_angle(pos0 + t, rope_inv_freq(i, R, theta));
           table[(std::size_t(t) * half + i) * 2] = std::cos(angle);
           table[(std::size_t(t) * half + i) * 2 + 1] = std::sin(angle);
         }
@@ -356,6 +378,7 @@ class WebGpuBackend final : public Backend {
     long count = 0;
   };
   std::unique_ptr<GpuDevice> device_;
+  std::recursive_mutex mutex_;
   bool profiling_ = false;
   std::map<std::string, Timed> profile_;
   std::unordered_map<std::string, int> pipelines_;

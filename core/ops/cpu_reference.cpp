@@ -177,12 +177,8 @@ class CpuReferenceKernels final : public Kernels {
   void rope(float* x, int T, int heads, int D, int R, float theta, int pos0) override {
     const int half = R / 2;
     for (int t = 0; t < T; t++) {
-      const double pos = pos0 + t;
       for (int i = 0; i < half; i++) {
-        // HF computes inv_freq in float32 and the angle as a float32 product; match that.
-        const float inv_freq =
-            1.0f / std::pow(theta, static_cast<float>(2 * i) / static_cast<float>(R));
-        const float angle = static_cast<float>(pos) * inv_freq;
+        const float angle = rope_angle(pos0 + t, rope_inv_freq(i, R, theta));
         const float c = std::cos(angle), s = std::sin(angle);
         for (int h = 0; h < heads; h++) {
           float* xh = x + (static_cast<std::size_t>(t) * heads + h) * D;

@@ -19,6 +19,7 @@
 // proportion to its non-zeros.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <string_view>
@@ -68,6 +69,16 @@ struct AdamStep {
   double eps = 1e-8;
   int step = 1;
 };
+
+// RoPE's inverse frequency of rotary pair i (of R rotated dims) and its angle at position pos,
+// computed as HF does (inv_freq in float32, the angle a float32 product), so that every backend
+// rotates by the same bits.
+inline float rope_inv_freq(int i, int R, float theta) {
+  return 1.0f / std::pow(theta, static_cast<float>(2 * i) / static_cast<float>(R));
+}
+inline float rope_angle(int pos, float inv_freq) {
+  return static_cast<float>(static_cast<double>(pos)) * inv_freq;
+}
 
 class Kernels {
  public:
@@ -130,6 +141,7 @@ class Kernels {
 
   // Rotary position embedding, in place on x[T, heads, D]: the first R dims of each head are
   // rotated as HF's rotate_half does (pairs i and i + R/2), angle = (pos0 + t) · theta^(-2i/R).
+  // Every backend takes the angles from rope_inv_freq and rope_angle below.
   virtual void rope(float* x, int T, int heads, int D, int R, float theta, int pos0) = 0;
 
   // scores[H,T,T] = q[T,H,D] · k[T,G,D]ᵀ · scale; query head h reads key head h / (H/G).

@@ -322,16 +322,14 @@ void rope(float* x, int T, int heads, int D, int R, float theta, int pos0) {
                   theta,
                   std::vector<float>(std::size_t(T) * half),
                   std::vector<float>(std::size_t(T) * half)};
-    // As the reference (and HF): inv_freq and the angle in float32.
     std::vector<float> inv_freq(half);
-    for (int i = 0; i < half; i++)
-      inv_freq[i] = 1.0f / std::pow(theta, static_cast<float>(2 * i) / static_cast<float>(R));
+    for (int i = 0; i < half; i++) inv_freq[i] = rope_inv_freq(i, R, theta);
     float* cos_p = table.cos.data();
     float* sin_p = table.sin.data();
     parallel_for(T, rows_grain(T, std::size_t(half) * 16), [&](std::size_t b, std::size_t e) {
       for (std::size_t t = b; t < e; t++)
         for (int i = 0; i < half; i++) {
-          const float angle = static_cast<float>(static_cast<double>(pos0 + int(t))) * inv_freq[i];
+          const float angle = rope_angle(pos0 + int(t), inv_freq[i]);
           cos_p[t * half + i] = std::cos(angle);
           sin_p[t * half + i] = std::sin(angle);
         }

@@ -40,8 +40,10 @@ export function startServer({ isolation = true } = {}) {
   });
 }
 
-export async function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+// webgpu: true gives the page navigator.gpu (SwiftShader's Vulkan adapter, without a GPU).
+export async function launchBrowser({ webgpu = false } = {}) {
+  const args = webgpu ? [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] : CHROMIUM_ARGS;
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args });
 }
 
 // Collects the page's console errors and uncaught exceptions, so tests can assert there were none.

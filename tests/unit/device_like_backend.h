@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -17,12 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "core/ops/backend.h"
-#ifndef __EMSCRIPTEN__
-#include <cstdlib>
-
+#include "core/gpu/shared_webgpu.h"
 #include "core/gpu/webgpu_backend.h"
-#endif
+#include "core/ops/backend.h"
 
 namespace attnscope::test {
 
@@ -169,42 +167,35 @@ inline DeviceLikeBackend& device_like_declining_backend() {
   return backend;
 }
 
-#ifndef __EMSCRIPTEN__
-// The WebGPU backend through Dawn (npm bun-webgpu-linux-x64, installed by setup.sh) on whatever
-// adapter Vulkan offers: SwiftShader on a machine without a GPU (tests/run_all.sh sets
-// VK_ICD_FILENAMES). ATTNSCOPE_WEBGPU=off leaves it out (the sanitizer build: Dawn is not
-// instrumented); ATTNSCOPE_WEBGPU=required makes its absence a failure (run_all.sh).
+// The process's WebGPU backend (core/gpu/shared_webgpu.h): natively Dawn (npm
+// bun-webgpu-linux-x64, installed by setup.sh) on whatever adapter Vulkan offers, SwiftShader on
+// a machine without a GPU (tests/run_all.sh sets VK_ICD_FILENAMES); in the threaded WASM test
+// build navigator.gpu (dawn.node under node, tests/wasm/gpu_tests.mjs). ATTNSCOPE_WEBGPU=off
+// leaves it out (the sanitizer build: Dawn is not instrumented); ATTNSCOPE_WEBGPU=required makes
+// its absence a failure (run_all.sh).
 inline Backend* webgpu_backend_under_test() {
-  static std::unique_ptr<Backend> backend = []() -> std::unique_ptr<Backend> {
+  static Backend* backend = []() -> Backend* {
     const char* mode = std::getenv("ATTNSCOPE_WEBGPU");
     if (mode && std::string_view(mode) == "off") return nullptr;
-    const char* library = std::getenv("ATTNSCOPE_WEBGPU_LIBRARY");
     std::string why;
-    auto device = open_dawn_device(
-        library ? library
-                : ATTNSCOPE_SOURCE_DIR
-            "/tests/browser/node_modules/bun-webgpu-linux-x64/libwebgpu_wrapper.so",
-        &why);
-    if (!device) {
+    Backend* b = shared_webgpu_backend(&why);
+    if (!b) {
       if (mode && std::string_view(mode) == "required") FAIL("no WebGPU backend: " << why);
       MESSAGE("the WebGPU backend is not tested: " << why);
       return nullptr;
     }
-    MESSAGE("testing the WebGPU backend on " << device->info().adapter);
-    return make_webgpu_backend(std::move(device));
+    MESSAGE("testing the WebGPU backend on " << webgpu_adapter_name(*b));
+    return b;
   }();
-  return backend.get();
+  return backend;
 }
-#endif
 
 // Every backend compiled in, then the device-like ones, then WebGPU where it can run.
 inline std::vector<Backend*> backends_under_test() {
   std::vector<Backend*> all = available_backends();
   all.push_back(&device_like_backend());
   all.push_back(&device_like_declining_backend());
-#ifndef __EMSCRIPTEN__
   if (Backend* webgpu = webgpu_backend_under_test()) all.push_back(webgpu);
-#endif
   return all;
 }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "core/analysis/prompt.h"
+#include "core/gpu/shared_webgpu.h"
+#include "core/gpu/webgpu_backend.h"
 #include "ui/app/host.h"
 
 namespace attnscope::ui {
@@ -143,6 +145,55 @@ void load_progress(AppState& state, const std::string& request, double fraction,
   state.load_stage = stage;
 }
 
+namespace {
+
+// `model` on the backend the user chose. On a job's thread: the browser's GPU device answers
+// there, not on the page's main thread.
+Model on_chosen_backend(const Model& model, bool webgpu, std::string* note) {
+  note->clear();
+  std::string why;
+  if (!webgpu) return bind_or_fall_back(model, default_backend(), &why);
+  Backend* gpu = shared_webgpu_backend(&why);
+  if (!gpu) {
+    *note = "WebGPU unavailable (" + why + "): running on the CPU";
+    return bind_or_fall_back(model, default_backend(), &why);
+  }
+  Model bound = bind_or_fall_back(model, *gpu, &why);
+  if (!why.empty()) *note = "WebGPU cannot hold this model (" + why + "): running on the CPU";
+  return bound;
+}
+
+}  // namespace
+
+void choose_webgpu(AppState& state, bool on) {
+  state.use_webgpu = on;
+  if (!state.model) return;
+  auto from = state.model;
+  auto moved = std::make_shared<std::optional<Model>>();
+  auto note = std::make_shared<std::string>();
+  state.jobs.start(make_job(
+      on ? "Moving the model to WebGPU" : "Moving the model to the CPU",
+      [from, moved, note, on](Job&) {
+        moved->emplace(on_chosen_backend(*from, on, note.get()));
+        return std::string();
+      },
+      [from, moved, note](AppState& s) {
+        if (s.model != from) return;  // another model arrived meanwhile
+        s.model = std::make_shared<const Model>(std::move(**moved));
+        s.backend_note = *note;
+        set_status(s, "running on " + backend_label(s));
+        if (!note->empty()) set_error(s, *note);
+        run_prompt(s);
+      }));
+}
+
+std::string backend_label(const AppState& state) {
+  if (!state.model) return {};
+  const Backend& b = state.model->backend();
+  const std::string adapter = webgpu_adapter_name(b);
+  return std::string(b.name()) + (adapter.empty() ? "" : ": " + adapter);
+}
+
 void deliver_files(AppState& state, const std::string& request,
                    Result<std::shared_ptr<const FileSource>> files) {
   const std::string kind = request.substr(0, request.rfind('#'));
@@ -177,18 +228,20 @@ void deliver_files(AppState& state, const std::string& request,
   auto model = std::make_shared<std::optional<Model>>();
   auto error = std::make_shared<std::string>();
   auto started = std::make_shared<std::chrono::steady_clock::time_point>();
+  auto note = std::make_shared<std::string>();
   state.jobs.start(make_job(
       "Loading " + name,
-      [source, model, started](Job&) {
+      [source, model, started, note, webgpu = state.use_webgpu](Job&) {
         *started = std::chrono::steady_clock::now();
         auto loaded = Model::load(*source);
         if (!loaded) return loaded.error().to_string();
-        model->emplace(std::move(*loaded));
+        model->emplace(on_chosen_backend(*loaded, webgpu, note.get()));
         return std::string();
       },
-      [model, name, started](AppState& s) {
+      [model, name, started, note](AppState& s) {
         const bool first_model = !s.model;
         s.model = std::make_shared<const Model>(std::move(**model));
+        s.backend_note = *note;
         s.model_name = name;
         s.load_progress = -1;
         s.error.clear();  // a model on screen now: older errors no longer apply
@@ -222,6 +275,7 @@ void deliver_files(AppState& state, const std::string& request,
           set_error(
               s, "no tokenizer: " + s.model->tokenizer_error() + ". Type the prompt as token ids.");
         }
+        if (!s.backend_note.empty()) set_error(s, s.backend_note);
         if (!s.start_notice.empty()) set_error(s, std::exchange(s.start_notice, ""));
         run_prompt(s);
       },

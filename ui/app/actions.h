@@ -30,6 +30,13 @@ void load_progress(AppState& state, const std::string& request, double fraction,
 void deliver_files(AppState& state, const std::string& request,
                    Result<std::shared_ptr<const FileSource>> files);
 
+// Moves the model to the CPU or to WebGPU (the models loaded later follow), then runs the prompt
+// again there. WebGPU that cannot be had or cannot hold the model leaves it on the CPU, saying
+// why (AppState::backend_note).
+void choose_webgpu(AppState& state, bool on);
+// "cpu-simd", or "webgpu: <adapter>": where the model on screen runs.
+std::string backend_label(const AppState& state);
+
 // The title of the job that runs the prompt (errors from it carry it as their source).
 inline constexpr const char* kRunPromptJob = "Running the prompt";
 

@@ -113,6 +113,10 @@ struct AppState {
   bool keep_last_tokens = false;
   std::string ran_prompt;  // the prompt of `run`
   std::optional<Run> run;
+  // Where the model runs: the CPU, or WebGPU when asked for and it can be had (else the CPU,
+  // with the reason in backend_note).
+  bool use_webgpu = false;
+  std::string backend_note;
   int runs_started = 0;       // source of Run::serial
   std::string run_error;      // why the last run of the prompt failed ("" if it ran)
   bool run_too_long = false;  // ... because the prompt is longer than the context

@@ -84,8 +84,30 @@ void draw_model_panel(AppState& state) {
   }
 
   section("Compute");
-  for (const Backend* backend : available_backends())
-    ImGui::BulletText("%.*s", static_cast<int>(backend->name().size()), backend->name().data());
+  ImGui::SetNextItemWidth(160);
+  // The combo is marked while closed (inside BeginCombo the last item is its popup); its items
+  // while open.
+  if (ImGui::BeginCombo("Backend", state.use_webgpu ? "WebGPU" : "CPU")) {
+    for (const bool webgpu : {false, true}) {
+      if (ImGui::Selectable(webgpu ? "WebGPU" : "CPU", state.use_webgpu == webgpu) &&
+          state.use_webgpu != webgpu)
+        choose_webgpu(state, webgpu);
+      mark_widget(state, webgpu ? "compute.backend.webgpu" : "compute.backend.cpu");
+    }
+    ImGui::EndCombo();
+  } else {
+    mark_widget(state, "compute.backend");
+  }
+  help_marker(
+      "Where the model runs. WebGPU uses this machine's GPU (in the browser through "
+      "navigator.gpu, on the desktop through Dawn); when there is none, or the model does not "
+      "fit it, the model stays on the CPU and the line below says why.");
+  if (state.model) ImGui::TextDisabled("running on %s", backend_label(state).c_str());
+  if (!state.backend_note.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.4f, 1.0f), "%s", state.backend_note.c_str());
+    ImGui::PopTextWrapPos();
+  }
   ImGui::TextDisabled("jobs: %s", JobRunner::mode());
   ImGui::TextDisabled("%s", state.platform.c_str());
 }

@@ -64,6 +64,7 @@ std::string view_query(const AppState& state) {
   if (state.attention_view == AttentionView::lines) q += "&view=lines";
   if (state.aggregate == Aggregate::layer_mean) q += "&mean=layer";
   if (state.aggregate == Aggregate::all_mean) q += "&mean=all";
+  if (state.use_webgpu) q += "&backend=webgpu";
   if (!state.ablation.heads.empty()) {
     std::string heads;
     for (const HeadRef& h : state.ablation.heads)
@@ -114,6 +115,8 @@ void apply_view_query(AppState& state, const std::string& query) {
                       HeadRef{layer, head}) == state.ablation.heads.end())
           state.ablation.heads.push_back({layer, head});
       }
+    } else if (key == "backend") {
+      state.use_webgpu = value == "webgpu";  // read before the first model loads: it goes there
     } else if (key == "mode") {
       if (auto mode = parse_ablation_mode(value)) state.ablation.mode = *mode;
     } else if (key == "tab") {
@@ -138,6 +141,9 @@ std::string state_json(const AppState& state) {
   j["error"] = state.error;
   j["errorSerial"] = state.error_serial;
   j["jobsMode"] = JobRunner::mode();
+  j["useWebgpu"] = state.use_webgpu;
+  j["backend"] = backend_label(state);
+  j["backendNote"] = state.backend_note;
   j["lastExport"] = state.last_export;
   j["firstMapSeconds"] = state.first_map_seconds;
   j["loadProgress"] = state.load_progress;

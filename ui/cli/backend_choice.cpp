@@ -1,28 +1,11 @@
 #include "ui/cli/backend_choice.h"
 
 #include <cstdio>
-#include <cstdlib>
-#include <exception>
-#include <memory>
 
-#include "core/gpu/webgpu_backend.h"
+#include "core/gpu/shared_webgpu.h"
 
 namespace attnscope::cli {
 namespace {
-
-// The process's WebGPU backend, opened at the first request; null with the reason when there is
-// none (asked again, it answers the same without retrying).
-Backend* webgpu_backend(std::string* why) {
-  static std::string reason;
-  static std::unique_ptr<Backend> backend = []() -> std::unique_ptr<Backend> {
-    const char* library = std::getenv("ATTNSCOPE_WEBGPU_LIBRARY");
-    auto device = open_dawn_device(library ? library : ATTNSCOPE_WEBGPU_LIBRARY_DEFAULT, &reason);
-    if (!device) return nullptr;
-    return make_webgpu_backend(std::move(device));
-  }();
-  if (!backend) *why = reason;
-  return backend.get();
-}
 
 void say_fallback(const std::string& why) {
   std::fprintf(stderr, "webgpu unavailable (%s); running on the CPU (%.*s)\n", why.c_str(),
@@ -43,7 +26,7 @@ Result<Backend*> choose_backend(const std::string& name) {
     if (b->name() == name) return b;
   if (name == "webgpu") {
     std::string why;
-    if (Backend* b = webgpu_backend(&why)) return b;
+    if (Backend* b = shared_webgpu_backend(&why)) return b;
     say_fallback(why);
     return &default_backend();
   }
@@ -52,15 +35,10 @@ Result<Backend*> choose_backend(const std::string& name) {
 
 Result<Model> bind_model(Model model, const std::string& name) {
   ATTNSCOPE_ASSIGN(Backend * backend, choose_backend(name));
-  if (backend == &model.backend()) return model;
-  try {
-    return model.bound_to(*backend);
-  } catch (const std::exception& e) {
-    // A device backend refuses what it cannot hold (a tensor past its largest binding, memory
-    // exhausted); the CPU can hold what was loaded.
-    say_fallback(e.what());
-    return model.bound_to(default_backend());
-  }
+  std::string why;
+  Model bound = bind_or_fall_back(model, *backend, &why);
+  if (!why.empty()) say_fallback(why);
+  return bound;
 }
 
 Result<Model> load_model(const std::string& path, const std::string& name) {

@@ -11,8 +11,10 @@
 #include <map>
 #include <memory>
 
+#include "core/gpu/shared_webgpu.h"
 #include "ui/app/actions.h"
 #include "ui/platform/bundled_models.h"
+#include "wasm/webgpu_browser.h"
 
 namespace {
 
@@ -106,6 +108,7 @@ namespace attnscope::ui {
 
 WebHost::WebHost(AppState& state) {
   g_state = &state;
+  set_gpu_device_opener(open_browser_gpu_device);  // navigator.gpu, from a job's thread
   js_install_copy_in();
   js_app_ready();
 }

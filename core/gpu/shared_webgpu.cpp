@@ -1,0 +1,65 @@
+#include "core/gpu/shared_webgpu.h"
+
+#include <cstdlib>
+#include <exception>
+
+#include "core/gpu/webgpu_backend.h"
+
+namespace attnscope {
+namespace {
+
+GpuDeviceOpener& opener() {
+  static GpuDeviceOpener f;
+  return f;
+}
+
+std::unique_ptr<GpuDevice> open_default_device(std::string* why) {
+#ifdef __EMSCRIPTEN__
+  *why = "no WebGPU device in this build";
+  return nullptr;
+#else
+  const char* library = std::getenv("ATTNSCOPE_WEBGPU_LIBRARY");
+  return open_dawn_device(library ? library : ATTNSCOPE_WEBGPU_LIBRARY_DEFAULT, why);
+#endif
+}
+
+}  // namespace
+
+void set_gpu_device_opener(GpuDeviceOpener f) {
+  opener() = std::move(f);
+}
+
+Backend* shared_webgpu_backend(std::string* why) {
+  struct Shared {
+    std::unique_ptr<Backend> backend;
+    std::string reason;
+  };
+  // Made by its initializer (thread-safe, once), after the device's library is loaded, so it is
+  // destroyed before that library's own statics at exit (SwiftShader's threads crash otherwise).
+  static const Shared shared = [] {
+    Shared s;
+    try {
+      auto device = opener() ? opener()(&s.reason) : open_default_device(&s.reason);
+      if (device) s.backend = make_webgpu_backend(std::move(device));
+    } catch (const std::exception& e) {
+      s.reason = e.what();
+    }
+    if (!s.backend && s.reason.empty()) s.reason = "no WebGPU device";
+    return s;
+  }();
+  if (!shared.backend && why) *why = shared.reason;
+  return shared.backend.get();
+}
+
+Model bind_or_fall_back(const Model& model, Backend& backend, std::string* why) {
+  why->clear();
+  if (&backend == &model.backend()) return model;
+  try {
+    return model.bound_to(backend);
+  } catch (const std::exception& e) {
+    *why = e.what();
+  }
+  return &model.backend() == &default_backend() ? model : model.bound_to(default_backend());
+}
+
+}  // namespace attnscope
