@@ -141,7 +141,7 @@ mergeInto(LibraryManager.library, {
       if (!gpu) throw new Error('WebGPU: this browser has no navigator.gpu');
       if (!G.device) {
         const adapter = await gpu.requestAdapter({powerPreference: 'high-performance'});
-        if (!adapter) throw new Error('WebGPU: no adapter');
+        if (!adapter) throw new Error('WebGPU: no adapter (the browser offers none to this page)');
         const a = adapter.info || {};
         // Browsers often leave the description empty (fingerprinting); then vendor and
         // architecture ("google swiftshader", "nvidia hopper").

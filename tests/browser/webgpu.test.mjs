@@ -109,3 +109,27 @@ test('a shared link that asks for WebGPU loads the model there, and the tasks mo
   assert.deepEqual(d.errors, []);
   await d.context.close();
 });
+
+test('without an adapter, choosing WebGPU says why in one line and the model stays on the CPU', async () => {
+  const plain = await launchBrowser();  // no --enable-unsafe-webgpu: navigator.gpu, but no adapter
+  try {
+    const context = await plain.newContext({ viewport: { width: 1400, height: 860 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(server.url);
+    const d = driver(page);
+    let s = await d.until(ready('attnscope-kjv'), 'the default model');
+    const serial = s.runSerial;
+    await d.click('compute.backend');
+    await d.click('compute.backend.webgpu');
+    s = await d.until((x) => x.runSerial > serial && !x.busy, 'the prompt run again', 120000);
+    assert.match(s.backend, /^cpu/);
+    assert.match(s.backendNote, /^WebGPU unavailable \(.+\): running on the CPU$/);
+    assert.equal(s.error, s.backendNote);
+    console.log(`without an adapter: ${s.backendNote}`);
+    await d.shot('webgpu_unavailable');
+    assert.deepEqual(errors, []);
+  } finally {
+    await plain.close();
+  }
+});

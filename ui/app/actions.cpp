@@ -155,6 +155,7 @@ Model on_chosen_backend(const Model& model, bool webgpu, std::string* note) {
   if (!webgpu) return bind_or_fall_back(model, default_backend(), &why);
   Backend* gpu = shared_webgpu_backend(&why);
   if (!gpu) {
+    if (why.rfind("WebGPU: ", 0) == 0) why.erase(0, 8);  // the note says WebGPU already
     *note = "WebGPU unavailable (" + why + "): running on the CPU";
     return bind_or_fall_back(model, default_backend(), &why);
   }
