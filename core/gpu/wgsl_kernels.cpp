@@ -172,8 +172,10 @@ const std::string_view softmax_rows = ATTNSCOPE_ROW_ENTRY R"(
 // 64 × 64 tile, 4 × 4 outputs each, stepping through k 16 at a time with both operands' slices in
 // workgroup memory. Parameters: 8 T, 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw.
 const std::string_view linear = R"(
-var<workgroup> xs: array<f32, 1024>;
-var<workgroup> ws: array<f32, 1024>;
+// Shared tiles stored k-major with a row of padding (stride 65): a thread's reads of one k walk
+// consecutive words (no bank conflicts), and the loads from global memory stay along k.
+var<workgroup> xs: array<f32, 1040>;
+var<workgroup> ws: array<f32, 1040>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let T = pu(8u);
@@ -182,26 +184,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let t0 = wg.y * 64u;
   let n0 = wg.x * 64u;
   let li = lid.y * 16u + lid.x;
+  // Thread (x, y) computes rows t0 + y + 16i and columns n0 + x + 16j, i, j < 4.
   var acc: array<f32, 16>;
   for (var k0 = 0u; k0 < K; k0 = k0 + 16u) {
     for (var r = 0u; r < 4u; r = r + 1u) {
       let e = li + r * 256u;
       let row = e / 16u;
-      let k = k0 + e % 16u;
+      let kk = e % 16u;
+      let k = k0 + kk;
       var xv = 0.0;
       if (t0 + row < T && k < K) { xv = ld1((t0 + row) * pu(12u) + k); }
-      xs[e] = xv;
+      xs[kk * 65u + row] = xv;
       var wv = 0.0;
       if (n0 + row < N && k < K) { wv = ld2((n0 + row) * pu(13u) + k); }
-      ws[e] = wv;
+      ws[kk * 65u + row] = wv;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk = kk + 1u) {
       var a: array<f32, 4>;
       var b: array<f32, 4>;
       for (var i = 0u; i < 4u; i = i + 1u) {
-        a[i] = xs[(lid.y * 4u + i) * 16u + kk];
-        b[i] = ws[(lid.x * 4u + i) * 16u + kk];
+        a[i] = xs[kk * 65u + lid.y + 16u * i];
+        b[i] = ws[kk * 65u + lid.x + 16u * i];
       }
       for (var i = 0u; i < 4u; i = i + 1u) {
         for (var j = 0u; j < 4u; j = j + 1u) { acc[i * 4u + j] = fma(a[i], b[j], acc[i * 4u + j]); }
@@ -210,9 +214,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     workgroupBarrier();
   }
   for (var i = 0u; i < 4u; i = i + 1u) {
-    let t = t0 + lid.y * 4u + i;
+    let t = t0 + lid.y + 16u * i;
     for (var j = 0u; j < 4u; j = j + 1u) {
-      let n = n0 + lid.x * 4u + j;
+      let n = n0 + lid.x + 16u * j;
       if (t < T && n < N) {
         var y = acc[i * 4u + j];
         if (has3()) { y = y + ld3(n); }

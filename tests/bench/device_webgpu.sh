@@ -2,7 +2,7 @@
 # device_webgpu.sh — issue 13's GPU cells on the GPU machine (tool library: device): `attnscope
 # bench --backend webgpu` (Dawn on the H200's Vulkan driver) on the GPT-2-small shape at T = 128
 # and 1024, next to PyTorch CUDA eager with output_attentions=True (forward_torch_peer.py
-# --device cuda), in one run.
+# --device cuda), in one run; then the GEMM on the same GPU against cuBLAS (gemm_torch_peer.py).
 #
 # The binary travels in build-dev13/ with its Debian libraries and loader (as device_forward.sh
 # says), Dawn's libwebgpu_wrapper.so xz-compressed, and the Vulkan loader's and GLVND's .debs in
@@ -44,5 +44,14 @@ for tokens in 128 1024; do
     python3 "$dir/forward_torch_peer.py" --device cuda --shape gpt2-small --tokens "$tokens" \
       --repeat "$repeat" $att --json 2>&1 | tail -3 | tee -a "$out"
   done
+done
+# The matmul's share of cuBLAS: the same four products of a GPT-2 small block on both sides.
+for tokens in 128 1024; do
+  log "\$ attnscope bench --gemm --backend webgpu --tokens $tokens --repeat 10 --json"
+  timeout 300 "${bin[@]}" bench --gemm --backend webgpu --tokens "$tokens" --repeat 10 --json 2>&1 |
+    tr -d '\n' | tee -a "$out"
+  echo | tee -a "$out"
+  log "\$ python3 gemm_torch_peer.py --tokens $tokens --repeat 10 --json"
+  python3 "$dir/gemm_torch_peer.py" --tokens "$tokens" --repeat 10 --json 2>&1 | tail -3 | tee -a "$out"
 done
 log "== done"

@@ -4,10 +4,12 @@
 //
 //   attnscope bench --shape gpt2-small --tokens 128 --threads 1 --capture patterns --json
 //   attnscope bench --gemm --tokens 128
+//   attnscope bench --gemm --backend webgpu --tokens 1024    (against cuBLAS: gemm_torch_peer.py)
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -159,26 +161,87 @@ Status bench_forward(const BenchOptions& o) {
   return {};
 }
 
-// The GEMM against the FMA peak: one thread's peak, then linear on the products of one GPT-2
-// small block (768 → 2304 for q, k and v together, 768 → 768, 768 → 3072, 3072 → 768) at
+// The products of one GPT-2 small block: 768 → 2304 for q, k and v together, 768 → 768,
+// 768 → 3072, 3072 → 768.
+struct GemmShape {
+  const char* name;
+  int K, N;
+};
+constexpr GemmShape kBlockProducts[] = {{"qkv 768x2304", 768, 2304},
+                                        {"attn_out 768x768", 768, 768},
+                                        {"mlp_up 768x3072", 768, 3072},
+                                        {"mlp_down 3072x768", 3072, 768}};
+
+// The GEMM on WebGPU: the backend's linear on the block's products at --tokens rows, each
+// measurement a batch of dispatches with one synchronize (so the wait for the GPU is spread over
+// the batch), best of --repeat. Its peer is cuBLAS through PyTorch on the same shapes
+// (tests/bench/gemm_torch_peer.py): the ratio is the matmul's share of cuBLAS.
+Status bench_gemm_webgpu(const BenchOptions& o) {
+  ATTNSCOPE_ASSIGN(Backend * backend, choose_backend("webgpu"));
+  if (backend->name() != "webgpu")
+    return make_error("--gemm --backend webgpu: no WebGPU device (the line above says why)");
+  constexpr int kBatch = 20;
+  const int T = o.tokens;
+  nlohmann::json rows = nlohmann::json::array();
+  double total_flops = 0, total_s = 0;
+  for (const GemmShape& s : kBlockProducts) {
+    const auto filled = [&](std::size_t n, float v) {
+      auto b = backend->alloc(n * sizeof(float));
+      const std::vector<float> values(n, v);
+      b->write(0, values.data(), n * sizeof(float));
+      return b;
+    };
+    auto x = filled(std::size_t(T) * s.K, 0.01f), w = filled(std::size_t(s.N) * s.K, 0.02f),
+         bias = filled(s.N, 0.0f), out = filled(std::size_t(T) * s.N, 0.0f);
+    const View xv{x.get(), 0, DType::f32, 0}, wv{w.get(), 0, DType::f32, 0},
+        bv{bias.get(), 0, DType::f32, 0}, ov{out.get(), 0, DType::f32, 0};
+    double best = 1e30;
+    for (int r = 0; r <= std::max(o.repeat, 3); r++) {  // the first: compiling, warming up
+      const auto start = std::chrono::steady_clock::now();
+      for (int i = 0; i < kBatch; i++) backend->linear(ov, xv, wv, bv, T, s.K, s.N);
+      backend->synchronize();
+      if (r > 0) best = std::min(best, seconds_since(start) / kBatch);
+    }
+    std::vector<float> check(1);
+    out->read(0, check.data(), sizeof(float));  // 0.01 · 0.02 · K: the products really ran
+    if (std::abs(check[0] - 0.0002f * float(s.K)) > 1e-3f * 0.0002f * float(s.K))
+      return make_error(std::string("--gemm --backend webgpu: wrong result on ") + s.name);
+    const double flops = 2.0 * T * s.K * s.N;
+    total_flops += flops;
+    total_s += best;
+    rows.push_back({{"shape", s.name}, {"ms", best * 1e3}, {"gflop_per_s", flops * 1e-9 / best}});
+  }
+  const std::string adapter = webgpu_adapter_name(*backend);
+  const double block = total_flops * 1e-9 / total_s;
+  if (o.json) {
+    print_json({{"backend", "webgpu"},
+                {"adapter", adapter},
+                {"tokens", T},
+                {"dispatches_per_sync", kBatch},
+                {"block_gflop_per_s", block},
+                {"shapes", rows}});
+    return {};
+  }
+  std::printf("WebGPU on %s, %d dispatches per synchronize\n", adapter.c_str(), kBatch);
+  for (const auto& r : rows)
+    std::printf("  %-18s T=%d: %8.3f ms, %8.1f GFLOP/s\n", r["shape"].get<std::string>().c_str(), T,
+                r["ms"].get<double>(), r["gflop_per_s"].get<double>());
+  std::printf("GPT-2 small block products: %.1f GFLOP/s\n", block);
+  return {};
+}
+
+// The GEMM against the FMA peak: one thread's peak, then linear on the block's products at
 // --tokens rows, on 1 thread and on the requested threads.
 Status bench_gemm(const BenchOptions& o) {
+  if (o.backend == "webgpu") return bench_gemm_webgpu(o);
   ATTNSCOPE_ASSIGN(Kernels * backend, find_kernels(o.backend));
   const int threads = cpu_threads();
   set_cpu_threads(1);
   const double peak = simd::fma_peak_gflops(0.5);
-  struct Shape {
-    const char* name;
-    int K, N;
-  };
-  const Shape shapes[] = {{"qkv 768x2304", 768, 2304},
-                          {"attn_out 768x768", 768, 768},
-                          {"mlp_up 768x3072", 768, 3072},
-                          {"mlp_down 3072x768", 3072, 768}};
   const int T = o.tokens;
   nlohmann::json rows = nlohmann::json::array();
   double total_flops = 0, total_s1 = 0, total_sn = 0;
-  for (const Shape& s : shapes) {
+  for (const GemmShape& s : kBlockProducts) {
     std::vector<float> x(std::size_t(T) * s.K, 0.01f), w(std::size_t(s.N) * s.K, 0.02f),
         b(s.N, 0.0f), out(std::size_t(T) * s.N);
     const double flops = 2.0 * T * s.K * s.N;
@@ -244,7 +307,7 @@ void register_bench(CLI::App& app) {
                   "What the passes keep: none, patterns (every hook_pattern) or all hooks")
       ->capture_default_str();
   cmd->add_option("--backend", o->backend,
-                  "Backend: " + backend_names() + " (the GEMM benchmark: a CPU one)")
+                  "Backend: " + backend_names() + " (the GEMM benchmark: a CPU one, or webgpu)")
       ->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "Timed passes, after one warm-up pass")
       ->capture_default_str()
