@@ -178,8 +178,11 @@ void choose_webgpu(AppState& state, bool on) {
         moved->emplace(on_chosen_backend(*from, on, note.get()));
         return std::string();
       },
-      [from, moved, note](AppState& s) {
-        if (s.model != from) return;  // another model arrived meanwhile
+      [from, moved, note, on](AppState& s) {
+        if (s.model != from) {  // another model arrived meanwhile: move that one instead
+          if (s.model && s.use_webgpu == on) choose_webgpu(s, on);
+          return;
+        }
         s.model = std::make_shared<const Model>(std::move(**moved));
         s.backend_note = *note;
         set_status(s, "running on " + backend_label(s));
