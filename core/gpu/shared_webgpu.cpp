@@ -18,12 +18,18 @@ std::unique_ptr<GpuDevice> open_default_device(std::string* why) {
   *why = "no WebGPU device in this build";
   return nullptr;
 #else
-  const char* library = std::getenv("ATTNSCOPE_WEBGPU_LIBRARY");
-  return open_dawn_device(library ? library : ATTNSCOPE_WEBGPU_LIBRARY_DEFAULT, why);
+  return open_dawn_device(dawn_library_path(), why);
 #endif
 }
 
 }  // namespace
+
+#ifndef __EMSCRIPTEN__
+std::string dawn_library_path() {
+  const char* library = std::getenv("ATTNSCOPE_WEBGPU_LIBRARY");
+  return library ? library : ATTNSCOPE_WEBGPU_LIBRARY_DEFAULT;
+}
+#endif
 
 void set_gpu_device_opener(GpuDeviceOpener f) {
   opener() = std::move(f);

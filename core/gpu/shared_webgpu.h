@@ -25,6 +25,12 @@ using GpuDeviceOpener = std::function<std::unique_ptr<GpuDevice>(std::string* wh
 // WASM build there is none.
 void set_gpu_device_opener(GpuDeviceOpener opener);
 
+#ifndef __EMSCRIPTEN__
+// Where the native device's Dawn library is: $ATTNSCOPE_WEBGPU_LIBRARY, else the one setup.sh
+// installs (npm bun-webgpu-linux-x64 under tests/browser/node_modules).
+std::string dawn_library_path();
+#endif
+
 // The process's WebGPU backend, opened at the first call (from any thread, once); null with the
 // reason in *why when there is none. Asked again, it answers the same without retrying.
 Backend* shared_webgpu_backend(std::string* why);

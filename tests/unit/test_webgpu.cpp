@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/gpu/gpu_device.h"
+#include "core/gpu/shared_webgpu.h"
 #include "core/gpu/webgpu_backend.h"
 #include "tests/unit/device_like_backend.h"
 
@@ -38,9 +39,8 @@ TEST_CASE("WebGPU refuses a buffer past the adapter's largest binding, saying bo
   Backend* webgpu = test::webgpu_backend_under_test();
   if (!webgpu) return;
   // 1 TiB natively; in WASM (32-bit sizes) just under 4 GiB, past every adapter's binding there.
-  const std::size_t huge = sizeof(std::size_t) == 8
-                               ? std::size_t(1) << (sizeof(std::size_t) * 4 + 8)
-                               : std::size_t(0xfffffff0u);
+  const std::uint64_t tebibyte = std::uint64_t(1) << 40;
+  const std::size_t huge = tebibyte <= SIZE_MAX ? std::size_t(tebibyte) : std::size_t(0xfffffff0u);
   const std::string m = message_of([&] { webgpu->alloc(huge); });
   CHECK(m.find("WebGPU: a buffer of " + std::to_string(huge >> 20) + " MiB exceeds") == 0);
   CHECK(m.find("largest binding") != std::string::npos);
@@ -62,16 +62,11 @@ TEST_CASE("WebGPU buffers copy bytes exactly at offsets that are not whole words
   CHECK(part == std::vector<std::uint8_t>{3, 4, 5});
 }
 
-#ifndef __EMSCRIPTEN__  // the browser's device: tests/wasm/gpu_tests.mjs
+#ifndef __EMSCRIPTEN__  // natively: it opens a second Dawn device of its own
 TEST_CASE("a WGSL kernel that does not compile is an error naming it, with the compiler's words") {
   std::string why;
-  const char* library = std::getenv("ATTNSCOPE_WEBGPU_LIBRARY");
   if (!test::webgpu_backend_under_test()) return;
-  auto device =
-      open_dawn_device(library ? library
-                               : ATTNSCOPE_SOURCE_DIR
-                           "/tests/browser/node_modules/bun-webgpu-linux-x64/libwebgpu_wrapper.so",
-                       &why);
+  auto device = open_dawn_device(dawn_library_path(), &why);
   REQUIRE(device);
   const std::string m = message_of([&] { device->pipeline("fn main( {", "broken"); });
   CHECK(m.find("WebGPU: kernel broken does not compile: ") == 0);
