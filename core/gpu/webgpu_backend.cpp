@@ -226,10 +226,16 @@ class WebGpuBackend final : public Backend {
   }
   void linear(View out, View x, View w, View bias, int T, int K, int N) override {
     if (T <= 0 || N <= 0) return;
-    const unsigned tile = wgsl::kLinearTile;
+    // 64 × 64 tiles, unless that leaves fewer workgroups than the GPU has room for at once
+    // (a T = 128 forward pass's 768-wide products make 24): then 32 × 32 tiles, four times as many.
+    const auto groups = [&](unsigned tile) {
+      return std::size_t((u32(N) + tile - 1) / tile) * ((u32(T) + tile - 1) / tile);
+    };
+    const unsigned rows = groups(64) < wgsl::kLinearSmallGrid ? 2 : 4, tile = 16 * rows;
     dispatch("linear", wgsl::linear, {{out}, {x}, {w}, {bias}},
              {u32(T), u32(K), u32(N), u32(out.stride(N)), u32(x.stride(K)), u32(w.stride(K))},
-             (u32(N) + tile - 1) / tile, (u32(T) + tile - 1) / tile);
+             (u32(N) + tile - 1) / tile, (u32(T) + tile - 1) / tile,
+             "const R = " + std::to_string(rows) + "u;\n");
   }
   void linear_multi(View x, int T, int K, std::span<const LinearTarget> targets) override {
     for (const LinearTarget& t : targets) linear(t.out, x, t.w, t.bias, T, K, t.N);
@@ -246,8 +252,10 @@ class WebGpuBackend final : public Backend {
       throw std::runtime_error("WebGPU: attention supports head dimensions up to 256, not " +
                                std::to_string(D));
     if (T <= 0) return;
+    const unsigned block = wgsl::kAttentionQueries;
     dispatch("attention", wgsl::attention, {{z}, {pattern}, {q}, {k}, {v}},
-             {u32(T), u32(H), u32(G), u32(D), bits(scale)}, u32(T), u32(H));
+             {u32(T), u32(H), u32(G), u32(D), bits(scale)}, (u32(T) + block - 1) / block, u32(H),
+             "const DJ = " + std::to_string((D + 15) / 16) + "u;\n");
   }
   void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
                         float scale) override {
@@ -308,13 +316,16 @@ class WebGpuBackend final : public Backend {
     dispatch(name, body, operands, params, x, y);
   }
 
+  // `constants`: WGSL declarations put before the kernel's source (its variant: a tile size, a
+  // head dimension's register count); part of the pipeline's key.
   void dispatch(const char* name, std::string_view body, std::initializer_list<Operand> operands,
-                std::initializer_list<std::uint32_t> params, std::uint32_t x, std::uint32_t y) {
+                std::initializer_list<std::uint32_t> params, std::uint32_t x, std::uint32_t y,
+                const std::string& constants = {}) {
     Lock lock(mutex_);
     std::array<std::uint32_t, 32> p{};
     std::vector<GpuBufferId> ids;
     std::vector<int> binding;
-    std::string key = name;
+    std::string key = name + constants;
     int j = 0;
     for (const Operand& o : operands) {
       if (!o.view) {
@@ -336,7 +347,8 @@ class WebGpuBackend final : public Backend {
     auto it = pipelines_.find(key);
     if (it == pipelines_.end()) {
       const std::vector<Operand> list(operands);
-      const std::string source = wgsl_prelude(list, binding, int(ids.size())) + std::string(body);
+      const std::string source =
+          wgsl_prelude(list, binding, int(ids.size())) + constants + std::string(body);
       it = pipelines_.emplace(key, device_->pipeline(source, key)).first;
     }
     if (!profiling_) return device_->dispatch(it->second, ids, p, x, y, 1);

@@ -169,56 +169,60 @@ const std::string_view softmax_rows = ATTNSCOPE_ROW_ENTRY R"(
 )";
 
 // out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]. A workgroup of 16 × 16 invocations computes a
-// 64 × 64 tile, 4 × 4 outputs each, stepping through k 16 at a time with both operands' slices in
-// workgroup memory. Parameters: 8 T, 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw.
+// tile of 16R × 16R outputs, R × R each, stepping through k 16 at a time with both operands'
+// slices in workgroup memory. R (4: 64 × 64 tiles; 2: 32 × 32 for grids too small to fill the
+// GPU) is a constant the backend puts before this source (linear_constants). Parameters: 8 T,
+// 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw.
 const std::string_view linear = R"(
-// Shared tiles stored k-major with a row of padding (stride 65): a thread's reads of one k walk
-// consecutive words (no bank conflicts), and the loads from global memory stay along k.
-var<workgroup> xs: array<f32, 1040>;
-var<workgroup> ws: array<f32, 1040>;
+// Shared tiles stored k-major with a row of padding (stride 16R + 1): a thread's reads of one k
+// walk consecutive words (no bank conflicts), and the loads from global memory stay along k.
+const TILE = 16u * R;
+const STRIDE = TILE + 1u;
+var<workgroup> xs: array<f32, 16u * STRIDE>;
+var<workgroup> ws: array<f32, 16u * STRIDE>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let T = pu(8u);
   let K = pu(9u);
   let N = pu(10u);
-  let t0 = wg.y * 64u;
-  let n0 = wg.x * 64u;
+  let t0 = wg.y * TILE;
+  let n0 = wg.x * TILE;
   let li = lid.y * 16u + lid.x;
-  // Thread (x, y) computes rows t0 + y + 16i and columns n0 + x + 16j, i, j < 4.
-  var acc: array<f32, 16>;
+  // Thread (x, y) computes rows t0 + y + 16i and columns n0 + x + 16j, i, j < R.
+  var acc: array<f32, R * R>;
   for (var k0 = 0u; k0 < K; k0 = k0 + 16u) {
-    for (var r = 0u; r < 4u; r = r + 1u) {
+    for (var r = 0u; r < R; r = r + 1u) {
       let e = li + r * 256u;
       let row = e / 16u;
       let kk = e % 16u;
       let k = k0 + kk;
       var xv = 0.0;
       if (t0 + row < T && k < K) { xv = ld1((t0 + row) * pu(12u) + k); }
-      xs[kk * 65u + row] = xv;
+      xs[kk * STRIDE + row] = xv;
       var wv = 0.0;
       if (n0 + row < N && k < K) { wv = ld2((n0 + row) * pu(13u) + k); }
-      ws[kk * 65u + row] = wv;
+      ws[kk * STRIDE + row] = wv;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk = kk + 1u) {
-      var a: array<f32, 4>;
-      var b: array<f32, 4>;
-      for (var i = 0u; i < 4u; i = i + 1u) {
-        a[i] = xs[kk * 65u + lid.y + 16u * i];
-        b[i] = ws[kk * 65u + lid.x + 16u * i];
+      var a: array<f32, R>;
+      var b: array<f32, R>;
+      for (var i = 0u; i < R; i = i + 1u) {
+        a[i] = xs[kk * STRIDE + lid.y + 16u * i];
+        b[i] = ws[kk * STRIDE + lid.x + 16u * i];
       }
-      for (var i = 0u; i < 4u; i = i + 1u) {
-        for (var j = 0u; j < 4u; j = j + 1u) { acc[i * 4u + j] = fma(a[i], b[j], acc[i * 4u + j]); }
+      for (var i = 0u; i < R; i = i + 1u) {
+        for (var j = 0u; j < R; j = j + 1u) { acc[i * R + j] = fma(a[i], b[j], acc[i * R + j]); }
       }
     }
     workgroupBarrier();
   }
-  for (var i = 0u; i < 4u; i = i + 1u) {
+  for (var i = 0u; i < R; i = i + 1u) {
     let t = t0 + lid.y + 16u * i;
-    for (var j = 0u; j < 4u; j = j + 1u) {
+    for (var j = 0u; j < R; j = j + 1u) {
       let n = n0 + lid.x + 16u * j;
       if (t < T && n < N) {
-        var y = acc[i * 4u + j];
+        var y = acc[i * R + j];
         if (has3()) { y = y + ld3(n); }
         st0(t * pu(11u) + n, y);
       }
@@ -295,78 +299,160 @@ const std::string_view attention_mix = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
 }
 )";
 
-// Causal attention for one query t and head h per workgroup of 64: the scores' maximum first,
-// then keys in chunks of 64 (each invocation one key's exp(score − max), then each invocation its
-// head dimensions' sum over the chunk), then z = Σ / total. Scores are recomputed rather than
-// kept, so any T fits in workgroup memory; the pattern, when captured, is written in a third
-// pass. Parameters: 8 T, 9 H, 10 G, 11 D (≤ 256), 12 scale.
+// Causal attention, tiled: a workgroup of 16 × 16 invocations takes 64 queries of one head and
+// walks their keys 64 at a time (thread (x, y): queries t0 + y + 16i, keys j0 + x + 16j, i, j < 4).
+// A block's scores are a 64 × 64 product over the head dimension, 16 at a time through workgroup
+// memory, as in linear. Two passes over the key blocks: the first keeps each row's running
+// maximum and sum of exponentials (combined across the row's 16 threads at the end), the second
+// recomputes the scores, forms the exact pattern — written when it is captured — and adds
+// pattern × V into the outputs, 16 keys and 64 head dimensions at a time. So z and the pattern
+// come from the same probabilities, and the scores never leave the chip. Workgroup memory is one
+// array of 4096 words (WebGPU's guaranteed 16 KiB), its regions reused between steps.
+// DJ = ceil(D / 16) (each thread holds 4 × DJ outputs) is a constant the backend puts before this
+// source. Parameters: 8 T, 9 H, 10 G, 11 D (≤ 256), 12 scale.
 const std::string_view attention = R"(
-var<workgroup> qs: array<f32, 256>;
-var<workgroup> es: array<f32, 64>;
-var<workgroup> red: array<f32, 64>;
-fn reduce64(li: u32, v: f32, take_max: bool) -> f32 {
-  red[li] = v;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) {
-    if (li < s) {
-      if (take_max) { red[li] = max(red[li], red[li + s]); } else { red[li] = red[li] + red[li + s]; }
-    }
-    workgroupBarrier();
-  }
-  let r = workgroupUniformLoad(&red[0]);
-  workgroupBarrier();
-  return r;
-}
-fn score(j: u32, g: u32, G: u32, D: u32) -> f32 {
-  var s = 0.0;
-  for (var d = 0u; d < D; d = d + 1u) { s = s + qs[d] * ld3((j * G + g) * D + d); }
-  return s * pf(12u);
-}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+var<workgroup> sm: array<f32, 4096>;
+var<private> s: array<f32, 16>;
+var<private> acc: array<f32, 4u * DJ>;
+// s = the scores of queries t0.. against keys j0.., unscaled, unmasked.
+fn score_tile(t0: u32, j0: u32, h: u32, g: u32, lid: vec3<u32>) {
   let T = pu(8u);
   let H = pu(9u);
   let G = pu(10u);
   let D = pu(11u);
-  let t = wg.x;
-  let h = wg.y;
-  let g = h / (H / G);
-  for (var d = li; d < D; d = d + 64u) { qs[d] = ld2((t * H + h) * D + d); }
-  workgroupBarrier();
-  var m = -3.4e38;
-  for (var j = li; j <= t; j = j + 64u) { m = max(m, score(j, g, G, D)); }
-  m = reduce64(li, m, true);
-  var acc: array<f32, 4>;
-  var l = 0.0;
-  let chunks = t / 64u + 1u;
-  for (var c = 0u; c < chunks; c = c + 1u) {
-    let j = c * 64u + li;
-    var e = 0.0;
-    if (j <= t) { e = exp(score(j, g, G, D) - m); }
-    es[li] = e;
-    l = l + e;
+  let li = lid.y * 16u + lid.x;
+  for (var e = 0u; e < 16u; e = e + 1u) { s[e] = 0.0; }
+  for (var d0 = 0u; d0 < D; d0 = d0 + 16u) {
+    for (var r = 0u; r < 4u; r = r + 1u) {
+      let e = li + r * 256u;
+      let row = e / 16u;
+      let d = d0 + e % 16u;
+      var qv = 0.0;
+      if (t0 + row < T && d < D) { qv = ld2(((t0 + row) * H + h) * D + d); }
+      sm[(e % 16u) * 65u + row] = qv;
+      var kv = 0.0;
+      if (j0 + row < T && d < D) { kv = ld3(((j0 + row) * G + g) * D + d); }
+      sm[1040u + (e % 16u) * 65u + row] = kv;
+    }
     workgroupBarrier();
-    let n = min(64u, t + 1u - c * 64u);
-    for (var jj = 0u; jj < n; jj = jj + 1u) {
-      let p = es[jj];
-      let vrow = ((c * 64u + jj) * G + g) * D;
-      for (var r = 0u; r < 4u; r = r + 1u) {
-        let d = li + r * 64u;
-        if (d < D) { acc[r] = acc[r] + p * ld4(vrow + d); }
+    for (var dd = 0u; dd < 16u; dd = dd + 1u) {
+      var a: array<f32, 4>;
+      var b: array<f32, 4>;
+      for (var i = 0u; i < 4u; i = i + 1u) {
+        a[i] = sm[dd * 65u + lid.y + 16u * i];
+        b[i] = sm[1040u + dd * 65u + lid.x + 16u * i];
+      }
+      for (var i = 0u; i < 4u; i = i + 1u) {
+        for (var j = 0u; j < 4u; j = j + 1u) { s[i * 4u + j] = fma(a[i], b[j], s[i * 4u + j]); }
       }
     }
     workgroupBarrier();
   }
-  let inv = 1.0 / reduce64(li, l, false);
-  for (var r = 0u; r < 4u; r = r + 1u) {
-    let d = li + r * 64u;
-    if (d < D) { st0((t * H + h) * D + d, acc[r] * inv); }
+}
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let T = pu(8u);
+  let H = pu(9u);
+  let G = pu(10u);
+  let D = pu(11u);
+  let scale = pf(12u);
+  let t0 = wg.x * 64u;
+  let h = wg.y;
+  let g = h / (H / G);
+  let li = lid.y * 16u + lid.x;
+  let blocks = (min(T, t0 + 64u) - 1u) / 64u + 1u;  // the key blocks any of these queries sees
+  var m: array<f32, 4>;
+  var l: array<f32, 4>;
+  for (var i = 0u; i < 4u; i = i + 1u) { m[i] = -3.4e38; l[i] = 0.0; }
+  for (var b = 0u; b < blocks; b = b + 1u) {
+    score_tile(t0, b * 64u, h, g, lid);
+    for (var i = 0u; i < 4u; i = i + 1u) {
+      let t = t0 + lid.y + 16u * i;
+      for (var j = 0u; j < 4u; j = j + 1u) {
+        let k = b * 64u + lid.x + 16u * j;
+        if (k <= t && t < T) {
+          let v = s[i * 4u + j] * scale;
+          let mx = max(m[i], v);
+          l[i] = l[i] * exp(m[i] - mx) + exp(v - mx);
+          m[i] = mx;
+        }
+      }
+    }
   }
+  // Each row's maximum and total over its 16 threads.
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    sm[(lid.y + 16u * i) * 16u + lid.x] = m[i];
+    sm[1024u + (lid.y + 16u * i) * 16u + lid.x] = l[i];
+  }
+  workgroupBarrier();
+  var inv: array<f32, 4>;
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    let row = (lid.y + 16u * i) * 16u;
+    var mx = -3.4e38;
+    for (var x = 0u; x < 16u; x = x + 1u) { mx = max(mx, sm[row + x]); }
+    var total = 0.0;
+    for (var x = 0u; x < 16u; x = x + 1u) {
+      total = total + sm[1024u + row + x] * exp(sm[row + x] - mx);
+    }
+    m[i] = mx;
+    inv[i] = select(0.0, 1.0 / total, total > 0.0);
+  }
+  workgroupBarrier();
+  for (var e = 0u; e < 4u * DJ; e = e + 1u) { acc[e] = 0.0; }
+  for (var b = 0u; b < blocks; b = b + 1u) {
+    score_tile(t0, b * 64u, h, g, lid);
+    for (var i = 0u; i < 4u; i = i + 1u) {
+      let t = t0 + lid.y + 16u * i;
+      for (var j = 0u; j < 4u; j = j + 1u) {
+        let k = b * 64u + lid.x + 16u * j;
+        var p = 0.0;
+        if (k <= t && t < T) { p = exp(s[i * 4u + j] * scale - m[i]) * inv[i]; }
+        s[i * 4u + j] = p;
+        if (has1() && t < T && k < T) { st1((h * T + t) * T + k, p); }
+      }
+    }
+    // Keys b·64 + 16c + x for c < 4: their probabilities (key-major) and V rows.
+    for (var c = 0u; c < 4u; c = c + 1u) {
+      for (var i = 0u; i < 4u; i = i + 1u) { sm[lid.x * 65u + lid.y + 16u * i] = s[i * 4u + c]; }
+      for (var dc = 0u; dc < DJ; dc = dc + 4u) {
+        for (var r = 0u; r < 4u; r = r + 1u) {
+          let e = li + r * 256u;
+          let key = b * 64u + 16u * c + e / 64u;
+          let d = dc * 16u + e % 64u;
+          var vv = 0.0;
+          if (key < T && d < D) { vv = ld4((key * G + g) * D + d); }
+          sm[1040u + e] = vv;
+        }
+        workgroupBarrier();
+        for (var kx = 0u; kx < 16u; kx = kx + 1u) {
+          for (var i = 0u; i < 4u; i = i + 1u) {
+            let p = sm[kx * 65u + lid.y + 16u * i];
+            for (var jd = 0u; jd < 4u; jd = jd + 1u) {
+              if (dc + jd < DJ) {
+                let e = i * DJ + dc + jd;
+                acc[e] = fma(p, sm[1040u + kx * 64u + lid.x + 16u * jd], acc[e]);
+              }
+            }
+          }
+        }
+        workgroupBarrier();
+      }
+    }
+  }
+  for (var i = 0u; i < 4u; i = i + 1u) {
+    let t = t0 + lid.y + 16u * i;
+    for (var jd = 0u; jd < DJ; jd = jd + 1u) {
+      let d = lid.x + 16u * jd;
+      if (t < T && d < D) { st0((t * H + h) * D + d, acc[i * DJ + jd]); }
+    }
+  }
+  // The pattern beyond the last block these queries see is zero.
   if (has1()) {
-    for (var j = li; j < T; j = j + 64u) {
-      var p = 0.0;
-      if (j <= t) { p = exp(score(j, g, G, D) - m) * inv; }
-      st1((h * T + t) * T + j, p);
+    for (var i = 0u; i < 4u; i = i + 1u) {
+      let t = t0 + lid.y + 16u * i;
+      if (t < T) {
+        for (var k = blocks * 64u + lid.x; k < T; k = k + 16u) { st1((h * T + t) * T + k, 0.0); }
+      }
     }
   }
 }

@@ -37,8 +37,9 @@ extern const std::string_view sum_heads;         // 0 out, 1 x, 2 bias?; 8 T, 9 
 // Workgroup sizes the backend dispatches with.
 inline constexpr unsigned kElementwiseGroup = 256;  // one element per invocation
 inline constexpr unsigned kRowGroup = 256;          // one row per workgroup (norms, softmax)
-inline constexpr unsigned kLinearTile = 64;         // linear: 64 tokens × 64 features per group
-inline constexpr unsigned kAttentionGroup = 64;     // attention: one (query, head) per group
+// linear: 64 tokens × 64 features per group, or 32 × 32 when 64s would make fewer groups than this
+inline constexpr unsigned kLinearSmallGrid = 264;  // two per streaming multiprocessor of an H200
+inline constexpr unsigned kAttentionQueries = 64;  // attention: 64 queries of one head per group
 inline constexpr unsigned kMaxAttentionHeadDim = 256;
 
 }  // namespace attnscope::wgsl

@@ -361,6 +361,21 @@ std::vector<OpCase> op_cases() {
            1e-5f});
     }
   }
+  // A product wide enough that the WebGPU backend takes its large (64 × 64) tiles rather than
+  // the small-grid ones every other case here gets.
+  {
+    const int T = 200, K = 40, N = 5700;
+    const auto x = random_vector(static_cast<std::size_t>(T) * K, 23);
+    const auto w = random_vector(static_cast<std::size_t>(N) * K, 24);
+    const auto b = random_vector(N, 25);
+    cases.push_back({"linear (GEMM) T=200 N=5700",
+                     [=](Kernels& be) {
+                       std::vector<float> out(static_cast<std::size_t>(T) * N);
+                       be.linear(out.data(), x.data(), w.data(), b.data(), T, K, N);
+                       return out;
+                     },
+                     2e-4f});
+  }
   // The packed GEMM of cpu-simd: token counts around its panel widths (8, 16, 32 tokens), K past
   // its 256-feature blocks, N not a multiple of its 6 or 8 weight rows; strided views as
   // hook_result uses them (head slices of z and of W_O's columns).
@@ -449,9 +464,10 @@ std::vector<OpCase> op_cases() {
                      1e-5f});
   }
   // Attention: the separate ops and the fused op (with and without its pattern), for several key
-  // tiles, grouped-query heads, head dimensions that are and are not whole vectors.
+  // tiles, grouped-query heads, head dimensions that are and are not whole vectors (80 and 256:
+  // more than one 64-wide chunk of V in the WebGPU kernel).
   for (int T : {1, 5, 33, 100, 150}) {
-    for (int D : {12, 64}) {
+    for (int D : {12, 64, 80, 256}) {
       const int H = 6, G = 2;
       const auto q = random_vector(static_cast<std::size_t>(T) * H * D, 30);
       const auto k = random_vector(static_cast<std::size_t>(T) * G * D, 31);
