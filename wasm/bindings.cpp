@@ -217,10 +217,10 @@ class JsModel {
     val out = val::object();
     for (const Cache::Entry& e : cache.entries()) {
       val shape = val::array();
-      for (std::size_t d : e.tensor.shape()) shape.call<void>("push", d);
+      for (std::size_t d : e.tensor().shape()) shape.call<void>("push", d);
       val entry = val::object();
       entry.set("shape", shape);
-      entry.set("data", float_array(e.tensor.data(), e.tensor.size()));
+      entry.set("data", float_array(e.tensor().data(), e.tensor().size()));
       out.set(e.name, entry);
     }
     return out;

@@ -42,7 +42,7 @@ Result<std::vector<const Tensor*>> layer_patterns(const Cache& cache) {
     if (e.id.point != HookPoint::attn_pattern) continue;
     const auto l = static_cast<std::size_t>(e.id.layer);
     if (by_layer.size() <= l) by_layer.resize(l + 1, nullptr);
-    by_layer[l] = &e.tensor;  // the latest capture of a layer wins
+    by_layer[l] = &e.tensor();  // the latest capture of a layer wins
   }
   if (by_layer.empty())
     return make_error("the cache holds no attention pattern",

@@ -5,13 +5,15 @@
 // takes declined ops to the CPU). The weights are the model's BoundWeights; the activations live
 // in one Arena per pass, each slot reused layer after layer. The plan is resolved once per pass
 // into a HookSet (a bit per hook): a hook neither captured nor edited costs nothing; declarative
-// edits run as backend ops, callback edits see the tensor on the host; captures are read back
-// with read_async and complete when the pass returns. Attention runs as one fused op unless a hook
-// captures or edits the scores or edits the pattern (then scores, softmax and mix run separately,
-// with the hooks between them); the fused op writes the pattern only when it is captured, and on
-// a CPU backend it writes it straight into the cache's tensor, as it writes the logits into the
-// returned tensor. hook_result ([T, H, C], expensive) is only computed when the plan asks for
-// it, as one product per head over that head's columns of W_O.
+// edits run as backend ops, callback edits see the tensor on the host. Captures on a CPU backend
+// are host tensors; on any other they are copied into buffers of their own and left in the
+// backend's memory (the cache reads one back when it is first asked for). Attention runs as one
+// fused op unless a hook captures or edits the scores or edits the pattern (then scores, softmax
+// and mix run separately, with the hooks between them); the fused op writes the pattern only
+// when it is captured, straight into the cache's tensor or buffer, as the unembedding writes the
+// logits into the returned tensor (or, for forward_into, the cache's buffer). hook_result ([T, H,
+// C], expensive) is only computed when the plan asks for it, as one product per head over that
+// head's columns of W_O.
 #include <array>
 #include <cmath>
 #include <numeric>
@@ -79,8 +81,8 @@ std::array<std::size_t, kSlotCount> slot_bytes(const ModelConfig& c, const PassN
   b[kHidden] = T * F * f;
   if (c.gated_mlp) b[kGate] = T * F * f;
   if (needs.split_attention) b[kScores] = H * T * T * f;
-  // A CPU backend writes captured patterns and the logits into their host tensors directly.
-  if (needs.split_attention || (needs.pattern_capture && !host_memory)) b[kPattern] = H * T * T * f;
+  // The fused op writes captured patterns into the cache's tensors or buffers directly.
+  if (needs.split_attention) b[kPattern] = H * T * T * f;
   if (needs.result) b[kResult] = T * H * C * f;
   if (!host_memory) b[kLogits] = logit_rows * V * f;
   return b;
@@ -88,8 +90,10 @@ std::array<std::size_t, kSlotCount> slot_bytes(const ModelConfig& c, const PassN
 
 class ForwardPass {
  public:
+  // logits_into_cache: the logits become the cache's "logits" entry (resident where the backend
+  // computes) and run() returns an empty tensor.
   ForwardPass(const ModelConfig& c, const BoundWeights& w, const HookPlan& hooks, Cache* cache,
-              std::size_t T, bool last_logits_only)
+              std::size_t T, bool last_logits_only, bool logits_into_cache = false)
       : c_(c),
         w_(w),
         hooks_(hooks),
@@ -98,6 +102,7 @@ class ForwardPass {
         sch_(w.backend()),
         T_(T),
         last_logits_only_(last_logits_only),
+        logits_into_cache_(logits_into_cache && cache),
         arena_(w.backend(), slot_bytes(c, needs_of(set_, c.n_layers, cache != nullptr), T,
                                        last_logits_only ? 1 : T, w.backend().host_memory())) {}
 
@@ -172,25 +177,58 @@ class ForwardPass {
     const View normed = slot(kNormed);
     norm(normed, arena_.f32(kResid, C).at(first, 0), int(T), w_.lnf_w, w_.lnf_b);
     ATTNSCOPE_TRY(hook({HookPoint::ln_final}, normed, {T, C}));
+    const HookId logits_id{HookPoint::logits};
+    if (logits_into_cache_ && !be().host_memory()) {
+      const auto buffer = resident({T, V});
+      const View out{buffer.get(), 0, DType::f32, 0};
+      linear(out, normed, w_.unembed, w_.unembed_b, int(T), int(C), int(V));
+      ATTNSCOPE_TRY(edit_hook(logits_id, out, {T, V}));
+      cache_->put_resident(logits_id, buffer, {T, V});
+      return Tensor();
+    }
     HostTarget logits = target({T, V}, kLogits);
     linear(logits.view, normed, w_.unembed, w_.unembed_b, int(T), int(C), int(V));
-    ATTNSCOPE_TRY(hook({HookPoint::logits}, logits.view, {T, V}));
+    if (logits_into_cache_) {
+      ATTNSCOPE_TRY(edit_hook(logits_id, logits.view, {T, V}));
+      finish(logits);
+      cache_->put(logits_id, std::move(logits.tensor));
+      return Tensor();
+    }
+    ATTNSCOPE_TRY(hook(logits_id, logits.view, {T, V}));
     finish(logits);
     return std::move(logits.tensor);
   }
 
-  // Edits change the tensor in place, where it lives; the cache gets a copy of the result.
-  Status hook(HookId id, View v, const Shape& shape) {
-    if (!set_.wants(id)) return {};
+  // A buffer of its own for a capture of `shape` left in the backend's memory.
+  std::shared_ptr<Buffer> resident(const Shape& shape) {
+    return std::shared_ptr<Buffer>(be().alloc(elements(shape) * sizeof(float)));
+  }
+
+  // The hook's edits only (its capture is the caller's).
+  Status edit_hook(HookId id, View v, const Shape& shape) {
     if (set_.edits(id))
       for (const HookPlan::Edit& e : hooks_.edit_list())
         if (e.id == id)
           ATTNSCOPE_TRY(e.fn ? edit_on_host(id, e.fn, v, shape) : edit(id, e.op, v, shape));
-    if (cache_ && set_.captures(id)) {
+    return {};
+  }
+
+  // Edits change the tensor in place, where it lives; the cache gets a copy of the result: a host
+  // tensor from a CPU backend, a buffer of its own on any other.
+  Status hook(HookId id, View v, const Shape& shape) {
+    if (!set_.wants(id)) return {};
+    ATTNSCOPE_TRY(edit_hook(id, v, shape));
+    if (!cache_ || !set_.captures(id)) return {};
+    const std::size_t n = elements(shape);
+    if (be().host_memory()) {
       Tensor t(shape);
-      be().read_async(v, t.data(), t.size() * sizeof(float));
+      be().read_async(v, t.data(), n * sizeof(float));
       cache_->put(id, std::move(t));
+      return {};
     }
+    const auto buffer = resident(shape);
+    sch_.copy({buffer.get(), 0, DType::f32, 0}, v.with_ld(0), 1, int(n));
+    cache_->put_resident(id, buffer, shape);
     return {};
   }
 
@@ -275,6 +313,12 @@ class ForwardPass {
     if (!set_.wants(scores_id) && !set_.edits(pattern_id)) {
       if (!cache_ || !set_.captures(pattern_id)) {
         sch_.attention(z, {}, q, k, v, T, H, G, D, scale);
+        return {};
+      }
+      if (!be().host_memory()) {
+        const auto buffer = resident(pattern_shape);
+        sch_.attention(z, {buffer.get(), 0, DType::f32, 0}, q, k, v, T, H, G, D, scale);
+        cache_->put_resident(pattern_id, buffer, pattern_shape);
         return {};
       }
       HostTarget pattern = target(pattern_shape, kPattern);
@@ -372,6 +416,7 @@ class ForwardPass {
   Scheduler sch_;
   std::size_t T_;
   bool last_logits_only_;
+  bool logits_into_cache_;
   Arena arena_;
   std::vector<std::unique_ptr<Buffer>> borrowed_;  // wrapped host tensors, uploaded sources
   std::vector<std::pair<const Tensor*, View>> sources_;
@@ -383,6 +428,14 @@ Result<Tensor> Model::forward(std::span<const int> ids, const HookPlan& hooks, C
   ATTNSCOPE_TRY(check_ids(ids));
   ForwardPass pass(*config_, *bound_, hooks, cache, ids.size(), false);
   return pass.run(ids);
+}
+
+Status Model::forward_into(std::span<const int> ids, const HookPlan& hooks, Cache& cache) const {
+  ATTNSCOPE_TRY(check_ids(ids));
+  ForwardPass pass(*config_, *bound_, hooks, &cache, ids.size(), false, true);
+  Result<Tensor> logits = pass.run(ids);
+  if (!logits) return logits.error();
+  return {};
 }
 
 Result<Tensor> Model::forward_from(int layer, const Tensor& resid_pre, const HookPlan& hooks,

@@ -128,16 +128,4 @@ HookSet HookPlan::resolve(int n_layers) const {
   return set;
 }
 
-const Tensor* Cache::find(std::string_view name) const {
-  for (const Entry& e : entries_)
-    if (e.name == name) return &e.tensor;
-  return nullptr;
-}
-
-const Tensor* Cache::find(const HookId& id) const {
-  for (const Entry& e : entries_)
-    if (e.id == id) return &e.tensor;
-  return nullptr;
-}
-
 }  // namespace attnscope

@@ -7,13 +7,17 @@
 // expensive one (hook_result, [pos, head, d_model]) is only computed when asked for.
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/model/tensor_edit.h"
+#include "core/ops/buffer.h"
 #include "core/tensor.h"
 
 namespace attnscope {
@@ -117,20 +121,49 @@ class HookSet {
   bool any_ = false;
 };
 
-// Captured tensors, in forward order.
+// Captured tensors, in forward order (core/model/cache.cpp).
+//
+// An entry is a host tensor, or — on a backend that computes in its own memory (a GPU) — the
+// backend's buffer, left there and read back the first time the tensor is asked for. So a pass
+// that captures every pattern costs no transfer for the patterns never shown or exported, and a
+// benchmark's captures stay on the GPU as PyTorch's do. Resident entries hold their backend's
+// buffers: a cache must go before its backend (the backends models are bound to live until the
+// program exits).
 class Cache {
  public:
-  void put(const HookId& id, const Tensor& t) { entries_.push_back({hook_name(id), id, t}); }
-  // Takes the tensor without a copy (a pattern the forward pass does not read again).
-  void put(const HookId& id, Tensor&& t) { entries_.push_back({hook_name(id), id, std::move(t)}); }
-  const Tensor* find(std::string_view name) const;
-  const Tensor* find(const HookId& id) const;
-  struct Entry {
+  void put(const HookId& id, Tensor t);
+  // A tensor of `shape` f32 elements at the start of `buffer`, left where it is until asked for.
+  void put_resident(const HookId& id, std::shared_ptr<Buffer> buffer, const Shape& shape);
+
+  class Entry {
+   public:
+    Entry(const HookId& id, Tensor host, std::shared_ptr<Buffer> buffer, const Shape& shape);
     std::string name;
     HookId id;
-    Tensor tensor;
+    // The tensor on the host. A resident entry is read back once, on the first call (which
+    // waits for the backend's queued work); safe from several threads.
+    const Tensor& tensor() const;
+    const Shape& shape() const { return stored_->shape; }
+    std::size_t bytes() const;
+    // Whether the tensor is still only in its backend's memory.
+    bool resident() const;
+
+   private:
+    struct Stored {
+      Shape shape;
+      std::mutex mutex;
+      Tensor host;
+      std::shared_ptr<Buffer> buffer;  // until read back
+    };
+    std::shared_ptr<Stored> stored_;  // shared by copies of the cache
   };
+
+  const Tensor* find(std::string_view name) const;
+  const Tensor* find(const HookId& id) const;
   const std::vector<Entry>& entries() const { return entries_; }
+  // Bytes of every entry, and of those still resident.
+  std::size_t bytes() const;
+  std::size_t resident_bytes() const;
   void clear() { entries_.clear(); }
 
  private:

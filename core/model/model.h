@@ -61,6 +61,10 @@ class Model {
   Result<Tensor> forward(std::span<const int> ids, const HookPlan& hooks = {},
                          Cache* cache = nullptr) const;
 
+  // The same pass with its logits, too, left in `cache` (as its "logits" entry): on a GPU
+  // backend nothing comes back to the host until an entry is asked for.
+  Status forward_into(std::span<const int> ids, const HookPlan& hooks, Cache& cache) const;
+
   // Continues a forward pass from block `layer`, given that block's hook_resid_pre [pos,
   // d_model] (captured from an earlier run): interventions in later layers need not redo the
   // layers before them. Hooks of layers before `layer` (and hook_embed) do not fire.

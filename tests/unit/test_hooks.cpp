@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "core/model/model.h"
+#include "tests/unit/device_like_backend.h"
 #include "tests/unit/fixtures.h"
 
 using namespace attnscope;
@@ -127,4 +128,40 @@ TEST_CASE(
   REQUIRE(b.ok());
   CHECK(max_abs_diff(a->data(), b->data(), a->size()) < 1e-4);
   CHECK(max_abs_diff(a->data(), base->data(), a->size()) > 1e-3);  // the head mattered
+}
+
+TEST_CASE("captures stay in a device backend's memory until asked for; forward_into keeps logits") {
+  const Model reference = Model::load(fixture_source("gpt2")).value();
+  const std::vector<int> ids = {5, 17, 42, 99, 3, 250, 7};
+  HookPlan plan;
+  plan.capture("blocks.*.attn.hook_pattern");
+  plan.capture("blocks.1.hook_resid_post");
+  Cache expected;
+  const Tensor logits = reference.forward(ids, plan, &expected).value();
+  for (Backend* backend : test::backends_under_test()) {
+    CAPTURE(backend->name());
+    const Model model = reference.bound_to(*backend);
+    Cache cache;
+    REQUIRE(model.forward_into(ids, plan, cache).ok());
+    REQUIRE(cache.entries().size() == expected.entries().size() + 1);
+    const Cache::Entry& last = cache.entries().back();
+    CHECK(last.name == "logits");
+    CHECK(last.shape() == shape_of(logits));
+    // Where the backend computes in its own memory, nothing has come back yet.
+    const bool device = !backend->host_memory();
+    for (const Cache::Entry& e : cache.entries()) CHECK(e.resident() == device);
+    CHECK(cache.resident_bytes() == (device ? cache.bytes() : 0));
+    // Asking for one entry brings back that one only, with the values the CPU computed.
+    const Tensor& pattern = *cache.find("blocks.1.attn.hook_pattern");
+    CHECK(xt::amax(xt::abs(pattern - *expected.find("blocks.1.attn.hook_pattern")))() < 1e-5f);
+    CHECK_FALSE(cache.entries()[1].resident());
+    CHECK(cache.entries()[0].resident() == device);
+    CHECK(xt::amax(xt::abs(last.tensor() - logits))() < 1e-4f);
+    for (const Cache::Entry& e : expected.entries())
+      CHECK(xt::amax(xt::abs(*cache.find(e.id) - e.tensor()))() < 1e-4f);
+    CHECK(cache.resident_bytes() == 0);
+    // A copy of the cache shares what was read back.
+    const Cache copy = cache;
+    CHECK(&copy.entries()[0].tensor() == &cache.entries()[0].tensor());
+  }
 }

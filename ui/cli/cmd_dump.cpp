@@ -43,8 +43,9 @@ Status dump(const DumpOptions& options) {
 
   std::vector<TensorToWrite> tensors;
   for (const Cache::Entry& e : cache.entries()) {
-    std::vector<std::int64_t> shape(e.tensor.shape().begin(), e.tensor.shape().end());
-    tensors.push_back({e.name, shape, std::span<const float>(e.tensor.data(), e.tensor.size())});
+    std::vector<std::int64_t> shape(e.shape().begin(), e.shape().end());
+    tensors.push_back(
+        {e.name, shape, std::span<const float>(e.tensor().data(), e.tensor().size())});
   }
   std::string id_list;
   for (int id : ids) id_list += (id_list.empty() ? "" : ",") + std::to_string(id);
