@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -226,12 +227,7 @@ class WebGpuBackend final : public Backend {
   }
   void linear(View out, View x, View w, View bias, int T, int K, int N) override {
     if (T <= 0 || N <= 0) return;
-    // 64 × 64 tiles, unless that leaves fewer workgroups than the GPU has room for at once
-    // (a T = 128 forward pass's 768-wide products make 24): then 32 × 32 tiles, four times as many.
-    const auto groups = [&](unsigned tile) {
-      return std::size_t((u32(N) + tile - 1) / tile) * ((u32(T) + tile - 1) / tile);
-    };
-    const unsigned rows = groups(64) < wgsl::kLinearSmallGrid ? 2 : 4, tile = 16 * rows;
+    const unsigned rows = linear_rows(T, N), tile = 16 * rows;
     dispatch("linear", wgsl::linear, {{out}, {x}, {w}, {bias}},
              {u32(T), u32(K), u32(N), u32(out.stride(N)), u32(x.stride(K)), u32(w.stride(K))},
              (u32(N) + tile - 1) / tile, (u32(T) + tile - 1) / tile,
@@ -288,6 +284,24 @@ class WebGpuBackend final : public Backend {
   }
 
  private:
+  // Outputs per invocation and dimension of a T × N product: 4 (64 × 64 tiles), or 2 (32 × 32)
+  // when 64s would make too few workgroups to fill the GPU (wgsl::kLinearFullGrid). Larger tiles
+  // read each operand fewer times; too few leave multiprocessors idle. Measured on the H200
+  // (tests/bench/results/device_webgpu.txt): 64s win at every T = 1024 shape, 32s at every
+  // T = 128 one; 128 × 128 tiles (8 × 8 each) and vector-typed workgroup tiles were slower at
+  // every shape and are gone. ATTNSCOPE_WEBGPU_TILE (32 or 64) fixes the tile, for measuring
+  // this choice (tests/bench/device_webgpu.sh).
+  static unsigned linear_rows(int T, int N) {
+    static const unsigned forced = [] {
+      const char* v = std::getenv("ATTNSCOPE_WEBGPU_TILE");
+      const std::string s = v ? v : "";
+      return s == "32" ? 2u : s == "64" ? 4u : 0u;
+    }();
+    if (forced) return forced;
+    const std::size_t groups = std::size_t((unsigned(N) + 63) / 64) * ((unsigned(T) + 63) / 64);
+    return groups >= wgsl::kLinearFullGrid ? 4 : 2;
+  }
+
   struct Unaligned {  // a read_async whose bytes are not whole words: copied out at synchronize
     std::vector<std::byte> words;
     void* dst;

@@ -171,7 +171,7 @@ const std::string_view softmax_rows = ATTNSCOPE_ROW_ENTRY R"(
 // out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]. A workgroup of 16 × 16 invocations computes a
 // tile of 16R × 16R outputs, R × R each, stepping through k 16 at a time with both operands'
 // slices in workgroup memory. R (4: 64 × 64 tiles; 2: 32 × 32 for grids too small to fill the
-// GPU) is a constant the backend puts before this source (linear_constants). Parameters: 8 T,
+// GPU) is a constant the backend puts before this source (linear_rows). Parameters: 8 T,
 // 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw.
 const std::string_view linear = R"(
 // Shared tiles stored k-major with a row of padding (stride 16R + 1): a thread's reads of one k

@@ -37,8 +37,9 @@ extern const std::string_view sum_heads;         // 0 out, 1 x, 2 bias?; 8 T, 9 
 // Workgroup sizes the backend dispatches with.
 inline constexpr unsigned kElementwiseGroup = 256;  // one element per invocation
 inline constexpr unsigned kRowGroup = 256;          // one row per workgroup (norms, softmax)
-// linear: 64 tokens × 64 features per group, or 32 × 32 when 64s would make fewer groups than this
-inline constexpr unsigned kLinearSmallGrid = 264;  // two per streaming multiprocessor of an H200
+// linear: 64 × 64 (tokens × features) tiles per group, 32 × 32 when 64s make fewer groups than
+// this: more than one per multiprocessor of an H200 (132), fewer than any T = 128 product's 64s
+inline constexpr unsigned kLinearFullGrid = 160;
 inline constexpr unsigned kAttentionQueries = 64;  // attention: 64 queries of one head per group
 inline constexpr unsigned kMaxAttentionHeadDim = 256;
 

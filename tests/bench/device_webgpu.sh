@@ -45,8 +45,19 @@ for tokens in 128 1024; do
       --repeat "$repeat" $att --json 2>&1 | tail -3 | tee -a "$out"
   done
 done
-# The matmul's share of cuBLAS: the same four products of a GPT-2 small block on both sides.
+# Where a T = 1024 pass with patterns spends its GPU time: one more pass, each kernel waited for.
+log "\$ attnscope bench --backend webgpu --shape gpt2-small --tokens 1024 --capture patterns --repeat 2 --profile"
+timeout 300 "${bin[@]}" bench --backend webgpu --shape gpt2-small --tokens 1024 --capture patterns \
+  --repeat 2 --profile 2>&1 | tee -a "$out"
+# The matmul's share of cuBLAS: the same four products of a GPT-2 small block on both sides;
+# then each tile size forced (ATTNSCOPE_WEBGPU_TILE), to check the backend's choice among them.
 for tokens in 128 1024; do
+  for tile in 32 64; do
+    log "\$ ATTNSCOPE_WEBGPU_TILE=$tile attnscope bench --gemm --backend webgpu --tokens $tokens --repeat 10 --json"
+    ATTNSCOPE_WEBGPU_TILE=$tile timeout 300 "${bin[@]}" bench --gemm --backend webgpu --tokens "$tokens" \
+      --repeat 10 --json 2>&1 | tr -d '\n' | tee -a "$out"
+    echo | tee -a "$out"
+  done
   log "\$ attnscope bench --gemm --backend webgpu --tokens $tokens --repeat 10 --json"
   timeout 300 "${bin[@]}" bench --gemm --backend webgpu --tokens "$tokens" --repeat 10 --json 2>&1 |
     tr -d '\n' | tee -a "$out"

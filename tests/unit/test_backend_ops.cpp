@@ -2,7 +2,9 @@
 // backend against the reference on random inputs (one table of op cases, as ggml's
 // test-backend-ops does).
 #include <doctest/doctest.h>
+
 #include <hwy/targets.h>
+#include <array>
 
 #include <cmath>
 #include <cstring>
@@ -361,14 +363,13 @@ std::vector<OpCase> op_cases() {
            1e-5f});
     }
   }
-  // A product wide enough that the WebGPU backend takes its large (64 × 64) tiles rather than
-  // the small-grid ones every other case here gets.
-  {
-    const int T = 200, K = 40, N = 5700;
+  // Products wide enough that the WebGPU backend takes its 64 × 64 tiles rather than the 32 × 32
+  // ones every other case here gets (K not a multiple of their k-slices).
+  for (const auto [T, K, N] : {std::array{200, 40, 5700}, std::array{300, 20, 11300}}) {
     const auto x = random_vector(static_cast<std::size_t>(T) * K, 23);
     const auto w = random_vector(static_cast<std::size_t>(N) * K, 24);
     const auto b = random_vector(N, 25);
-    cases.push_back({"linear (GEMM) T=200 N=5700",
+    cases.push_back({"linear (GEMM) T=" + std::to_string(T) + " N=" + std::to_string(N),
                      [=](Kernels& be) {
                        std::vector<float> out(static_cast<std::size_t>(T) * N);
                        be.linear(out.data(), x.data(), w.data(), b.data(), T, K, N);
