@@ -78,7 +78,7 @@ build_wasm() {
   log "building WASM with threads (build-wasm-mt/ -> build-wasm/public/attnscope-mt.*)"
   NODE_PATH=/usr/share/nodejs emcmake cmake -S "$ROOT" -B "$ROOT/build-wasm-mt" -DCMAKE_BUILD_TYPE=Release \
     -DATTNSCOPE_WASM_THREADS=ON -DATTNSCOPE_WEB_OUT="$ROOT/build-wasm/public" >/dev/null
-  cmake --build "$ROOT/build-wasm-mt" -j"$JOBS" --target attnscope_web attnscope_gpu_tests
+  cmake --build "$ROOT/build-wasm-mt" -j"$JOBS" --target attnscope_web attnscope_gpu_tests attnscope_gpu_tests_page
 }
 
 # ASan + UBSan (clang), with the libFuzzer targets: only what tests/run_all.sh runs there.

@@ -1,13 +1,16 @@
 // cache.cpp — captured tensors, on the host or left in their backend's memory (hooks.h).
 #include "core/model/hooks.h"
 
+#include <algorithm>
+
 namespace attnscope {
 
-Cache::Entry::Entry(const HookId& hook, Tensor host, std::shared_ptr<Buffer> buffer,
-                    const Shape& shape)
+Cache::Entry::Entry(const HookId& hook, Tensor host, Backend* backend,
+                    std::shared_ptr<Buffer> buffer, const Shape& shape)
     : name(hook_name(hook)), id(hook), stored_(std::make_shared<Stored>()) {
   stored_->shape = shape;
   stored_->host = std::move(host);
+  stored_->backend = backend;
   stored_->buffer = std::move(buffer);
 }
 
@@ -36,11 +39,34 @@ bool Cache::Entry::resident() const {
 
 void Cache::put(const HookId& id, Tensor t) {
   const Shape shape = shape_of(t);
-  entries_.emplace_back(id, std::move(t), nullptr, shape);
+  entries_.emplace_back(id, std::move(t), nullptr, nullptr, shape);
 }
 
-void Cache::put_resident(const HookId& id, std::shared_ptr<Buffer> buffer, const Shape& shape) {
-  entries_.emplace_back(id, Tensor(), std::move(buffer), shape);
+void Cache::put_resident(const HookId& id, Backend& backend, std::shared_ptr<Buffer> buffer,
+                         const Shape& shape) {
+  entries_.emplace_back(id, Tensor(), &backend, std::move(buffer), shape);
+}
+
+void Cache::to_host() const {
+  // Every resident entry stays locked until its read is complete: a tensor() call from another
+  // thread meanwhile waits, rather than replacing the host tensor the read is filling.
+  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<Entry::Stored*> batch;
+  std::vector<Backend*> backends;
+  for (const Entry& e : entries_) {
+    Entry::Stored& s = *e.stored_;
+    std::unique_lock<std::mutex> lock(s.mutex);
+    if (!s.buffer) continue;
+    s.host = Tensor(s.shape);
+    s.backend->read_async({s.buffer.get(), 0, DType::f32, 0}, s.host.data(),
+                          s.host.size() * sizeof(float));
+    if (std::find(backends.begin(), backends.end(), s.backend) == backends.end())
+      backends.push_back(s.backend);
+    batch.push_back(&s);
+    locks.push_back(std::move(lock));
+  }
+  for (Backend* b : backends) b->synchronize();
+  for (Entry::Stored* s : batch) s->buffer.reset();
 }
 
 const Tensor* Cache::find(std::string_view name) const {

@@ -183,7 +183,7 @@ class ForwardPass {
       const View out{buffer.get(), 0, DType::f32, 0};
       linear(out, normed, w_.unembed, w_.unembed_b, int(T), int(C), int(V));
       ATTNSCOPE_TRY(edit_hook(logits_id, out, {T, V}));
-      cache_->put_resident(logits_id, buffer, {T, V});
+      cache_->put_resident(logits_id, be(), buffer, {T, V});
       return Tensor();
     }
     HostTarget logits = target({T, V}, kLogits);
@@ -228,7 +228,7 @@ class ForwardPass {
     }
     const auto buffer = resident(shape);
     sch_.copy({buffer.get(), 0, DType::f32, 0}, v.with_ld(0), 1, int(n));
-    cache_->put_resident(id, buffer, shape);
+    cache_->put_resident(id, be(), buffer, shape);
     return {};
   }
 
@@ -318,7 +318,7 @@ class ForwardPass {
       if (!be().host_memory()) {
         const auto buffer = resident(pattern_shape);
         sch_.attention(z, {buffer.get(), 0, DType::f32, 0}, q, k, v, T, H, G, D, scale);
-        cache_->put_resident(pattern_id, buffer, pattern_shape);
+        cache_->put_resident(pattern_id, be(), buffer, pattern_shape);
         return {};
       }
       HostTarget pattern = target(pattern_shape, kPattern);

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/model/tensor_edit.h"
-#include "core/ops/buffer.h"
+#include "core/ops/backend.h"
 #include "core/tensor.h"
 
 namespace attnscope {
@@ -132,12 +132,18 @@ class HookSet {
 class Cache {
  public:
   void put(const HookId& id, Tensor t);
-  // A tensor of `shape` f32 elements at the start of `buffer`, left where it is until asked for.
-  void put_resident(const HookId& id, std::shared_ptr<Buffer> buffer, const Shape& shape);
+  // A tensor of `shape` f32 elements at the start of `backend`'s `buffer`, left where it is until
+  // asked for.
+  void put_resident(const HookId& id, Backend& backend, std::shared_ptr<Buffer> buffer,
+                    const Shape& shape);
+  // Reads every resident entry back in one batch (one wait for the backend, not one per entry):
+  // for a caller about to use them all, as the explorer does with a prompt's patterns.
+  void to_host() const;
 
   class Entry {
    public:
-    Entry(const HookId& id, Tensor host, std::shared_ptr<Buffer> buffer, const Shape& shape);
+    Entry(const HookId& id, Tensor host, Backend* backend, std::shared_ptr<Buffer> buffer,
+          const Shape& shape);
     std::string name;
     HookId id;
     // The tensor on the host. A resident entry is read back once, on the first call (which
@@ -149,10 +155,12 @@ class Cache {
     bool resident() const;
 
    private:
+    friend class Cache;
     struct Stored {
       Shape shape;
       std::mutex mutex;
       Tensor host;
+      Backend* backend = nullptr;
       std::shared_ptr<Buffer> buffer;  // until read back
     };
     std::shared_ptr<Stored> stored_;  // shared by copies of the cache

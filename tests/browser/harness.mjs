@@ -18,11 +18,11 @@ const CHROMIUM_ARGS = [
   '--enable-unsafe-swiftshader',  // WebGL2 through SwiftShader: there is no GPU here
 ];
 
-// Starts `attnscope serve` on a free port (without COOP/COEP if isolation is false); resolves to
-// { url, stop }.
-export function startServer({ isolation = true } = {}) {
+// Starts `attnscope serve` on a free port (without COOP/COEP if isolation is false) for `root`
+// (the web build's public/ unless given); resolves to { url, stop }.
+export function startServer({ isolation = true, root = path.join(wasmBuild, 'public') } = {}) {
   const server = spawn(path.join(nativeBuild, 'attnscope'),
-    ['serve', '--root', path.join(wasmBuild, 'public'), '--port', '0', ...(isolation ? [] : ['--no-isolation'])],
+    ['serve', '--root', root, '--port', '0', ...(isolation ? [] : ['--no-isolation'])],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '', err = '';

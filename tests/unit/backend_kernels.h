@@ -26,14 +26,14 @@ class BackendKernels final : public Kernels {
   }
   void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
                       const float* bias, int T, int K, int N) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.linear(out_(out, span_elements(T, N, ldo), ldo), in_(x, span_elements(T, K, ldx), ldx),
                 weights_(w, span_elements(N, K, w.ld)), in_(bias, N), T, K, N);
     finish();
   }
   void linear_multi(const float* x, std::size_t ldx, int T, int K,
                     std::span<const LinearOutput> outputs) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     std::vector<LinearTarget> targets;
     for (const LinearOutput& o : outputs)
       targets.push_back({out_(o.out, span_elements(T, o.N, o.ldo), o.ldo),
@@ -43,65 +43,65 @@ class BackendKernels final : public Kernels {
   }
   void layernorm(float* out, const float* x, const float* w, const float* b, int T, int C,
                  float eps) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     const std::size_t n = std::size_t(T) * C;
     sch_.layernorm(out_(out, n), in_(x, n), in_(w, C), in_(b, C), T, C, eps);
     finish();
   }
   void rmsnorm(float* out, const float* x, const float* w, int T, int C, float eps) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     const std::size_t n = std::size_t(T) * C;
     sch_.rmsnorm(out_(out, n), in_(x, n), in_(w, C), T, C, eps);
     finish();
   }
   void activate(float* x, std::size_t n, Activation act) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.activate(out_(x, n), n, act);
     finish();
   }
   void multiply(float* a, const float* b, std::size_t n) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.multiply(out_(a, n), in_(b, n), n);
     finish();
   }
   void add(float* a, const float* b, std::size_t n) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.add(out_(a, n), in_(b, n), n);
     finish();
   }
   void rope(float* x, int T, int heads, int D, int R, float theta, int pos0) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.rope(out_(x, std::size_t(T) * heads * D), T, heads, D, R, theta, pos0);
     finish();
   }
   void attention_scores(float* scores, const float* q, const float* k, int T, int H, int G, int D,
                         float scale) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.attention_scores(out_(scores, n3(H, T, T)), in_(q, n3(T, H, D)), in_(k, n3(T, G, D)), T, H,
                           G, D, scale);
     finish();
   }
   void softmax_rows(float* pattern, const float* scores, int H, int T) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.softmax_rows(out_(pattern, n3(H, T, T)), in_(scores, n3(H, T, T)), H, T);
     finish();
   }
   void attention_mix(float* z, const float* pattern, const float* v, int T, int H, int G,
                      int D) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.attention_mix(out_(z, n3(T, H, D)), in_(pattern, n3(H, T, T)), in_(v, n3(T, G, D)), T, H,
                        G, D);
     finish();
   }
   void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
                  int H, int G, int D, float scale) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.attention(out_(z, n3(T, H, D)), out_(pattern, n3(H, T, T)), in_(q, n3(T, H, D)),
                    in_(k, n3(T, G, D)), in_(v, n3(T, G, D)), T, H, G, D, scale);
     finish();
   }
   void gather_rows(float* out, WeightView table, const int* ids, int n, int C) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     const int rows = n ? *std::max_element(ids, ids + n) + 1 : 0;
     sch_.gather_rows(out_(out, std::size_t(n) * C),
                      weights_(table, span_elements(rows, C, table.ld)),
@@ -109,24 +109,24 @@ class BackendKernels final : public Kernels {
     finish();
   }
   void sum_heads(float* out, const float* x, const float* bias, int T, int H, int C) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.sum_heads(out_(out, std::size_t(T) * C), in_(x, n3(T, H, C)), in_(bias, C), T, H, C);
     finish();
   }
   void fill(float* x, std::size_t ld, int rows, int cols, float value) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.fill(out_(x, span_elements(rows, cols, ld), ld), rows, cols, value);
     finish();
   }
   void copy(float* dst, std::size_t ldd, const float* src, std::size_t lds, int rows,
             int cols) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.copy(out_(dst, span_elements(rows, cols, ldd), ldd),
               in_(src, span_elements(lds ? rows : 1, cols, lds), lds), rows, cols);
     finish();
   }
   void scale(float* x, std::size_t ld, int rows, int cols, float factor) override {
-    const DropOnThrow guard(*this);
+    const DropOnThrow guard{*this};
     sch_.scale(out_(x, span_elements(rows, cols, ld), ld), rows, cols, factor);
     finish();
   }

@@ -365,7 +365,8 @@ std::vector<OpCase> op_cases() {
   }
   // Products wide enough that the WebGPU backend takes its 64 × 64 tiles rather than the 32 × 32
   // ones every other case here gets (K not a multiple of their k-slices).
-  for (const auto [T, K, N] : {std::array{200, 40, 5700}, std::array{300, 20, 11300}}) {
+  for (const auto& shape : {std::array{200, 40, 5700}, std::array{300, 20, 11300}}) {
+    const int T = shape[0], K = shape[1], N = shape[2];  // named: lambdas cannot capture bindings
     const auto x = random_vector(static_cast<std::size_t>(T) * K, 23);
     const auto w = random_vector(static_cast<std::size_t>(N) * K, 24);
     const auto b = random_vector(N, 25);

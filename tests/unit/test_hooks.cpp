@@ -163,5 +163,12 @@ TEST_CASE("captures stay in a device backend's memory until asked for; forward_i
     // A copy of the cache shares what was read back.
     const Cache copy = cache;
     CHECK(&copy.entries()[0].tensor() == &cache.entries()[0].tensor());
+    // to_host brings every entry back in one batch, with the same values.
+    Cache batch;
+    REQUIRE(model.forward_into(ids, plan, batch).ok());
+    batch.to_host();
+    CHECK(batch.resident_bytes() == 0);
+    for (std::size_t i = 0; i < batch.entries().size(); i++)
+      CHECK(xt::amax(xt::abs(batch.entries()[i].tensor() - cache.entries()[i].tensor()))() == 0.0f);
   }
 }

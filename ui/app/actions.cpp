@@ -357,6 +357,7 @@ void run_prompt(AppState& state) {
         Cache cache;
         auto logits = model->forward(ids->ids, plan, &cache);
         if (!logits) return logits.error().to_string();
+        cache.to_host();  // every pattern is drawn: one read-back for all (on a GPU backend)
         run->ids = std::move(ids->ids);
         run->dropped_tokens = ids->dropped;
         const BpeTokenizer* tok = model->tokenizer();
