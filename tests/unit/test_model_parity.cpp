@@ -131,12 +131,13 @@ TEST_CASE("parity with transformers: F16 and BF16 checkpoints") {
 }
 
 // Every backend under test (the device-like ones: weights uploaded to memory the host cannot
-// address, captures read back asynchronously, some ops declined to the CPU) on three families
-// and 16-bit weights.
+// address, captures read back asynchronously, some ops declined to the CPU; WebGPU) on every
+// engine fixture.
 TEST_CASE("parity with transformers on every backend") {
   for (Backend* backend : test::backends_under_test()) {
     if (backend == &default_backend()) continue;  // the cases above
-    for (const char* name : {"gpt2", "gpt_neox", "llama", "qwen2", "llama_f16", "gpt2_bf16"})
+    for (const char* name : {"gpt2", "gpt2_f16", "gpt2_bf16", "gpt_neox", "gpt_neox_sequential",
+                             "llama", "llama_f16", "llama_bf16", "llama_sharded", "qwen2"})
       check_family(name, *backend);
   }
   CHECK(test::device_like_declining_backend().declined() > 0);
