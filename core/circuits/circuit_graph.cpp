@@ -23,6 +23,8 @@ std::string CircuitNode::name() const {
 
 namespace {
 
+constexpr double kPi = 3.14159265358979323846;
+
 std::vector<float> to_floats(const Matrix& m) {
   std::vector<float> out(m.size());
   for (std::size_t i = 0; i < out.size(); i++) out[i] = m.at(i);
@@ -48,12 +50,13 @@ int order(const CircuitNode& n, int layers) {
 double activation_derivative(Activation act, double x) {
   switch (act) {
     case Activation::gelu_tanh: {
-      const double k = std::sqrt(2.0 / M_PI);
+      const double k = std::sqrt(2.0 / kPi);
       const double t = std::tanh(k * (x + 0.044715 * x * x * x));
       return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x);
     }
     case Activation::gelu_erf:
-      return 0.5 * (1 + std::erf(x / std::sqrt(2.0))) + x * std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI);
+      return 0.5 * (1 + std::erf(x / std::sqrt(2.0))) +
+             x * std::exp(-0.5 * x * x) / std::sqrt(2 * kPi);
     case Activation::silu: {
       const double s = 1 / (1 + std::exp(-x));
       return s * (1 + x * (1 - s));
@@ -111,9 +114,9 @@ Result<CircuitGraph> CircuitGraph::build(const Model& model) {
   const ModelConfig& c = model.config();
   const std::string family = c.model_type;
   auto unsupported = [&](const std::string& what) {
-    return make_error("circuit graphs support the GPT-2 family's computation; " + family +
-                          " has " + what,
-                      "edge attribution and ACDC have no backward pass for it yet");
+    return make_error(
+        "circuit graphs support the GPT-2 family's computation; " + family + " has " + what,
+        "edge attribution and ACDC have no backward pass for it yet");
   };
   if (c.position != PositionKind::learned) return unsupported("rotary positions");
   if (c.n_kv_heads != c.n_heads) return unsupported("grouped-query attention");
@@ -158,7 +161,8 @@ Status CircuitGraph::corruption_covers(int T) const {
     return make_error("patching an edge needs the corrupted outputs (set_corruption) first");
   if (mode_ == CorruptionMode::positional_mean && T > corrupt_T_)
     return make_error("the prompt has " + std::to_string(T) +
-                      " tokens; the per-position means reach only " + std::to_string(corrupt_T_),
+                          " tokens; the per-position means reach only " +
+                          std::to_string(corrupt_T_),
                       "give reference prompts at least as long, or pooled means");
   return {};
 }
@@ -222,8 +226,8 @@ void CircuitGraph::run_head(int l, int h, const float* x, Run& r) const {
               1, D, scale);
   // out = z · W_O[:, hD : hD + D]ᵀ: the head's columns of W_O, rows H·D apart.
   float* out = r.out.data() + std::size_t(head_sender(l, h)) * T * C;
-  k.linear_strided(out, C, z.data(), D, WeightView::f32(w_[l].wo.data() + std::size_t(h) * D, H * D),
-                   nullptr, T, D, C);
+  k.linear_strided(out, C, z.data(), D,
+                   WeightView::f32(w_[l].wo.data() + std::size_t(h) * D, H * D), nullptr, T, D, C);
 }
 
 void CircuitGraph::run_mlp(int l, const float* x, Run& r) const {
@@ -251,8 +255,8 @@ Status CircuitGraph::run(std::span<const int> ids, std::span<const float> alpha,
                          const Run* from, int start_layer) const {
   ATTNSCOPE_TRY(model_->check_ids(ids));
   if (!alpha.empty() && alpha.size() != edges_.size())
-    return make_error("the patch has " + std::to_string(alpha.size()) + " edge weights; the graph has " +
-                      std::to_string(edges_.size()) + " edges");
+    return make_error("the patch has " + std::to_string(alpha.size()) +
+                      " edge weights; the graph has " + std::to_string(edges_.size()) + " edges");
   const bool patched = std::any_of(alpha.begin(), alpha.end(), [](float a) { return a != 0.0f; });
   const int T = int(ids.size());
   if (patched) ATTNSCOPE_TRY(corruption_covers(T));

@@ -38,8 +38,8 @@ struct CircuitEdge {
 struct CircuitNode {
   enum class Kind { embed, head, mlp, logits };
   Kind kind;
-  int layer = -1;  // -1: embed, logits
-  int head = -1;   // heads only
+  int layer = -1;            // -1: embed, logits
+  int head = -1;             // heads only
   std::string name() const;  // "embed", "L1H3", "MLP2", "logits"
 };
 

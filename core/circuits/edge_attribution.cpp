@@ -2,8 +2,7 @@
 
 namespace attnscope {
 
-Result<EdgeAttribution> edge_attribution(const CircuitGraph& graph,
-                                         std::span<const Prompt> prompts,
+Result<EdgeAttribution> edge_attribution(const CircuitGraph& graph, std::span<const Prompt> prompts,
                                          const std::function<bool(int, int)>& progress) {
   if (prompts.empty()) return make_error("edge attribution needs at least one prompt");
   if (graph.corruption().empty())
@@ -29,8 +28,7 @@ Result<EdgeAttribution> edge_attribution(const CircuitGraph& graph,
       double s = 0;
       for (int t = 0; t < T; t++) {
         const float* cr = graph.corrupt_row(edges[e].sender, t);
-        for (std::size_t i = 0; i < D; i++)
-          s += (double(cr[i]) - o[t * D + i]) * gr[t * D + i];
+        for (std::size_t i = 0; i < D; i++) s += (double(cr[i]) - o[t * D + i]) * gr[t * D + i];
       }
       out.edges[e] += s;
     }

@@ -27,8 +27,7 @@ struct EdgeAttribution {
 };
 
 // Needs the graph's corruption set. progress(done, total) may return false to cancel.
-Result<EdgeAttribution> edge_attribution(
-    const CircuitGraph& graph, std::span<const Prompt> prompts,
-    const std::function<bool(int, int)>& progress = {});
+Result<EdgeAttribution> edge_attribution(const CircuitGraph& graph, std::span<const Prompt> prompts,
+                                         const std::function<bool(int, int)>& progress = {});
 
 }  // namespace attnscope

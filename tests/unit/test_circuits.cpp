@@ -67,8 +67,9 @@ Model planted_model(const std::vector<HeadRef>& planted) {
 
 }  // namespace
 
-TEST_CASE("the circuit graph reproduces the forward pass, and patching a head's edges its mean "
-          "ablation") {
+TEST_CASE(
+    "the circuit graph reproduces the forward pass, and patching a head's edges its mean "
+    "ablation") {
   const Model model = Model::load(fixture_source("gpt2")).value();
   const ModelConfig& c = model.config();
   CircuitGraph graph = CircuitGraph::build(model).value();
@@ -95,7 +96,8 @@ TEST_CASE("the circuit graph reproduces the forward pass, and patching a head's 
     for (std::size_t e = 0; e < alpha.size(); e++)
       if (graph.edges()[e].sender == graph.head_sender(head.layer, head.head)) alpha[e] = 1.0f;
     HookPlan plan;
-    REQUIRE(add_ablation(plan, c, {AblationMode::mean, {head}, mean_z}, prompts[0].ids.size()).ok());
+    REQUIRE(
+        add_ablation(plan, c, {AblationMode::mean, {head}, mean_z}, prompts[0].ids.size()).ok());
     const Tensor expected = model.forward(prompts[0].ids, plan).value();
     CircuitGraph::Run run;
     REQUIRE(graph.run(prompts[0].ids, alpha, run).ok());
@@ -104,8 +106,9 @@ TEST_CASE("the circuit graph reproduces the forward pass, and patching a head's 
   }
 }
 
-TEST_CASE("edge attribution: every edge's score is the derivative of explicit patching (finite "
-          "differences through the backward pass)") {
+TEST_CASE(
+    "edge attribution: every edge's score is the derivative of explicit patching (finite "
+    "differences through the backward pass)") {
   const Model model = Model::load(fixture_source("gpt2")).value();
   CircuitGraph graph = CircuitGraph::build(model).value();
   const int V = model.config().vocab_size;
@@ -130,7 +133,7 @@ TEST_CASE("edge attribution: every edge's score is the derivative of explicit pa
     for (std::size_t e = 0; e < fd.size(); e++)
       worst = std::max(worst, std::abs(eap.edges[e] - fd[e]) / largest);
     MESSAGE("worst |EAP − finite difference| / largest score: " << worst << " (largest " << largest
-                                                                 << ")");
+                                                                << ")");
     CHECK(largest > 1e-3);
     CHECK(worst <= 1e-3);
     // A sender's score is the sum of its edges, and the first-order change of patching them all.
@@ -204,8 +207,9 @@ TEST_CASE("circuit graphs: one clear error for what they cannot do") {
   CHECK(no_corruption.error().message.find("corrupted outputs") != std::string::npos);
   CHECK_FALSE(graph.run(prompts[0].ids, std::vector<float>(3, 0.0f), run).ok());
   CHECK_FALSE(edge_attribution(graph, prompts).ok());
-  REQUIRE(graph.set_corruption(random_prompts(2, 4, model.config().vocab_size, 6),
-                               CorruptionMode::positional_mean)
+  REQUIRE(graph
+              .set_corruption(random_prompts(2, 4, model.config().vocab_size, 6),
+                              CorruptionMode::positional_mean)
               .ok());
   const Status too_long = graph.run(prompts[0].ids, alpha, run);
   REQUIRE_FALSE(too_long.ok());
