@@ -196,6 +196,20 @@ check "circuit --ground-truth --json: auc, circuit, scores (published protocol)"
   <<<"$("${circ[@]}" --ground-truth "$models/tasks/ground_truth.json" --task ioi --epochs 200 --baseline-prompts 40 --json)"
 check "circuit table: scores, edges and timings" grep -q '^timings: activations' \
   <<<"$("${circ[@]}" --epochs 20 --hidden 50 --top-k 3)"
+# discover: edge attribution patching and ACDC on the same task (core/circuits).
+check "--help lists discover" grep -q '^  discover' <<<"$help"
+disc=("$cli" discover --model "$tasks" --positive "$models/tasks/ioi_positive.jsonl"
+      --negative "$models/tasks/ioi_negative.jsonl")
+check "discover --method eap --json: head scores, edges, AUC" json_check \
+  'j.method === "eap" && j.task === "ioi" && j.auc >= 0 && j.auc <= 1 && j.head_scores.length === 4 &&
+   j.head_scores[0].length === 8 && j.edges.length === 10 && j.prompts === 40' \
+  <<<"$("${disc[@]}" --prompts 40 --ground-truth "$models/tasks/ground_truth.json" --json)"
+check "discover --method acdc --json: one run per threshold" json_check \
+  'j.method === "acdc" && j.runs.length === 2 && j.runs[0].kept_edges >= j.runs[1].kept_edges' \
+  <<<"$("${disc[@]}" --method acdc --prompts 4 --threshold 0.001 --threshold 1 --json)"
+one_error "discover --method" "--method 'ablation' is not one attnscope knows" "${disc[@]}" --method ablation
+one_error "discover on a rotary model" "rotary positions" "$cli" discover --model "$models/fixtures/llama" \
+  --positive "$models/tasks/ioi_positive.jsonl" --negative "$models/tasks/ioi_negative.jsonl"
 check "circuit --protocol attnscope-v1: trained and scored on 10 prompts" json_check \
   'j.options.protocol === "attnscope-v1" && j.rows === 10 && j.prompts.positive.length === 5' \
   <<<"$("${circ[@]}" --protocol attnscope-v1 --epochs 20 --json)"
