@@ -35,7 +35,6 @@ Result<AcdcResult> acdc(const CircuitGraph& graph, std::span<const Prompt> promp
   AcdcResult out;
   CircuitGraph::Run scratch;
   std::vector<std::vector<float>> trial_out(prompts.size());
-  std::vector<std::vector<float>> trial_logits(prompts.size());
   const int total = int(edges.size());
   for (int r = int(graph.receivers().size()) - 1; r >= 0; r--) {
     const CircuitNode& node = graph.receivers()[r];
@@ -51,17 +50,14 @@ Result<AcdcResult> acdc(const CircuitGraph& graph, std::span<const Prompt> promp
         ATTNSCOPE_TRY(graph.run(prompts[p].ids, alpha, scratch, &current[p], start));
         m += CircuitGraph::metric(options.metric, scratch, prompts[p], clean[p]);
         trial_out[p].swap(scratch.out);
-        trial_logits[p] = scratch.logits;
       }
       m /= double(prompts.size());
       out.edge_tests++;
       const double change = options.metric == GraphMetric::kl ? m - cur : std::abs(m - cur) / scale;
       if (change < options.threshold) {  // the edge does not matter: it stays patched
         cur = m;
-        for (std::size_t p = 0; p < prompts.size(); p++) {
-          current[p].out.swap(trial_out[p]);
-          current[p].logits = trial_logits[p];
-        }
+        // Only the outputs carry on: later trials start from them; metrics compare with clean.
+        for (std::size_t p = 0; p < prompts.size(); p++) current[p].out.swap(trial_out[p]);
       } else {
         alpha[e] = 0.0f;
       }

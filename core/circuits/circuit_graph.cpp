@@ -95,6 +95,15 @@ void norm_backward(float* dx, const float* dy, const float* x, const std::vector
   }
 }
 
+// The model's norm (LayerNorm with its optional bias, or RMSNorm) over T rows of C.
+void normalize(float* out, const float* x, const std::vector<float>& w, const std::vector<float>& b,
+               int T, int C, const ModelConfig& c) {
+  if (c.norm == NormKind::layernorm)
+    default_kernels().layernorm(out, x, w.data(), b.empty() ? nullptr : b.data(), T, C, c.norm_eps);
+  else
+    default_kernels().rmsnorm(out, x, w.data(), T, C, c.norm_eps);
+}
+
 void add_into(float* a, const float* b, std::size_t n) {
   for (std::size_t i = 0; i < n; i++) a[i] += b[i];
 }
@@ -207,11 +216,7 @@ void CircuitGraph::run_head(int l, int h, const float* x, Run& r) const {
   const int T = r.T, C = C_, D = D_, H = heads_;
   const std::size_t rr = std::size_t(l) * (H + 1) + h;
   float* normed = r.normed.data() + rr * T * C;
-  if (c.norm == NormKind::layernorm)
-    k.layernorm(normed, x, lw.ln1_w.data(), lw.ln1_b.empty() ? nullptr : lw.ln1_b.data(), T, C,
-                c.norm_eps);
-  else
-    k.rmsnorm(normed, x, lw.ln1_w.data(), T, C, c.norm_eps);
+  normalize(normed, x, lw.ln1_w, lw.ln1_b, T, C, c);
   float* qkv = r.qkv.data() + (std::size_t(l) * H + h) * 3 * T * D;
   const std::vector<float>* ws[3] = {&w_[l].wq, &w_[l].wk, &w_[l].wv};
   const std::vector<float>* bs[3] = {&lw.bq, &lw.bk, &lw.bv};
@@ -237,16 +242,12 @@ void CircuitGraph::run_mlp(int l, const float* x, Run& r) const {
   const int T = r.T, C = C_, F = F_, H = heads_;
   const std::size_t rr = std::size_t(l) * (H + 1) + H;
   float* normed = r.normed.data() + rr * T * C;
-  if (c.norm == NormKind::layernorm)
-    k.layernorm(normed, x, lw.ln2_w.data(), lw.ln2_b.empty() ? nullptr : lw.ln2_b.data(), T, C,
-                c.norm_eps);
-  else
-    k.rmsnorm(normed, x, lw.ln2_w.data(), T, C, c.norm_eps);
+  normalize(normed, x, lw.ln2_w, lw.ln2_b, T, C, c);
   float* pre = r.mlp_pre.data() + std::size_t(l) * T * F;
   k.linear(pre, normed, w_[l].w_up.data(), lw.b_up.empty() ? nullptr : lw.b_up.data(), T, C, F);
   std::vector<float> act(pre, pre + std::size_t(T) * F);
   k.activate(act.data(), act.size(), c.activation);
-  float* out = r.out.data() + std::size_t(head_sender(l, 0) + H) * T * C;
+  float* out = r.out.data() + std::size_t(mlp_sender(l)) * T * C;
   k.linear(out, act.data(), w_[l].w_down.data(), lw.b_down.empty() ? nullptr : lw.b_down.data(), T,
            F, C);
 }
@@ -318,16 +319,12 @@ Status CircuitGraph::run(std::span<const int> ids, std::span<const float> alpha,
     for (int h = 0; h < H; h++) add_sender(head_sender(l, h));
     add_bias(w.layers[l].bo);  // the attention's output bias belongs to no head: always clean
     if (l >= start_layer) run_mlp(l, input(r0 + H), r);
-    add_sender(head_sender(l, 0) + H);
+    add_sender(mlp_sender(l));
   }
   // Logits at the last position only: every metric here reads nothing else.
   const float* x = input(int(R) - 1) + std::size_t(T - 1) * C;
   std::vector<float> normed(C);
-  if (c.norm == NormKind::layernorm)
-    k.layernorm(normed.data(), x, w.lnf_w.data(), w.lnf_b.empty() ? nullptr : w.lnf_b.data(), 1, C,
-                c.norm_eps);
-  else
-    k.rmsnorm(normed.data(), x, w.lnf_w.data(), 1, C, c.norm_eps);
+  normalize(normed.data(), x, w.lnf_w, w.lnf_b, 1, C, c);
   k.linear(r.logits.data(), normed.data(), unembed_.data(),
            w.unembed_b.empty() ? nullptr : w.unembed_b.data(), 1, C, V_);
   return {};

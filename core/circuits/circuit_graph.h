@@ -63,8 +63,10 @@ class CircuitGraph {
   std::span<const int> edges_into(int receiver) const { return into_[receiver]; }
   // Index of head (layer, head) among the senders.
   int head_sender(int layer, int head) const { return 1 + layer * (heads_ + 1) + head; }
+  int mlp_sender(int layer) const { return head_sender(layer, heads_); }
   int layers() const { return layers_; }
   int heads() const { return heads_; }
+  int d_model() const { return C_; }
 
   // Sets the corrupted outputs from clean runs on the reference prompts. Per position: the mean
   // at position t over the references that reach t (a prompt longer than every reference is an

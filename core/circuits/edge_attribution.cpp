@@ -21,7 +21,7 @@ Result<EdgeAttribution> edge_attribution(const CircuitGraph& graph, std::span<co
     out.clean += CircuitGraph::metric(GraphMetric::logit_diff, run, prompts[p], {});
     ATTNSCOPE_ASSIGN(const std::vector<float> g, graph.input_gradients(run, prompts[p]));
     const int T = run.T;
-    const std::size_t D = run.out.size() / graph.senders().size() / T;  // d_model
+    const std::size_t D = graph.d_model();
     for (std::size_t e = 0; e < edges.size(); e++) {
       const float* o = run.out.data() + std::size_t(edges[e].sender) * T * D;
       const float* gr = g.data() + std::size_t(edges[e].receiver) * T * D;

@@ -206,4 +206,10 @@ void print_json(const nlohmann::json& value) {
   std::printf("%s\n", value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
+std::string task_of(const std::string& positive_path) {
+  const std::string name = std::filesystem::path(positive_path).filename().string();
+  const std::size_t at = name.find("_positive");
+  return at == std::string::npos || at == 0 ? std::string() : name.substr(0, at);
+}
+
 }  // namespace attnscope::cli

@@ -45,6 +45,9 @@ Result<int> single_token(const Model& model, const std::string& text, const std:
 Result<std::vector<Prompt>> load_task_prompts(const Model& model, const std::string& path,
                                               int limit = 0);
 std::vector<std::vector<int>> prompt_ids_of(std::span<const Prompt> prompts);
+// The task of a models/tasks file: "ioi" for ".../ioi_positive.jsonl"; empty when the name has
+// no "_positive" (the default --task of circuit and discover).
+std::string task_of(const std::string& positive_path);
 
 // The options that choose an ablation, shared by `ablate` and `dump --ablate`.
 struct AblationInput {

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <optional>
 
 #include "core/analysis/attribution.h"
@@ -52,13 +51,6 @@ struct CircuitOptions {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// "ioi" for ".../ioi_positive.jsonl"; empty when the name has no "_positive".
-std::string task_of(const std::string& positive_path) {
-  const std::string name = std::filesystem::path(positive_path).filename().string();
-  const std::size_t at = name.find("_positive");
-  return at == std::string::npos || at == 0 ? std::string() : name.substr(0, at);
 }
 
 Status check_options(const CircuitOptions& o) {

@@ -30,12 +30,6 @@ struct DiscoverOptions {
   bool json = false;
 };
 
-std::string task_from(const std::string& positive) {
-  const std::string name = positive.substr(positive.find_last_of('/') + 1);
-  const std::size_t at = name.find("_positive");
-  return at == std::string::npos ? std::string() : name.substr(0, at);
-}
-
 Status discover(const DiscoverOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   if (o.method != "eap" && o.method != "acdc")
@@ -58,7 +52,7 @@ Status discover(const DiscoverOptions& o) {
                    load_task_prompts(model, o.positive, limit));
   ATTNSCOPE_ASSIGN(const std::vector<Prompt> negatives, load_task_prompts(model, o.negative));
   std::optional<GroundTruth> truth;
-  std::string task = o.task.empty() ? task_from(o.positive) : o.task;
+  std::string task = o.task.empty() ? task_of(o.positive) : o.task;
   if (!o.ground_truth.empty()) {
     if (task.empty()) return make_error("no --task, and the --positive file names none");
     ATTNSCOPE_ASSIGN(const std::string text, read_text_file(o.ground_truth));
