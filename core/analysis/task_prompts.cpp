@@ -109,14 +109,29 @@ Result<GroundTruth> parse_ground_truth(std::string_view text, std::string_view t
   GroundTruth truth;
   if (it->contains("threshold") && (*it)["threshold"].is_number())
     truth.threshold = (*it)["threshold"].get<double>();
-  for (const auto& head : (*it)["heads"]) {
-    const std::optional<HeadRef> ref =
-        head.is_string() ? parse_head_label(head.get_ref<const std::string&>()) : std::nullopt;
-    if (!ref)
-      return make_error("ground truth: bad head " + json_snippet(head),
-                        "heads are written L<layer>H<head>, layer < 1024, head < 4096");
-    truth.heads.push_back(*ref);
-  }
+  const auto heads_of = [](const nlohmann::json& list, std::vector<HeadRef>& out) -> Status {
+    for (const auto& head : list) {
+      const std::optional<HeadRef> ref =
+          head.is_string() ? parse_head_label(head.get_ref<const std::string&>()) : std::nullopt;
+      if (!ref)
+        return make_error("ground truth: bad head " + json_snippet(head),
+                          "heads are written L<layer>H<head>, layer < 1024, head < 4096");
+      out.push_back(*ref);
+    }
+    return {};
+  };
+  ATTNSCOPE_TRY(heads_of((*it)["heads"], truth.heads));
+  if (const auto above = it->find("heads_above_threshold"); above != it->end() && above->is_array())
+    ATTNSCOPE_TRY(heads_of(*above, truth.heads_above_threshold));
+  if (const auto effects = it->find("effects"); effects != it->end() && effects->is_array())
+    for (const auto& row : *effects) {
+      if (!row.is_array()) return make_error("ground truth: effects must be rows of numbers");
+      truth.effects.emplace_back();
+      for (const auto& v : row) {
+        if (!v.is_number()) return make_error("ground truth: effects must be rows of numbers");
+        truth.effects.back().push_back(v.get<double>());
+      }
+    }
   return truth;
 }
 

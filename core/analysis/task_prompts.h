@@ -17,10 +17,14 @@ namespace attnscope {
 // Errors name the line. Blank lines are skipped.
 Result<std::vector<Prompt>> parse_task_prompts(std::string_view jsonl, const Model& model);
 
-// The heads ("L0H5") listed for `task` in a ground_truth.json, and its threshold.
+// A task's entry in a ground_truth.json (core/analysis/ground_truth.h writes it): the circuit's
+// heads ("L0H5"), and where present the heads whose relative effect reaches `threshold` and every
+// head's effect [layer][head] (pooled mean ablation).
 struct GroundTruth {
   std::vector<HeadRef> heads;
   double threshold = 0.0;
+  std::vector<HeadRef> heads_above_threshold;
+  std::vector<std::vector<double>> effects;
 };
 Result<GroundTruth> parse_ground_truth(std::string_view json, std::string_view task);
 

@@ -166,6 +166,7 @@ const float* CircuitGraph::corrupt_row(int sender, int t) const {
 }
 
 Status CircuitGraph::corruption_covers(int T) const {
+  if (mode_ == CorruptionMode::paired && !paired_.empty()) return {};
   if (corrupt_.empty())
     return make_error("patching an edge needs the corrupted outputs (set_corruption) first");
   if (mode_ == CorruptionMode::positional_mean && T > corrupt_T_)
@@ -176,8 +177,46 @@ Status CircuitGraph::corruption_covers(int T) const {
   return {};
 }
 
+Status CircuitGraph::corrupted_outputs(int pair, int T, std::vector<float>& rows) const {
+  const std::size_t S = senders_.size(), TC = std::size_t(T) * C_;
+  if (mode_ != CorruptionMode::paired) {
+    ATTNSCOPE_TRY(corruption_covers(T));
+    rows.resize(S * TC);
+    for (std::size_t s = 0; s < S; s++)
+      for (int t = 0; t < T; t++)
+        std::copy_n(corrupt_row(int(s), t), C_, rows.data() + s * TC + std::size_t(t) * C_);
+    return {};
+  }
+  if (paired_.empty())
+    return make_error("patching an edge needs the corrupted outputs (set_corruption) first");
+  if (pair < 0 || std::size_t(pair) >= paired_.size())
+    return make_error("paired corruption: prompt " + std::to_string(pair) + " has no reference (" +
+                          std::to_string(paired_.size()) + " given)",
+                      "give one corrupted prompt per prompt, line by line");
+  if (int(paired_[pair].size()) != T)
+    return make_error("paired corruption: prompt " + std::to_string(pair) + " has " +
+                          std::to_string(T) + " tokens, its reference " +
+                          std::to_string(paired_[pair].size()),
+                      "a prompt and its corrupted twin must have the same number of tokens");
+  Run run;
+  ATTNSCOPE_TRY(this->run(paired_[pair], {}, run));
+  rows = std::move(run.out);
+  return {};
+}
+
 Status CircuitGraph::set_corruption(std::span<const Prompt> references, CorruptionMode mode) {
   if (references.empty()) return make_error("the corruption needs at least one reference prompt");
+  paired_.clear();
+  if (mode == CorruptionMode::paired) {
+    for (const Prompt& p : references) {
+      ATTNSCOPE_TRY(model_->check_ids(p.ids));
+      paired_.push_back(p.ids);
+    }
+    corrupt_.clear();
+    corrupt_T_ = 0;
+    mode_ = mode;
+    return {};
+  }
   const std::size_t S = senders_.size();
   int T_max = 0;
   for (const Prompt& p : references) T_max = std::max(T_max, int(p.ids.size()));
@@ -253,14 +292,20 @@ void CircuitGraph::run_mlp(int l, const float* x, Run& r) const {
 }
 
 Status CircuitGraph::run(std::span<const int> ids, std::span<const float> alpha, Run& r,
-                         const Run* from, int start_layer) const {
+                         const Run* from, int start_layer, std::span<const float> corrupted) const {
   ATTNSCOPE_TRY(model_->check_ids(ids));
   if (!alpha.empty() && alpha.size() != edges_.size())
     return make_error("the patch has " + std::to_string(alpha.size()) +
                       " edge weights; the graph has " + std::to_string(edges_.size()) + " edges");
   const bool patched = std::any_of(alpha.begin(), alpha.end(), [](float a) { return a != 0.0f; });
   const int T = int(ids.size());
-  if (patched) ATTNSCOPE_TRY(corruption_covers(T));
+  if (patched && !corrupted.empty() && corrupted.size() != senders_.size() * T * C_)
+    return make_error("the corrupted outputs are for another prompt length");
+  if (patched && corrupted.empty()) {
+    if (mode_ == CorruptionMode::paired)
+      return make_error("paired corruption: run() needs the prompt's corrupted_outputs()");
+    ATTNSCOPE_TRY(corruption_covers(T));
+  }
   const ModelConfig& c = model_->config();
   const ModelWeights& w = model_->weights();
   const int L = layers_, H = heads_, C = C_;
@@ -301,7 +346,8 @@ Status CircuitGraph::run(std::span<const int> ids, std::span<const float> alpha,
       const int s = edges_[e].sender;
       const float* o = r.out.data() + std::size_t(s) * TC;
       for (int t = 0; t < T; t++) {
-        const float* cr = corrupt_row(s, t);
+        const float* cr =
+            corrupted.empty() ? corrupt_row(s, t) : corrupted.data() + (std::size_t(s) * T + t) * C;
         for (int i = 0; i < C; i++) x[t * C + i] += a * (cr[i] - o[t * C + i]);
       }
     }

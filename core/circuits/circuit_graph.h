@@ -11,8 +11,10 @@
 // ACDC's removal of an edge; α → 0 is what an edge attribution differentiates.
 //
 // A sender's corrupted output is its mean output over a reference prompt set (the task's
-// negatives): pooled over every position (as the ground truth's mean ablation), or per position.
-// For a head this is exactly the mean ablation of ablation.h: W_O,h · (its mean z).
+// negatives): pooled over every position (as the ground truth's mean ablation), or per position;
+// or, as both papers do, its output on the prompt's own corrupted twin (reference i for prompt i,
+// of the same length: "paired"). For a head the pooled mean is exactly the mean ablation of
+// ablation.h: W_O,h · (its mean z).
 //
 // The graph runs on the host with the CPU kernels (core/ops/kernels.h), in float32 as the
 // engine's forward pass does, and supports the GPT-2 family's computation: LayerNorm or RMSNorm,
@@ -48,8 +50,9 @@ struct CircuitNode {
 // the last position's next-token distribution from the clean model's (ACDC's default).
 enum class GraphMetric { logit_diff, kl };
 
-// The corrupted outputs: pooled means (one vector per sender) or means per position.
-enum class CorruptionMode { pooled_mean, positional_mean };
+// The corrupted outputs: pooled means (one vector per sender), means per position, or the
+// outputs on prompt i's paired reference i.
+enum class CorruptionMode { pooled_mean, positional_mean, paired };
 
 class CircuitGraph {
  public:
@@ -70,13 +73,16 @@ class CircuitGraph {
 
   // Sets the corrupted outputs from clean runs on the reference prompts. Per position: the mean
   // at position t over the references that reach t (a prompt longer than every reference is an
-  // error when it is run).
+  // error when it is run). Paired: the references are kept and run for each prompt.
   Status set_corruption(std::span<const Prompt> references, CorruptionMode mode);
-  // [senders, C] (pooled) or [senders, T_max, C]: for tests and exports.
+  // [senders, C] (pooled) or [senders, T_max, C] (empty when paired): for tests and exports.
   const std::vector<float>& corruption() const { return corrupt_; }
   CorruptionMode corruption_mode() const { return mode_; }
-  // Whether the corruption is set and reaches every position of a prompt of T tokens.
+  // Whether the corruption is set and reaches every position of a prompt of T tokens (means).
   Status corruption_covers(int T) const;
+  // The corrupted outputs for prompt `pair` of T tokens, [senders, T, C]: the means' rows, or
+  // the outputs of reference `pair` (which must exist and have T tokens).
+  Status corrupted_outputs(int pair, int T, std::vector<float>& rows) const;
 
   // One prompt's run: every sender's output and what its backward pass needs.
   struct Run {
@@ -92,9 +98,11 @@ class CircuitGraph {
 
   // Runs a prompt with each edge e patched by alpha[e] (empty: nothing patched). With `from`,
   // senders of layers before `start_layer` keep their outputs from that run (their inputs did
-  // not change), the rest are computed again.
+  // not change), the rest are computed again. `corrupted`: the prompt's corrupted_outputs()
+  // (needed when paired; otherwise the means are read directly).
   Status run(std::span<const int> ids, std::span<const float> alpha, Run& out,
-             const Run* from = nullptr, int start_layer = 0) const;
+             const Run* from = nullptr, int start_layer = 0,
+             std::span<const float> corrupted = {}) const;
 
   // The metric on a run's last-position logits; `clean` is the unpatched run's (KL only).
   static double metric(GraphMetric kind, const Run& run, const Prompt& prompt,
@@ -126,6 +134,7 @@ class CircuitGraph {
   CorruptionMode mode_ = CorruptionMode::pooled_mean;
   std::vector<float> corrupt_;
   int corrupt_T_ = 0;
+  std::vector<std::vector<int>> paired_;  // the references' ids, paired mode
 };
 
 }  // namespace attnscope

@@ -9,7 +9,9 @@ cards report.
   attnscope-tasks  GPT-2 architecture, 4 layers × 8 heads, d_model 192, trained on a mix of four
                    toy tasks with known circuits (tasks.py): induction, IOI, greater-than,
                    docstring. Writes the positive/negative prompt sets (models/tasks/*.jsonl)
-                   and the ground-truth circuit heads by mean ablation (ground_truth.json).
+                   and PyTorch's pooled mean-ablation effects (effects_pytorch.json, a
+                   cross-check: the shipped ground_truth.json, with the 80% rule and
+                   positional ablation, is written by `attnscope ground-truth --json`).
 
 Reproduce (seeds fixed; the GPU machine's torch 2.11 / transformers 5.17):
     python3 models/train/prepare_kjv.py --out .data/kjv          # here: needs Debian's bible-kjv
@@ -424,7 +426,7 @@ def train_tasks(args):
                       "circuit": heads}
         log(f"{name}: accuracy {accuracy:.3f}, clean metric {base:.3f}, circuit {heads}")
         log("  effects: " + json.dumps(effects))
-    with open(os.path.join(task_dir, "ground_truth.json"), "w") as f:
+    with open(os.path.join(task_dir, "effects_pytorch.json"), "w") as f:
         json.dump(truth, f, indent=1)
     folder = os.path.join(args.out, "attnscope-tasks")
     stats = {"tasks": card, "steps": args.task_steps, "batch": 256,

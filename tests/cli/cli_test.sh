@@ -207,6 +207,32 @@ check "discover --method eap --json: head scores, edges, AUC" json_check \
 check "discover --method acdc --json: one run per threshold" json_check \
   'j.method === "acdc" && j.runs.length === 2 && j.runs[0].kept_edges >= j.runs[1].kept_edges' \
   <<<"$("${disc[@]}" --method acdc --prompts 4 --threshold 0.001 --threshold 1 --json)"
+check "discover --corruption paired --seed --rank abs: drawn prompts, their own twins" json_check \
+  'j.rank === "abs" && j.seed === 3 && j.prompts === 20 && j.references === 20 &&
+   j.corruption === "paired" && j.head_scores.flat().every((v) => v >= 0)' \
+  <<<"$("${disc[@]}" --corruption paired --seed 3 --prompts 20 --rank abs --json)"
+check "discover --method acdc --ground-truth: the authors' per-threshold AUC beside ours" json_check \
+  'j.auc >= 0 && j.auc <= 1 && j.auc_per_threshold >= 0 && j.auc_per_threshold <= 1' \
+  <<<"$("${disc[@]}" --method acdc --metric logit-diff --corruption paired --prompts 3 --threshold 0.01 \
+        --threshold 0.3 --ground-truth "$models/tasks/ground_truth.json" --json)"
+head -5 "$models/tasks/ioi_negative.jsonl" > "$tmp/five_negatives.jsonl"
+one_error "discover --corruption paired, unpaired files" "one negative per positive" "$cli" discover \
+  --model "$tasks" --positive "$models/tasks/ioi_positive.jsonl" --negative "$tmp/five_negatives.jsonl" \
+  --corruption paired
+# ground-truth: mean ablation and the 80% rule, on the first 12 prompts of one task.
+mkdir -p "$tmp/gt"
+head -12 "$models/tasks/ioi_positive.jsonl" > "$tmp/gt/ioi_positive.jsonl"
+head -12 "$models/tasks/ioi_negative.jsonl" > "$tmp/gt/ioi_negative.jsonl"
+check "ground-truth --json: both ablations, every prefix's faithfulness, the rule's circuit" json_check \
+  'const t = j.ioi; t.heads.length > 0 && t.effects.length === 4 && t.faithfulness.length === 33 &&
+   t.faithfulness[32] === 1 && t.faithfulness[t.heads.length] >= 0.8 && t.positional.order.length === 32 &&
+   t.keep === 0.8 && t.prompts === 12' \
+  <<<"$("$cli" ground-truth --model "$tasks" --tasks "$tmp/gt" --task ioi --json)"
+check "ground-truth table: the circuit under each ablation" grep -q 'ioi, positional mean ablation' \
+  <<<"$("$cli" ground-truth --model "$tasks" --tasks "$tmp/gt" --task ioi)"
+one_error "ground-truth --keep" "--keep must be in (0, 1]" "$cli" ground-truth --model "$tasks" --keep 2
+one_error "ground-truth, no such task" "no_such_positive.jsonl" "$cli" ground-truth --model "$tasks" \
+  --tasks "$tmp/gt" --task no_such
 one_error "discover --method" "--method 'ablation' is not one attnscope knows" "${disc[@]}" --method ablation
 one_error "discover on a rotary model" "rotary positions" "$cli" discover --model "$models/fixtures/llama" \
   --positive "$models/tasks/ioi_positive.jsonl" --negative "$models/tasks/ioi_negative.jsonl"

@@ -7,7 +7,9 @@
 #include <random>
 
 #include "core/analysis/ablation.h"
+#include "core/analysis/ground_truth.h"
 #include "core/circuits/acdc.h"
+#include "core/circuits/discovery.h"
 #include "core/circuits/edge_attribution.h"
 #include "core/model/random_model.h"
 #include "tests/unit/fixtures.h"
@@ -173,8 +175,10 @@ TEST_CASE("edge attribution and ACDC find a planted circuit") {
   int calls = 0;
   options.progress = [&](int, int) { return ++calls > 0; };
   const AcdcResult found = acdc(graph, prompts, options).value();
-  CHECK(found.edge_tests == int(graph.edges().size()));
-  CHECK(calls == found.edge_tests);
+  // Every edge is decided (the progress counts them); those into nodes nothing reads any more
+  // are removed untested.
+  CHECK(calls == int(graph.edges().size()));
+  CHECK(found.edge_tests < int(graph.edges().size()));
   for (int l = 0; l < 2; l++)
     for (int h = 0; h < 4; h++) {
       const bool in = std::find(planted.begin(), planted.end(), HeadRef{l, h}) != planted.end();
@@ -188,6 +192,180 @@ TEST_CASE("edge attribution and ACDC find a planted circuit") {
   CHECK(sweep.runs.back().kept_edges == 0);
   CHECK(sweep.head_scores(0, 1) == doctest::Approx(1e-7));
   CHECK(sweep.head_scores(0, 0) == 0.0f);
+}
+
+TEST_CASE("paired corruption: each prompt patched toward its own twin") {
+  const std::vector<HeadRef> planted = {{0, 1}, {1, 2}, {1, 3}};
+  const Model model = planted_model(planted);
+  CircuitGraph graph = CircuitGraph::build(model).value();
+  const int V = model.config().vocab_size;
+  const std::vector<Prompt> prompts = random_prompts(3, 10, V, 31);
+  const std::vector<Prompt> twins = random_prompts(3, 10, V, 32);
+  // Twins that are the prompts themselves: nothing to patch toward, every score 0.
+  REQUIRE(graph.set_corruption(prompts, CorruptionMode::paired).ok());
+  const EdgeAttribution same = edge_attribution(graph, prompts).value();
+  for (double e : same.edges) CHECK(e == 0.0);
+  // One prompt and one twin: paired is the per-position mean over that one twin.
+  REQUIRE(graph.set_corruption(std::span(twins.data(), 1), CorruptionMode::paired).ok());
+  const EdgeAttribution paired = edge_attribution(graph, std::span(prompts.data(), 1)).value();
+  REQUIRE(graph.set_corruption(std::span(twins.data(), 1), CorruptionMode::positional_mean).ok());
+  const EdgeAttribution positional = edge_attribution(graph, std::span(prompts.data(), 1)).value();
+  for (std::size_t e = 0; e < paired.edges.size(); e++)
+    CHECK(paired.edges[e] == doctest::Approx(positional.edges[e]).epsilon(1e-9));
+  // ACDC with paired twins keeps the planted heads and nothing else.
+  REQUIRE(graph.set_corruption(twins, CorruptionMode::paired).ok());
+  AcdcOptions options;
+  options.threshold = 1e-7;
+  const AcdcResult found = acdc(graph, prompts, options).value();
+  for (int l = 0; l < 2; l++)
+    for (int h = 0; h < 4; h++) {
+      const bool in = std::find(planted.begin(), planted.end(), HeadRef{l, h}) != planted.end();
+      if (!in) CHECK(found.heads(l, h) == 0.0f);
+    }
+  CHECK(xt::sum(found.heads)() > 0.0f);
+  // A prompt without a twin, or of another length: one clear error.
+  const auto missing = edge_attribution(graph, random_prompts(4, 10, V, 33));
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.find("has no reference") != std::string::npos);
+  const auto other_length = edge_attribution(graph, random_prompts(1, 7, V, 34));
+  REQUIRE_FALSE(other_length.ok());
+  CHECK(other_length.error().message.find("tokens, its reference") != std::string::npos);
+}
+
+TEST_CASE("ACDC's per-threshold ROC: one point per run, dominated points dropped, steps") {
+  // Four heads, two in the circuit. Runs: {h0} (0, 0.5), {h0, h2} (0.5, 0.5): dominated by
+  // (0, 0.5), {h0, h1, h2} (0.5, 1).
+  AcdcSweep sweep;
+  sweep.thresholds = {0.1, 0.01, 0.001};
+  for (const std::vector<float>& heads :
+       {std::vector<float>{1, 0, 0, 0}, {1, 0, 1, 0}, {1, 1, 1, 0}}) {
+    AcdcResult run;
+    run.heads = zeros({2, 2});
+    std::copy(heads.begin(), heads.end(), run.heads.data());
+    sweep.runs.push_back(run);
+  }
+  const std::vector<bool> labels = {true, true, false, false};
+  const RocCurve roc = acdc_threshold_roc(sweep, labels).value();
+  // Points (0,0) (0,0.5) (0.5,1) (1,1): steps 0.5·0.5 + 0.5·1.
+  REQUIRE(roc.points.size() == 4);
+  CHECK(roc.auc == doctest::Approx(0.75));
+  CHECK_FALSE(acdc_threshold_roc(sweep, {true, true, true, true}).ok());
+}
+
+TEST_CASE("circuit discovery: prompts drawn by seed, stepped like the whole call, one error each") {
+  const std::vector<HeadRef> planted = {{0, 1}, {1, 2}, {1, 3}};
+  const Model model = planted_model(planted);
+  CircuitGraph graph = CircuitGraph::build(model).value();
+  const int V = model.config().vocab_size;
+  const std::vector<Prompt> positives = random_prompts(8, 10, V, 41);
+  const std::vector<Prompt> negatives = random_prompts(8, 10, V, 42);
+  for (const DiscoveryMethod method : {DiscoveryMethod::eap, DiscoveryMethod::acdc}) {
+    CAPTURE(std::string(discovery_method_name(method)));
+    DiscoveryOptions o;
+    o.method = method;
+    o.corruption = CorruptionMode::paired;
+    o.prompts = 3;
+    o.seed = 5;
+    o.thresholds = {1e-6, 1e-2};
+    int calls = 0;
+    o.progress = [&](int, int) { return ++calls > 0; };
+    const DiscoveryResult whole = discover_circuit(graph, positives, negatives, o).value();
+    CHECK(whole.prompts.size() == 3);
+    CHECK(whole.references == 3);
+    CHECK(calls > 0);
+    CHECK(whole.prompts != std::vector<std::size_t>{0, 1, 2});  // drawn, not the first three
+    CircuitDiscovery stepped = CircuitDiscovery::start(graph, positives, negatives, o).value();
+    int steps = 0;
+    while (!stepped.step().value()) steps++;
+    CHECK(steps > 0);
+    CHECK(stepped.done() == stepped.total());
+    const DiscoveryResult r = stepped.result();
+    CHECK(r.prompts == whole.prompts);
+    CHECK(r.head_scores == whole.head_scores);
+    CHECK(r.edge_scores == whole.edge_scores);
+    CHECK(r.head_scores.size() == 8);
+    CHECK(!r.description.empty());
+    for (int l = 0; l < 2; l++)
+      for (int h = 0; h < 4; h++)
+        if (std::find(planted.begin(), planted.end(), HeadRef{l, h}) == planted.end())
+          CHECK(r.head_scores[std::size_t(l) * 4 + h] == 0.0);
+  }
+  DiscoveryOptions o;
+  o.corruption = CorruptionMode::paired;
+  const auto unpaired = discover_circuit(graph, positives, std::span(negatives.data(), 5), o);
+  REQUIRE_FALSE(unpaired.ok());
+  CHECK(unpaired.error().message.find("one negative per positive") != std::string::npos);
+  o.method = DiscoveryMethod::acdc;
+  o.corruption = CorruptionMode::pooled_mean;
+  o.thresholds = {-1.0};
+  CHECK_FALSE(discover_circuit(graph, positives, negatives, o).ok());
+}
+
+TEST_CASE("the ground truth: pooled and positional mean ablation, and the 80% rule") {
+  const std::vector<HeadRef> planted = {{0, 1}, {1, 2}, {1, 3}};
+  const Model model = planted_model(planted);
+  const int V = model.config().vocab_size;
+  const std::vector<Prompt> positives = random_prompts(6, 10, V, 21);
+  const std::vector<Prompt> negatives = random_prompts(6, 10, V, 22);
+  std::vector<std::vector<int>> reference;
+  for (const Prompt& p : negatives) reference.push_back(p.ids);
+
+  // One reference: its positional mean is its own z, position by position.
+  const Tensor one = positional_mean_head_z(model, std::span(reference.data(), 1)).value();
+  CHECK(xt::amax(xt::abs(one - head_z(model, reference[0]).value()))() == 0.0f);
+  // The mean over positions of the positional mean (all prompts of one length) is the pooled one.
+  const Tensor positional = positional_mean_head_z(model, reference).value();
+  const Tensor pooled = mean_head_z(model, reference).value();
+  CHECK(xt::amax(xt::abs(xt::mean(positional, {1}) - pooled))() < 1e-6f);
+
+  GroundTruthOptions options;
+  int calls = 0;
+  options.progress = [&](int, int) { return ++calls > 0; };
+  const auto truths = task_ground_truth(model, positives, negatives, options).value();
+  REQUIRE(truths.size() == 2);
+  CHECK(calls == 2 * (1 + 8 + 8 + 1));
+  for (const AblationGroundTruth& g : truths) {
+    CAPTURE(std::string(mean_ablation_name(g.ablation)));
+    for (int l = 0; l < 2; l++)
+      for (int h = 0; h < 4; h++) {
+        const bool in = std::find(planted.begin(), planted.end(), HeadRef{l, h}) != planted.end();
+        CAPTURE(l);
+        CAPTURE(h);
+        if (!in) CHECK(g.effect(l, h) == 0.0f);  // W_O = 0: ablating it changes nothing
+        // The effect is the single-head ablation's relative change of the metric.
+        const HeadRef head{l, h};
+        const Tensor& mean = g.ablation == MeanAblation::pooled ? pooled : positional;
+        const double m =
+            ablated_metric(model, positives, std::span(&head, 1), g.ablation, mean).value();
+        CHECK(g.effect(l, h) == doctest::Approx((g.clean - m) / std::fabs(g.clean)));
+      }
+    REQUIRE(g.faithfulness.size() == 9);
+    CHECK(g.faithfulness.front() == doctest::Approx(0.0));  // every head ablated
+    CHECK(g.faithfulness.back() == doctest::Approx(1.0));   // none ablated: the clean run
+    // The rule: the shortest prefix of the order that keeps 80%.
+    const std::size_t k = g.circuit.size();
+    CHECK(g.faithfulness[k] >= 0.8);
+    for (std::size_t i = 0; i < k; i++) CHECK(g.faithfulness[i] < 0.8);
+    for (const HeadRef& h : g.circuit)
+      CHECK(std::find(planted.begin(), planted.end(), h) != planted.end());
+    for (std::size_t i = 1; i < g.order.size(); i++)
+      CHECK(g.effect(g.order[i - 1].layer, g.order[i - 1].head) >=
+            g.effect(g.order[i].layer, g.order[i].head));
+  }
+
+  // Bad inputs: one clear error each.
+  CHECK_FALSE(task_ground_truth(model, {}, negatives, options).ok());
+  GroundTruthOptions bad = options;
+  bad.keep = 1.5;
+  CHECK_FALSE(task_ground_truth(model, positives, negatives, bad).ok());
+  const auto short_refs = task_ground_truth(model, positives, random_prompts(3, 4, V, 23), options);
+  REQUIRE_FALSE(short_refs.ok());
+  CHECK(short_refs.error().message.find("longer than every negative") != std::string::npos);
+  bad = options;
+  bad.progress = [](int, int) { return false; };
+  const auto cancelled = task_ground_truth(model, positives, negatives, bad);
+  REQUIRE_FALSE(cancelled.ok());
+  CHECK(cancelled.error().message.find("cancelled") != std::string::npos);
 }
 
 TEST_CASE("circuit graphs: one clear error for what they cannot do") {

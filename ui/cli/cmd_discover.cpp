@@ -7,10 +7,11 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <optional>
+#include <random>
 
 #include "core/analysis/task_prompts.h"
-#include "core/circuits/acdc.h"
-#include "core/circuits/edge_attribution.h"
+#include "core/circuits/discovery.h"
 #include "core/sae/roc.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
@@ -23,7 +24,10 @@ struct DiscoverOptions {
   std::string model_path, positive, negative, ground_truth, task;
   std::string method = "eap";         // or acdc
   std::string metric = "kl";          // acdc: kl or logit-diff
-  std::string corruption = "pooled";  // or positional
+  std::string corruption = "pooled";  // or positional, paired
+  std::string rank = "signed";        // eap: or abs (the authors')
+  bool absolute = false;              // acdc logit-diff: test |change|
+  std::optional<std::uint64_t> seed;  // draw the prompts at random (else the first ones)
   std::vector<double> thresholds;     // acdc; empty: 10^linspace(-4, 0, 9)
   int prompts = 0;                    // first N positives (0: all for eap, 50 for acdc)
   int n_edges = 10;
@@ -38,18 +42,15 @@ Status discover(const DiscoverOptions& o) {
   if (o.metric != "kl" && o.metric != "logit-diff")
     return make_error("--metric '" + printable(o.metric) + "' is not one attnscope knows",
                       "kl or logit-diff");
-  if (o.corruption != "pooled" && o.corruption != "positional")
+  if (o.corruption != "pooled" && o.corruption != "positional" && o.corruption != "paired")
     return make_error("--corruption '" + printable(o.corruption) + "' is not one attnscope knows",
-                      "pooled or positional");
-  if (o.prompts < 0) return make_error("--prompts must not be negative");
-  for (double t : o.thresholds)
-    if (!(t >= 0) || !std::isfinite(t))
-      return make_error("--threshold values must be finite numbers >= 0");
+                      "pooled, positional or paired");
+  if (o.rank != "signed" && o.rank != "abs")
+    return make_error("--rank '" + printable(o.rank) + "' is not one attnscope knows",
+                      "signed or abs");
   ATTNSCOPE_ASSIGN(const Model model, load_model(o.model_path));
   ATTNSCOPE_ASSIGN(CircuitGraph graph, CircuitGraph::build(model));
-  const int limit = o.prompts > 0 ? o.prompts : (o.method == "acdc" ? 50 : 0);
-  ATTNSCOPE_ASSIGN(const std::vector<Prompt> positives,
-                   load_task_prompts(model, o.positive, limit));
+  ATTNSCOPE_ASSIGN(const std::vector<Prompt> pool, load_task_prompts(model, o.positive));
   ATTNSCOPE_ASSIGN(const std::vector<Prompt> negatives, load_task_prompts(model, o.negative));
   std::optional<GroundTruth> truth;
   std::string task = o.task.empty() ? task_of(o.positive) : o.task;
@@ -61,52 +62,48 @@ Status discover(const DiscoverOptions& o) {
       return make_error(o.ground_truth + ": " + parsed.error().message, parsed.error().hint);
     truth = std::move(parsed).value();
   }
-  ATTNSCOPE_TRY(graph.set_corruption(negatives, o.corruption == "pooled"
-                                                    ? CorruptionMode::pooled_mean
-                                                    : CorruptionMode::positional_mean));
-  const int L = graph.layers(), H = graph.heads();
-  std::vector<double> head_scores(std::size_t(L) * H);
-  std::vector<double> edge_scores(graph.edges().size());
-  std::string description;
-  nlohmann::json extra;
+  DiscoveryOptions options;
+  options.method = o.method == "eap" ? DiscoveryMethod::eap : DiscoveryMethod::acdc;
+  options.corruption = o.corruption == "paired"       ? CorruptionMode::paired
+                       : o.corruption == "positional" ? CorruptionMode::positional_mean
+                                                      : CorruptionMode::pooled_mean;
+  options.prompts = o.prompts;
+  options.seed = o.seed;
+  options.rank_abs = o.rank == "abs";
+  options.metric = o.metric == "kl" ? GraphMetric::kl : GraphMetric::logit_diff;
+  options.absolute = o.absolute;
+  options.thresholds = o.thresholds;
   Progress progress(o.method == "eap" ? "edge attribution" : "ACDC",
-                    o.method == "eap" ? "prompts" : "edge tests");
-  auto report = [&progress](int done, int total) { return progress(done, total); };
-  if (o.method == "eap") {
-    ATTNSCOPE_ASSIGN(const EdgeAttribution eap, edge_attribution(graph, positives, report));
-    for (std::size_t i = 0; i < head_scores.size(); i++) head_scores[i] = eap.heads.data()[i];
-    edge_scores = eap.edges;
-    description = "edge attribution patching (Syed et al. 2023), logit difference, clean " +
-                  std::to_string(eap.clean);
-  } else {
-    std::vector<double> thresholds = o.thresholds;
-    if (thresholds.empty())
-      for (int i = 0; i <= 8; i++) thresholds.push_back(std::pow(10.0, -4.0 + 0.5 * i));
-    AcdcOptions options;
-    options.metric = o.metric == "kl" ? GraphMetric::kl : GraphMetric::logit_diff;
-    options.progress = report;
-    ATTNSCOPE_ASSIGN(const AcdcSweep sweep, acdc_sweep(graph, positives, thresholds, options));
-    for (std::size_t i = 0; i < head_scores.size(); i++)
-      head_scores[i] = sweep.head_scores.data()[i];
-    // Edge scores: the largest threshold at which each edge is kept.
-    for (std::size_t t = 0; t < sweep.runs.size(); t++)
-      for (std::size_t e = 0; e < edge_scores.size(); e++)
-        if (sweep.runs[t].kept[e]) edge_scores[e] = sweep.thresholds[t];
-    description = "ACDC (Conmy et al. 2023), " + o.metric + ", thresholds swept";
-    nlohmann::json runs = nlohmann::json::array();
-    for (std::size_t t = 0; t < sweep.runs.size(); t++)
-      runs.push_back({{"threshold", sweep.thresholds[t]},
-                      {"kept_edges", sweep.runs[t].kept_edges},
-                      {"metric", sweep.runs[t].metric},
-                      {"edge_tests", sweep.runs[t].edge_tests}});
-    extra["runs"] = runs;
+                    o.method == "eap" ? "prompts" : "edges");
+  options.progress = [&progress](int done, int total) { return progress(done, total); };
+  auto found = discover_circuit(graph, pool, negatives, options);
+  if (!found.ok()) {
+    const std::string& m = found.error().message;
+    if (m.rfind("paired corruption needs", 0) == 0)  // name the flag the user typed
+      return make_error("--corruption " + m, found.error().hint);
+    return found.error();
   }
-  std::optional<RocCurve> roc;
+  const DiscoveryResult& r = found.value();
+  const int L = graph.layers(), H = graph.heads();
+  const std::vector<double>& head_scores = r.head_scores;
+  const std::vector<double>& edge_scores = r.edge_scores;
+  const std::optional<AcdcSweep>& sweep_result = r.acdc;
+  nlohmann::json runs = nlohmann::json::array();
+  if (r.acdc)
+    for (std::size_t t = 0; t < r.acdc->runs.size(); t++)
+      runs.push_back({{"threshold", r.acdc->thresholds[t]},
+                      {"kept_edges", r.acdc->runs[t].kept_edges},
+                      {"metric", r.acdc->runs[t].metric},
+                      {"edge_tests", r.acdc->runs[t].edge_tests}});
+  std::optional<RocCurve> roc, threshold_roc;
   if (truth) {
     std::vector<bool> labels(head_scores.size(), false);
     for (const HeadRef& h : truth->heads)
       if (h.layer < L && h.head < H) labels[std::size_t(h.layer) * H + h.head] = true;
     ATTNSCOPE_ASSIGN(roc, roc_curve(head_scores, labels));
+    if (sweep_result) {
+      ATTNSCOPE_ASSIGN(threshold_roc, acdc_threshold_roc(*sweep_result, labels));
+    }
   }
   std::vector<std::size_t> order(edge_scores.size());
   std::iota(order.begin(), order.end(), 0);
@@ -116,10 +113,7 @@ Status discover(const DiscoverOptions& o) {
   order.resize(std::min<std::size_t>(order.size(), std::size_t(std::max(0, o.n_edges))));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto edge_name = [&](std::size_t e) {
-    return graph.senders()[graph.edges()[e].sender].name() + " -> " +
-           graph.receivers()[graph.edges()[e].receiver].name();
-  };
+  const bool paired = options.corruption == CorruptionMode::paired;
   if (o.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (int l = 0; l < L; l++) {
@@ -129,26 +123,30 @@ Status discover(const DiscoverOptions& o) {
     }
     nlohmann::json edges = nlohmann::json::array();
     for (std::size_t e : order)
-      edges.push_back({{"edge", edge_name(e)}, {"score", edge_scores[e]}});
+      edges.push_back({{"edge", edge_name(graph, e)}, {"score", edge_scores[e]}});
     nlohmann::json json = {{"model", model_name(o.model_path)},
                            {"method", o.method},
-                           {"description", description},
+                           {"description", r.description},
                            {"corruption", o.corruption},
-                           {"prompts", positives.size()},
-                           {"references", negatives.size()},
+                           {"prompts", r.prompts.size()},
+                           {"references", r.references},
                            {"head_scores", rows},
                            {"edges", edges},
                            {"seconds", seconds}};
-    if (o.method == "acdc") json["metric"] = o.metric, json["runs"] = extra["runs"];
+    if (o.method == "acdc") json["metric"] = o.metric, json["runs"] = runs;
+    if (o.method == "eap") json["rank"] = o.rank;
+    if (o.seed) json["seed"] = *o.seed;
     if (roc) json["task"] = task, json["auc"] = roc->auc;
+    if (threshold_roc) json["auc_per_threshold"] = threshold_roc->auc;
     print_json(json);
     return {};
   }
-  std::printf(
-      "%s of %s: %zu positive prompts, corrupted to the mean output (%s) over %zu "
-      "negatives\n",
-      description.c_str(), model_name(o.model_path).c_str(), positives.size(), o.corruption.c_str(),
-      negatives.size());
+  std::printf("%s of %s: %zu positive prompts, corrupted to %s\n", r.description.c_str(),
+              model_name(o.model_path).c_str(), r.prompts.size(),
+              paired ? "each one's own negative (paired)"
+                     : ("the " + o.corruption + " mean output over " +
+                        std::to_string(negatives.size()) + " negatives")
+                           .c_str());
   std::printf("head scores (%s):\n    ", o.method == "eap"
                                              ? "predicted metric drop when mean-ablated"
                                              : "largest threshold at which the head is kept");
@@ -160,8 +158,12 @@ Status discover(const DiscoverOptions& o) {
     std::printf("\n");
   }
   std::printf("strongest edges:\n");
-  for (std::size_t e : order) std::printf("  %-18s %10.4g\n", edge_name(e).c_str(), edge_scores[e]);
+  for (std::size_t e : order)
+    std::printf("  %-18s %10.4g\n", edge_name(graph, e).c_str(), edge_scores[e]);
   if (roc) std::printf("ground truth '%s': node ROC AUC %.4f\n", task.c_str(), roc->auc);
+  if (threshold_roc)
+    std::printf("  (one ROC point per threshold, pessimistic steps, as the authors: %.4f)\n",
+                threshold_roc->auc);
   std::printf("time %.3f s\n", seconds);
   return {};
 }
@@ -180,8 +182,14 @@ void register_discover(CLI::App& app) {
   cmd->add_option("--method", o->method, "eap or acdc")->capture_default_str();
   cmd->add_option("--metric", o->metric, "ACDC's metric: kl or logit-diff")->capture_default_str();
   cmd->add_option("--corruption", o->corruption,
-                  "Mean outputs pooled over positions or per position")
+                  "pooled or positional mean outputs over the negatives, or paired: each "
+                  "positive's own negative (line by line)")
       ->capture_default_str();
+  cmd->add_option("--rank", o->rank, "eap head scores: signed, or abs (the authors')")
+      ->capture_default_str();
+  cmd->add_flag("--absolute", o->absolute,
+                "acdc --metric logit-diff: test |change| instead of the drop");
+  cmd->add_option("--seed", o->seed, "Draw the --prompts prompts at random with this seed");
   cmd->add_option("--threshold", o->thresholds,
                   "ACDC thresholds to sweep (default: 10^-4 … 10^0, 9 values)");
   cmd->add_option("--prompts", o->prompts,

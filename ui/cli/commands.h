@@ -18,6 +18,7 @@ void register_roles(CLI::App& app);
 void register_heatmap(CLI::App& app);
 void register_circuit(CLI::App& app);
 void register_discover(CLI::App& app);
+void register_ground_truth(CLI::App& app);
 void register_bench(CLI::App& app);
 
 // Record a command's outcome: an error prints one line "attnscope: error: ..." on stderr.

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   attnscope::cli::register_heatmap(cli);
   attnscope::cli::register_circuit(cli);
   attnscope::cli::register_discover(cli);
+  attnscope::cli::register_ground_truth(cli);
   attnscope::cli::register_bench(cli);
   attnscope::cli::register_serve(cli);
 
