@@ -10,6 +10,8 @@
 //   const c = model.circuit(positiveJsonl, negativeJsonl, {epochs: 500, seed: 0});
 //   c.scores → Float32Array [nLayers·nHeads], c.circuit → ['L0H5', ...]; c.error on failure
 //   model.evaluateCircuit(c.scores, groundTruthJson, 'ioi') → {auc, precision, recall, roc}
+//   const d = model.discover(positiveJsonl, negativeJsonl, {method: 'eap', corruption: 'paired'});
+//   d.headScores → Float32Array [nLayers·nHeads] (EAP or ACDC), d.edges → [{edge, score}, ...]
 //   model.delete();
 //
 // Bytes from JavaScript are copied once into WASM memory (a MemorySource); results are copied
@@ -19,6 +21,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <cmath>
 #include <new>
 #include <optional>
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "core/analysis/task_prompts.h"
+#include "core/circuits/discovery.h"
 #include "core/io/file_source.h"
 #include "core/io/memory_budget.h"
 #include "core/model/model.h"
@@ -274,6 +278,115 @@ class JsModel {
     return out;
   }
 
+  // Edge attribution patching or ACDC (core/circuits/discovery.h) on models/tasks-style JSONL
+  // prompts. Options: {method ("eap" | "acdc"), corruption ("paired" | "pooled" | "positional"),
+  // prompts (0: all for eap, 50 for acdc), seed (draw them; absent: the first ones), rankAbs,
+  // metric ("kl" | "logit-diff"), absolute, thresholds (array; default 10^-4 … 1, 9 values)}.
+  // → {method, description, headScores: Float32Array [L·H], nLayers, nHeads, prompts:
+  // Int32Array (indices of the positives that ran), references, edges: [{edge, score}] (the 20
+  // strongest), runs: [{threshold, keptEdges, edgeTests, metric, heads: Float32Array}] (acdc),
+  // seconds}, or {error}. model.evaluateCircuit(d.headScores, ...) scores it.
+  val discover(const std::string& positive_jsonl, const std::string& negative_jsonl,
+               const val& o) const {
+    if (!o.isUndefined() && !o.isNull() && o.typeOf().as<std::string>() != "object")
+      return error_object(make_error("the options must be an object"));
+    DiscoveryOptions options;
+    auto method = string_option(o, "method", "eap");
+    auto corruption = string_option(o, "corruption", "paired");
+    auto metric = string_option(o, "metric", "kl");
+    auto prompts = number_option(o, "prompts", 0, true);
+    auto rank_abs = bool_option(o, "rankAbs", false);
+    auto absolute = bool_option(o, "absolute", false);
+    if (!method) return error_object(method.error());
+    if (!corruption) return error_object(corruption.error());
+    if (!metric) return error_object(metric.error());
+    if (!prompts) return error_object(prompts.error());
+    if (!rank_abs) return error_object(rank_abs.error());
+    if (!absolute) return error_object(absolute.error());
+    if (*method != "eap" && *method != "acdc")
+      return error_object(make_error("option 'method' must be \"eap\" or \"acdc\""));
+    options.method = *method == "eap" ? DiscoveryMethod::eap : DiscoveryMethod::acdc;
+    if (*corruption == "paired")
+      options.corruption = CorruptionMode::paired;
+    else if (*corruption == "pooled")
+      options.corruption = CorruptionMode::pooled_mean;
+    else if (*corruption == "positional")
+      options.corruption = CorruptionMode::positional_mean;
+    else
+      return error_object(
+          make_error("option 'corruption' must be \"paired\", \"pooled\" or \"positional\""));
+    if (*metric != "kl" && *metric != "logit-diff")
+      return error_object(make_error("option 'metric' must be \"kl\" or \"logit-diff\""));
+    options.metric = *metric == "kl" ? GraphMetric::kl : GraphMetric::logit_diff;
+    if (*prompts < 0) return error_object(make_error("option 'prompts' must not be negative"));
+    options.prompts = int(std::min(*prompts, 1e6));
+    options.rank_abs = *rank_abs;
+    options.absolute = *absolute;
+    if (!o.isUndefined() && !o.isNull() && !o["seed"].isUndefined() && !o["seed"].isNull()) {
+      auto seed = number_option(o, "seed", 0, true);
+      if (!seed || *seed < 0)
+        return error_object(make_error("option 'seed' must be an integer >= 0"));
+      options.seed = std::uint64_t(*seed);
+    }
+    if (!o.isUndefined() && !o.isNull() && !o["thresholds"].isUndefined()) {
+      if (!val::global("Array").call<bool>("isArray", o["thresholds"]))
+        return error_object(make_error("option 'thresholds' must be an array of numbers"));
+      options.thresholds = emscripten::convertJSArrayToNumberVector<double>(o["thresholds"]);
+      if (options.thresholds.empty() || options.thresholds.size() > 100)
+        return error_object(make_error("option 'thresholds' must hold 1 to 100 numbers"));
+    }
+    auto positives = parse_task_prompts(positive_jsonl, model_);
+    if (!positives)
+      return error_object(
+          make_error("positive prompts: " + positives.error().message, positives.error().hint));
+    auto negatives = parse_task_prompts(negative_jsonl, model_);
+    if (!negatives)
+      return error_object(
+          make_error("negative prompts: " + negatives.error().message, negatives.error().hint));
+    auto graph = CircuitGraph::build(model_);
+    if (!graph) return error_object(graph.error());
+    auto r = discover_circuit(*graph, *positives, *negatives, options);
+    if (!r) return error_object(r.error());
+    const ModelConfig& c = model_.config();
+    val out = val::object();
+    out.set("method", std::string(discovery_method_name(r->method)));
+    out.set("description", r->description);
+    out.set("headScores", float_array(r->head_scores));
+    out.set("nLayers", c.n_layers);
+    out.set("nHeads", c.n_heads);
+    out.set("prompts", int_array(std::vector<int>(r->prompts.begin(), r->prompts.end())));
+    out.set("references", r->references);
+    std::vector<std::size_t> order(r->edge_scores.size());
+    for (std::size_t i = 0; i < order.size(); i++) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return std::abs(r->edge_scores[a]) > std::abs(r->edge_scores[b]);
+    });
+    val edges = val::array();
+    for (std::size_t k = 0; k < std::min<std::size_t>(order.size(), 20); k++) {
+      val e = val::object();
+      e.set("edge", edge_name(*graph, order[k]));
+      e.set("score", r->edge_scores[order[k]]);
+      edges.call<void>("push", e);
+    }
+    out.set("edges", edges);
+    if (r->acdc) {
+      val runs = val::array();
+      for (std::size_t t = 0; t < r->acdc->runs.size(); t++) {
+        const AcdcResult& run = r->acdc->runs[t];
+        val v = val::object();
+        v.set("threshold", r->acdc->thresholds[t]);
+        v.set("keptEdges", run.kept_edges);
+        v.set("edgeTests", run.edge_tests);
+        v.set("metric", run.metric);
+        v.set("heads", float_array(run.heads.data(), run.heads.size()));
+        runs.call<void>("push", v);
+      }
+      out.set("runs", runs);
+    }
+    out.set("seconds", r->seconds);
+    return out;
+  }
+
   // scores: per-head scores (layer-major, L·H, e.g. circuit().scores); ground truth JSON as in
   // models/tasks/ground_truth.json. The circuit is cut at the default (score > 1/(L·H)).
   // → {auc, precision, recall, truePositive, selected, relevant, selectedHeads, roc: {fpr, tpr:
@@ -365,7 +478,8 @@ EMSCRIPTEN_BINDINGS(attnscope_core) {
       .function("tokenDisplay", &JsModel::token_display)
       .function("run", &JsModel::run)
       .function("circuit", &JsModel::circuit)
-      .function("evaluateCircuit", &JsModel::evaluate_circuit_scores);
+      .function("evaluateCircuit", &JsModel::evaluate_circuit_scores)
+      .function("discover", &JsModel::discover);
   emscripten::function("loadModel", &load_model, emscripten::allow_raw_pointers());
   emscripten::function("lastError", &get_last_error);
 }

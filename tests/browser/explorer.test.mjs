@@ -117,6 +117,37 @@ test('the circuits panel finds a circuit on the tasks model', async () => {
   await shot('circuits');
 });
 
+test('edge attribution and ACDC in the circuits panel: runs, progress, ROC against the ground truth', async () => {
+  await openTab('Circuits');
+  await click('circuit.method.eap');
+  await until((s) => s.circuitMethod === 'eap', 'the EAP method');
+  let serial = (await state()).circuitSerial;
+  await click('circuit.run');
+  let s = await until((x) => x.circuitSerial > serial, 'edge attribution', 120000);
+  assert.ok(s.circuitAuc >= 0 && s.circuitAuc <= 1, `EAP AUC ${s.circuitAuc}`);
+  assert.match(s.status, /edge attribution: node ROC AUC/);
+  console.log(`EAP in the browser: ${s.status}`);
+  await shot('circuits_eap');
+  // ACDC on two prompts: typed into the prompts box with the keyboard.
+  await click('circuit.method.acdc');
+  await until((x) => x.circuitMethod === 'acdc' && x.circuitAuc === undefined, 'the ACDC method, no result yet');
+  await click('circuit.discovery.prompts');
+  await press('Control+A');
+  await page.keyboard.type('2', { delay: 5 });
+  await press('Enter');
+  serial = (await state()).circuitSerial;
+  await click('circuit.run');
+  s = await until((x) => x.circuitSerial > serial, 'ACDC', 240000);
+  assert.ok(s.circuitAuc >= 0 && s.circuitAuc <= 1, `ACDC AUC ${s.circuitAuc}`);
+  assert.match(s.status, /ACDC: node ROC AUC .* 2 prompts/);
+  console.log(`ACDC in the browser: ${s.status}`);
+  await shot('circuits_acdc');
+  // Back to the SAE: its own result is still there.
+  await click('circuit.method.sae');
+  s = await until((x) => x.circuitMethod === 'sae', 'the SAE method');
+  assert.ok(s.circuitAuc >= 0 && s.circuitAuc <= 1);
+});
+
 test('a model folder without weights gets one clear error, and the app goes on', async () => {
   const serial = (await state()).errorSerial;
   await page.setInputFiles('#model-files', [{ name: 'config.json', mimeType: 'application/json', buffer: Buffer.from('{"model_type":"gpt2"}') }]);

@@ -139,7 +139,7 @@ test('circuit finds per-head scores on IOI and evaluateCircuit scores them', asy
   const e = model.evaluateCircuit(c.scores, truth, 'ioi');
   assert.equal(e.error, undefined, e.error);
   assert.ok(e.auc >= 0 && e.auc <= 1);
-  assert.ok(e.precision >= 0 && e.recall >= 0 && e.relevant === 5);
+  assert.ok(e.precision >= 0 && e.recall >= 0 && e.relevant === 3);  // the 80% rule's IOI circuit
   assert.ok(e.roc.fpr instanceof Float32Array && e.roc.fpr.length === e.roc.tpr.length);
   assert.equal(e.roc.fpr[e.roc.fpr.length - 1], 1);
 
@@ -162,5 +162,47 @@ test('circuit finds per-head scores on IOI and evaluateCircuit scores them', asy
     `(activations ${full.timings.activations.toFixed(3)} s, training ` +
     `${full.timings.training.toFixed(2)} s, scoring ${full.timings.scoring.toFixed(3)} s), ` +
     `AUC ${auc.toFixed(3)}, circuit ${full.circuit.join(' ')}`);
+  model.delete();
+});
+
+test('discover runs edge attribution and ACDC; evaluateCircuit scores them; errors come back', async () => {
+  const core = await createAttnscopeCore();
+  const model = core.loadModel(readModel(path.join(models, 'attnscope-tasks')));
+  assert.ok(model, core.lastError());
+  const positive = readFileSync(path.join(models, 'tasks', 'ioi_positive.jsonl'), 'utf8');
+  const negative = readFileSync(path.join(models, 'tasks', 'ioi_negative.jsonl'), 'utf8');
+  const truth = readFileSync(path.join(models, 'tasks', 'ground_truth.json'), 'utf8');
+
+  let start = performance.now();
+  const eap = model.discover(positive, negative, { method: 'eap', prompts: 50, seed: 0 });
+  const eapMs = performance.now() - start;
+  assert.equal(eap.error, undefined, eap.error);
+  assert.equal(eap.method, 'eap');
+  assert.ok(eap.headScores instanceof Float32Array && eap.headScores.length === 32);
+  assert.equal(eap.prompts.length, 50);
+  assert.equal(eap.references, 50);  // paired: one twin each
+  assert.equal(eap.edges.length, 20);
+  assert.match(eap.edges[0].edge, / -> /);
+  const e = model.evaluateCircuit(eap.headScores, truth, 'ioi');
+  assert.ok(e.auc >= 0 && e.auc <= 1, e.error);
+
+  start = performance.now();
+  const acdc = model.discover(positive, negative,
+    { method: 'acdc', prompts: 2, metric: 'logit-diff', thresholds: [0.01, 0.3] });
+  const acdcMs = performance.now() - start;
+  assert.equal(acdc.error, undefined, acdc.error);
+  assert.equal(acdc.runs.length, 2);
+  assert.ok(acdc.runs[0].keptEdges >= acdc.runs[1].keptEdges);
+  assert.ok(acdc.runs[0].heads instanceof Float32Array && acdc.runs[0].heads.length === 32);
+  console.log(`discover in WASM (IOI): EAP 50 prompts ${(eapMs / 1000).toFixed(2)} s, AUC ` +
+    `${e.auc.toFixed(3)}; ACDC 2 prompts × 2 thresholds ${(acdcMs / 1000).toFixed(2)} s`);
+
+  assert.match(model.discover(positive, negative, { method: 'x' }).error, /method/);
+  assert.match(model.discover(positive, negative, { corruption: 'x' }).error, /corruption/);
+  assert.match(model.discover(positive, negative, { prompts: -1 }).error, /prompts/);
+  assert.match(model.discover(positive, negative, { seed: 1.5 }).error, /seed/);
+  assert.match(model.discover(positive, negative, { thresholds: 'x' }).error, /thresholds/);
+  assert.match(model.discover(positive, negative.split('\n').slice(0, 3).join('\n'), {}).error,
+    /one negative per positive/);
   model.delete();
 });

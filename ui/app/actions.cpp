@@ -262,6 +262,8 @@ void deliver_files(AppState& state, const std::string& request,
         s.circuit.result.reset();
         s.circuit.evaluation.reset();
         s.circuit.edge_evaluation.reset();
+        s.circuit.eap.reset();
+        s.circuit.acdc.reset();
         const ModelConfig& c = s.model->config();
         const auto fits = [&c](HeadRef h) { return h.layer < c.n_layers && h.head < c.n_heads; };
         // The first model keeps the heads a shared link named (if they exist in it).

@@ -49,8 +49,18 @@ void refresh_ablation(AppState& state);
 void refresh_calibration(AppState& state);
 void toggle_ablated(AppState& state, HeadRef head);
 void start_sweep(AppState& state);
-void start_circuit(AppState& state);
+void start_circuit(AppState& state);    // the SAE circuit codes
+void start_discovery(AppState& state);  // EAP or ACDC, as the panel's method says
 void ensure_task_files(AppState& state);
+
+// The Circuits panel's prompts: a bundled task's (with its name and the ground truth) or those
+// typed; false after an error or while the task files are still being fetched (said in the
+// status bar).
+struct CircuitPrompts {
+  std::vector<Prompt> positives, negatives;
+  std::string task, ground_truth;
+};
+bool circuit_prompts(AppState& state, CircuitPrompts& out);
 
 // Shown in the status bar and published to tests.
 void set_status(AppState& state, std::string message);

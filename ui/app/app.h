@@ -19,6 +19,7 @@
 #include "core/analysis/pattern.h"
 #include "core/analysis/sinks.h"
 #include "core/analysis/task_prompts.h"
+#include "core/circuits/discovery.h"
 #include "core/model/model.h"
 #include "core/sae/sae_circuit.h"
 #include "ui/app/jobs.h"
@@ -76,11 +77,34 @@ struct SinkSettings {
   SinkOptions options;
 };
 
-// The SAE circuit panel.
+// A circuit found by edge attribution patching or ACDC, with what the panel shows of it.
+struct DiscoveredCircuit {
+  DiscoveryResult result;
+  std::vector<std::pair<std::string, double>> top_edges;  // "L0H5 -> logits", score
+  std::optional<CircuitEvaluation> evaluation;            // with ground truth
+  std::optional<RocCurve> threshold_roc;                  // ACDC: the authors' per-threshold ROC
+  std::string task;
+};
+
+enum class CircuitMethod { sae, eap, acdc };
+std::string_view circuit_method_name(CircuitMethod method);  // "sae", "eap", "acdc"
+
+// The Circuits panel: the SAE circuit codes, EAP and ACDC, on the same prompts.
 struct CircuitState {
   int task = 1;                              // index into the bundled task list
   bool typed = false;                        // prompts typed by the user instead of a bundled task
   std::string positive_text, negative_text;  // one prompt per line (typed mode)
+  CircuitMethod method = CircuitMethod::sae;
+  DiscoveryOptions discovery = [] {
+    DiscoveryOptions o;
+    o.prompts = 50;
+    o.corruption = CorruptionMode::paired;
+    return o;
+  }();
+  // ACDC's thresholds: 10^from … 10^to in `steps` values.
+  float acdc_from = -4, acdc_to = 0;
+  int acdc_steps = 9;
+  std::optional<DiscoveredCircuit> eap, acdc;  // each method's last result
   SaeCircuitOptions options;
   std::optional<SaeCircuitResult> result;
   std::optional<CircuitEvaluation> evaluation;       // with ground truth

@@ -118,30 +118,39 @@ void start_sweep(AppState& state) {
   state.background.start(std::make_unique<SweepJob>(state.model, state.run->ids, state.ablation));
 }
 
+bool circuit_prompts(AppState& state, CircuitPrompts& out) {
+  CircuitState& cs = state.circuit;
+  if (cs.typed) {
+    std::string error;
+    out.positives = typed_prompts(*state.model, cs.positive_text, error);
+    if (error.empty()) out.negatives = typed_prompts(*state.model, cs.negative_text, error);
+    if (!error.empty()) return set_error(state, "circuit prompts: " + error), false;
+    return true;
+  }
+  if (state.task_files.empty()) {
+    ensure_task_files(state);
+    return set_status(state, "fetching the bundled task prompts; press Run again"), false;
+  }
+  out.task = task_names()[std::size_t(cs.task)];
+  auto pos = parse_task_prompts(state.task_files[out.task + "_positive.jsonl"], *state.model);
+  auto neg = parse_task_prompts(state.task_files[out.task + "_negative.jsonl"], *state.model);
+  if (!pos || !neg)
+    return set_error(state, "task prompts: " + (!pos ? pos.error() : neg.error()).to_string()),
+           false;
+  out.positives = std::move(*pos);
+  out.negatives = std::move(*neg);
+  out.ground_truth = state.task_files["ground_truth.json"];
+  return true;
+}
+
 void start_circuit(AppState& state) {
   if (!state.model) return;
   CircuitState& cs = state.circuit;
-  std::vector<Prompt> positives, negatives;
-  std::string task, ground_truth;
-  if (cs.typed) {
-    std::string error;
-    positives = typed_prompts(*state.model, cs.positive_text, error);
-    if (error.empty()) negatives = typed_prompts(*state.model, cs.negative_text, error);
-    if (!error.empty()) return set_error(state, "circuit prompts: " + error);
-  } else {
-    if (state.task_files.empty()) {
-      ensure_task_files(state);
-      return set_status(state, "fetching the bundled task prompts; press Run again");
-    }
-    task = task_names()[std::size_t(cs.task)];
-    auto pos = parse_task_prompts(state.task_files[task + "_positive.jsonl"], *state.model);
-    auto neg = parse_task_prompts(state.task_files[task + "_negative.jsonl"], *state.model);
-    if (!pos || !neg)
-      return set_error(state, "task prompts: " + (!pos ? pos.error() : neg.error()).to_string());
-    positives = std::move(*pos);
-    negatives = std::move(*neg);
-    ground_truth = state.task_files["ground_truth.json"];
-  }
+  CircuitPrompts prompts;
+  if (!circuit_prompts(state, prompts)) return;
+  std::vector<Prompt> positives = std::move(prompts.positives);
+  std::vector<Prompt> negatives = std::move(prompts.negatives);
+  const std::string task = prompts.task, ground_truth = prompts.ground_truth;
   auto model = state.model;
   SaeCircuitOptions options = cs.options;
   struct Out {

@@ -19,7 +19,8 @@ void export_head_map(AppState& state, const ExportRequest& request, const Tensor
 
 namespace {
 
-void draw_settings(AppState& state) {
+// Where the prompts come from, shared by every method.
+void draw_prompt_source(AppState& state) {
   CircuitState& cs = state.circuit;
   SaeCircuitOptions& o = cs.options;
   int source = cs.typed ? 1 : 0;
@@ -44,6 +45,32 @@ void draw_settings(AppState& state) {
     input_text_multiline("positive", cs.positive_text, ImVec2(-90, 70));
     input_text_multiline("negative", cs.negative_text, ImVec2(-90, 70));
   }
+}
+
+void draw_method(AppState& state) {
+  CircuitState& cs = state.circuit;
+  int method = int(cs.method);
+  ImGui::TextUnformatted("method");
+  ImGui::SameLine();
+  ImGui::RadioButton("SAE codes", &method, int(CircuitMethod::sae));
+  mark_widget(state, "circuit.method.sae");
+  ImGui::SameLine();
+  ImGui::RadioButton("edge attribution", &method, int(CircuitMethod::eap));
+  mark_widget(state, "circuit.method.eap");
+  ImGui::SameLine();
+  ImGui::RadioButton("ACDC", &method, int(CircuitMethod::acdc));
+  mark_widget(state, "circuit.method.acdc");
+  cs.method = CircuitMethod(method);
+  help_marker(
+      "SAE codes: O'Neill & Bui 2024. Edge attribution patching: Syed, Rager & Conmy 2023, each "
+      "edge's effect from one backward pass per prompt. ACDC: Conmy et al. 2023, edges pruned one "
+      "by one while the metric holds, at every threshold of a sweep. Edge attribution and ACDC "
+      "need a GPT-2-family model.");
+}
+
+void draw_sae_settings(AppState& state) {
+  CircuitState& cs = state.circuit;
+  SaeCircuitOptions& o = cs.options;
   ImGui::PushItemWidth(110);
   int protocol = int(o.protocol);
   ImGui::SetNextItemWidth(230);
@@ -96,7 +123,9 @@ void draw_settings(AppState& state) {
   ImGui::PopItemWidth();
 }
 
-void draw_roc(const CircuitEvaluation& e, float size) {
+}  // namespace
+
+void draw_roc(const RocCurve& roc, float size) {
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 pos = ImGui::GetCursorScreenPos();
   const ImU32 axis = ImGui::GetColorU32(ImGuiCol_TextDisabled);
@@ -105,19 +134,17 @@ void draw_roc(const CircuitEvaluation& e, float size) {
   const auto at = [&](double fpr, double tpr) {
     return ImVec2(pos.x + float(fpr) * size, pos.y + size - float(tpr) * size);
   };
-  for (std::size_t i = 1; i < e.roc.points.size(); i++) {
-    const RocPoint &a = e.roc.points[i - 1], &b = e.roc.points[i];
+  for (std::size_t i = 1; i < roc.points.size(); i++) {
+    const RocPoint &a = roc.points[i - 1], &b = roc.points[i];
     draw->AddLine(at(a.fpr, a.tpr), at(b.fpr, b.tpr), IM_COL32(90, 170, 255, 255), 2.5f);
   }
   char buf[48];
-  std::snprintf(buf, sizeof buf, "AUC %.3f", e.roc.auc);
+  std::snprintf(buf, sizeof buf, "AUC %.3f", roc.auc);
   draw->AddText(ImVec2(pos.x + size * 0.45f, pos.y + size * 0.8f),
                 ImGui::GetColorU32(ImGuiCol_Text), buf);
   ImGui::Dummy(ImVec2(size, size));
   ImGui::TextDisabled("false positive rate → (y: true positive rate)");
 }
-
-}  // namespace
 
 void draw_circuits_panel(AppState& state) {
   if (!state.model) {
@@ -128,7 +155,19 @@ void draw_circuits_panel(AppState& state) {
   const ModelConfig& c = state.model->config();
   const float left_w = std::min(ImGui::GetContentRegionAvail().x * 0.48f, 560.0f);
   ImGui::BeginChild("circuit_left", ImVec2(left_w, 0), false);
-  draw_settings(state);
+  draw_prompt_source(state);
+  draw_method(state);
+  if (cs.method != CircuitMethod::sae) {
+    draw_discovery_settings(state);
+    draw_discovery_left(state, left_w);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("circuit_right", ImVec2(0, 0), false);
+    draw_discovery_right(state);
+    ImGui::EndChild();
+    return;
+  }
+  draw_sae_settings(state);
   const bool running = state.background.busy() && state.background.current()->title() ==
                                                       std::string("Finding the circuit (SAE)");
   ImGui::BeginDisabled(running);
@@ -180,7 +219,7 @@ void draw_circuits_panel(AppState& state) {
     ImGui::Text("precision %.2f, recall %.2f at the cut (%d of %d heads selected)",
                 e.at_cut.precision, e.at_cut.recall, e.at_cut.selected,
                 int(c.n_layers * c.n_heads));
-    draw_roc(e, std::min(220.0f, ImGui::GetContentRegionAvail().x - 20));
+    draw_roc(e.roc, std::min(220.0f, ImGui::GetContentRegionAvail().x - 20));
   }
   if (cs.result) {
     const SaeCircuitResult& r = *cs.result;

@@ -11,8 +11,13 @@ void draw_too_long_offer(AppState& state);   // "Keep the last N tokens" after a
 void draw_attention_panel(AppState& state);  // grid, focused head, line view, aggregates
 void draw_sinks_panel(AppState& state);      // sink table and map, ACT calibration
 void draw_ablation_panel(AppState& state);   // ablate heads, next-token effect, sweep
-void draw_circuits_panel(AppState& state);   // SAE circuit codes vs ground truth
-void draw_file_browser(AppState& state);     // desktop: pick a model folder
+void draw_circuits_panel(AppState& state);   // SAE codes, EAP and ACDC vs ground truth
+// Parts of the Circuits panel for edge attribution and ACDC (panel_discovery.cpp), and its ROC.
+void draw_discovery_settings(AppState& state);
+void draw_discovery_left(AppState& state, float width);  // run, progress, head score map
+void draw_discovery_right(AppState& state);              // ROC, strongest edges, the runs
+void draw_roc(const RocCurve& roc, float size);
+void draw_file_browser(AppState& state);  // desktop: pick a model folder
 void draw_help_window(AppState& state);
 void draw_about_window(AppState& state);
 

@@ -197,7 +197,14 @@ std::string state_json(const AppState& state) {
   }
   j["calibration"] = calibration;
   j["circuitSerial"] = state.circuit.serial;
-  if (state.circuit.evaluation) j["circuitAuc"] = state.circuit.evaluation->roc.auc;
+  j["circuitMethod"] = std::string(circuit_method_name(state.circuit.method));
+  // The AUC of the method the panel shows.
+  const auto& discovered =
+      state.circuit.method == CircuitMethod::eap ? state.circuit.eap : state.circuit.acdc;
+  if (state.circuit.method == CircuitMethod::sae && state.circuit.evaluation)
+    j["circuitAuc"] = state.circuit.evaluation->roc.auc;
+  else if (state.circuit.method != CircuitMethod::sae && discovered && discovered->evaluation)
+    j["circuitAuc"] = discovered->evaluation->roc.auc;
   nlohmann::json widgets = nlohmann::json::object();
   for (const auto& [name, r] : state.widgets) widgets[name] = {r[0], r[1], r[2], r[3]};
   j["widgets"] = widgets;
