@@ -125,8 +125,8 @@ Result<bool> AcdcSearch::step() {
   const Prepared& p = *prepared_;
   double m = 0;
   for (std::size_t i = 0; i < p.prompts.size(); i++) {
-    ATTNSCOPE_TRY(
-        graph.run(p.prompts[i].ids, alpha_, scratch_, &current_[i], start, p.corrupted[i]));
+    ATTNSCOPE_TRY(graph.run(p.prompts[i].ids, alpha_, scratch_, &current_[i], start, p.corrupted[i],
+                            receiver_));
     m += CircuitGraph::metric(options_.metric, scratch_, p.prompts[i], p.clean_logits[i]);
     trial_out_[i].swap(scratch_.out);
   }

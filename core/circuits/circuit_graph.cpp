@@ -292,7 +292,8 @@ void CircuitGraph::run_mlp(int l, const float* x, Run& r) const {
 }
 
 Status CircuitGraph::run(std::span<const int> ids, std::span<const float> alpha, Run& r,
-                         const Run* from, int start_layer, std::span<const float> corrupted) const {
+                         const Run* from, int start_layer, std::span<const float> corrupted,
+                         int only_receiver) const {
   ATTNSCOPE_TRY(model_->check_ids(ids));
   if (!alpha.empty() && alpha.size() != edges_.size())
     return make_error("the patch has " + std::to_string(alpha.size()) +
@@ -320,8 +321,13 @@ Status CircuitGraph::run(std::span<const int> ids, std::span<const float> alpha,
   r.mlp_pre.resize(std::size_t(L) * T * F_);
   r.logits.resize(V_);
   if (!from) start_layer = 0;
+  if (only_receiver >= 0 && (!from || only_receiver >= int(R)))
+    return make_error("a run of one changed receiver continues from another run");
   if (from && from != &r)
-    std::copy(from->out.begin(), from->out.begin() + std::size_t(head_sender(start_layer, 0)) * TC,
+    std::copy(from->out.begin(),
+              only_receiver >= 0
+                  ? from->out.end()
+                  : from->out.begin() + std::size_t(head_sender(start_layer, 0)) * TC,
               r.out.begin());
 
   Kernels& k = default_kernels();
@@ -358,13 +364,30 @@ Status CircuitGraph::run(std::span<const int> ids, std::span<const float> alpha,
     if (b.empty()) return;
     for (int t = 0; t < T; t++) add_into(base.data() + std::size_t(t) * C, b.data(), C);
   };
+  // With only_receiver, a node is computed again only when its input differs from `from`'s:
+  // it is that receiver, or it reads (through an edge not fully patched) a node computed again.
+  // The others keep `from`'s outputs.
+  std::vector<char> dirty(S, 0);  // senders whose output is computed again
+  const auto recompute = [&](int receiver) {
+    if (only_receiver < 0 || receiver == only_receiver) return true;
+    for (int e : into_[receiver])
+      if (dirty[edges_[e].sender] && (alpha.empty() || alpha[e] != 1.0f)) return true;
+    return false;
+  };
   for (int l = 0; l < L; l++) {
     const int r0 = l * (H + 1);
     if (l >= start_layer)
-      for (int h = 0; h < H; h++) run_head(l, h, input(r0 + h), r);
+      for (int h = 0; h < H; h++)
+        if (recompute(r0 + h)) {
+          run_head(l, h, input(r0 + h), r);
+          dirty[head_sender(l, h)] = 1;
+        }
     for (int h = 0; h < H; h++) add_sender(head_sender(l, h));
     add_bias(w.layers[l].bo);  // the attention's output bias belongs to no head: always clean
-    if (l >= start_layer) run_mlp(l, input(r0 + H), r);
+    if (l >= start_layer && recompute(r0 + H)) {
+      run_mlp(l, input(r0 + H), r);
+      dirty[mlp_sender(l)] = 1;
+    }
     add_sender(mlp_sender(l));
   }
   // Logits at the last position only: every metric here reads nothing else.

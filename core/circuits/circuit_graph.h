@@ -99,10 +99,12 @@ class CircuitGraph {
   // Runs a prompt with each edge e patched by alpha[e] (empty: nothing patched). With `from`,
   // senders of layers before `start_layer` keep their outputs from that run (their inputs did
   // not change), the rest are computed again. `corrupted`: the prompt's corrupted_outputs()
-  // (needed when paired; otherwise the means are read directly).
+  // (needed when paired; otherwise the means are read directly). `only_receiver` (with `from`):
+  // the patch differs from `from`'s only in edges into this receiver, so only the nodes whose
+  // input that changes are computed again (ACDC's trials); then only out and logits are complete.
   Status run(std::span<const int> ids, std::span<const float> alpha, Run& out,
-             const Run* from = nullptr, int start_layer = 0,
-             std::span<const float> corrupted = {}) const;
+             const Run* from = nullptr, int start_layer = 0, std::span<const float> corrupted = {},
+             int only_receiver = -1) const;
 
   // The metric on a run's last-position logits; `clean` is the unpatched run's (KL only).
   static double metric(GraphMetric kind, const Run& run, const Prompt& prompt,

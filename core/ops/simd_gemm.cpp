@@ -338,6 +338,33 @@ const char* simd_target_name() {
   return ATTNSCOPE_GEMM(TargetName)();
 }
 
+std::vector<std::string> simd_targets() {
+#ifdef __EMSCRIPTEN__
+  return {simd_target_name()};
+#else
+  std::vector<std::string> out;
+  for (const std::int64_t t : hwy::SupportedAndGeneratedTargets())
+    out.push_back(hwy::TargetName(t));
+  return out;
+#endif
+}
+
+Status force_simd_target(std::string_view name) {
+  std::string choices;
+  for (const std::string& t : simd_targets()) choices += (choices.empty() ? "" : ", ") + t;
+#ifndef __EMSCRIPTEN__
+  for (const std::int64_t t : hwy::SupportedAndGeneratedTargets())
+    if (name == hwy::TargetName(t)) {
+      // Highway's hook for running every target in tests: every kernel dispatches to `t` now.
+      hwy::SetSupportedTargetsForTest(t);
+      return {};
+    }
+#endif
+  if (simd_targets().size() == 1 && name == simd_targets()[0]) return {};
+  return make_error("SIMD target '" + std::string(name) + "' is not one this build runs here",
+                    "choices: " + choices);
+}
+
 }  // namespace simd
 }  // namespace attnscope
 #endif  // HWY_ONCE

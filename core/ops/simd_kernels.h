@@ -10,7 +10,11 @@
 #include <memory>
 #include <new>
 #include <span>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "core/error.h"
 #include "core/ops/kernels.h"
 
 namespace attnscope::simd {
@@ -55,6 +59,11 @@ std::size_t gemm_panel_width();
 double fma_peak_gflops(double seconds);
 // The SIMD target the kernels dispatch to ("AVX3", "AVX2", "WASM", ...).
 const char* simd_target_name();
+// The targets compiled in that this CPU runs, best first.
+std::vector<std::string> simd_targets();
+// Makes every kernel dispatch to one of them from now on (the float sums of a kernel differ in
+// order between targets: reproducibility checks compare them). An error lists the choices.
+Status force_simd_target(std::string_view name);
 
 // Row-wise and element-wise ops, same contracts as the Kernels ops of the same name.
 void layernorm(float* out, const float* x, const float* w, const float* b, int T, int C, float eps);

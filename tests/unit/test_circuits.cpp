@@ -194,6 +194,45 @@ TEST_CASE("edge attribution and ACDC find a planted circuit") {
   CHECK(sweep.head_scores(0, 0) == 0.0f);
 }
 
+TEST_CASE("a run that recomputes only what one receiver's patch changes equals the full run") {
+  const Model model = Model::load(fixture_source("gpt2")).value();
+  CircuitGraph graph = CircuitGraph::build(model).value();
+  const int V = model.config().vocab_size;
+  REQUIRE(graph.set_corruption(random_prompts(4, 9, V, 51), CorruptionMode::pooled_mean).ok());
+  const Prompt prompt = random_prompts(1, 9, V, 52)[0];
+  std::mt19937 rng(53);
+  std::vector<float> alpha(graph.edges().size());
+  for (float& a : alpha) a = rng() % 3 == 0 ? 1.0f : 0.0f;  // a third of the edges removed
+  CircuitGraph::Run base;
+  REQUIRE(graph.run(prompt.ids, alpha, base).ok());
+  int checked = 0;
+  for (int r = 0; r < int(graph.receivers().size()); r++) {
+    const std::span<const int> into = graph.edges_into(r);
+    const int e = into[std::size_t(rng() % into.size())];
+    std::vector<float> trial = alpha;
+    trial[e] = 1.0f - trial[e];
+    const CircuitNode& node = graph.receivers()[r];
+    const int start = node.kind == CircuitNode::Kind::logits ? graph.layers() : node.layer;
+    CircuitGraph::Run full, fast;
+    REQUIRE(graph.run(prompt.ids, trial, full).ok());
+    REQUIRE(graph.run(prompt.ids, trial, fast, &base, start, {}, r).ok());
+    CAPTURE(node.name());
+    float scale = 0, diff = 0;
+    for (std::size_t i = 0; i < full.logits.size(); i++) {
+      scale = std::max(scale, std::abs(full.logits[i]));
+      diff = std::max(diff, std::abs(full.logits[i] - fast.logits[i]));
+    }
+    CHECK(diff <= 1e-5f * scale);
+    for (std::size_t i = 0; i < full.out.size(); i++)
+      diff = std::max(diff, std::abs(full.out[i] - fast.out[i]));
+    CHECK(diff <= 1e-4f);
+    checked++;
+  }
+  CHECK(checked == int(graph.receivers().size()));
+  CircuitGraph::Run bad;
+  CHECK_FALSE(graph.run(prompt.ids, alpha, bad, nullptr, 0, {}, 0).ok());
+}
+
 TEST_CASE("paired corruption: each prompt patched toward its own twin") {
   const std::vector<HeadRef> planted = {{0, 1}, {1, 2}, {1, 3}};
   const Model model = planted_model(planted);

@@ -4,6 +4,7 @@
 #include "core/io/sharded.h"
 #include "core/model/architecture.h"
 #include "core/ops/backend.h"
+#include "core/ops/simd_kernels.h"
 #include "core/version.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
@@ -53,7 +54,10 @@ void register_info(CLI::App& app) {
     if (!tensors_path->empty()) return finish(print_tensors(*tensors_path));
     std::printf("attnscope %s\n", version());
     std::printf("build: %s\n", build_info().c_str());
-    std::printf("backends:");
+    std::printf("SIMD targets (ATTNSCOPE_SIMD_TARGET picks one):");
+    for (const std::string& t : simd::simd_targets())
+      std::printf(" %s%s", t.c_str(), t == simd::simd_target_name() ? " (in use)" : "");
+    std::printf("\nbackends:");
     for (const Backend* backend : available_backends())
       std::printf(" %.*s", static_cast<int>(backend->name().size()), backend->name().data());
     std::printf("\narchitectures:\n");

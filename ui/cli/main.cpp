@@ -3,9 +3,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 
 #include "core/io/memory_budget.h"
+#include "core/ops/simd_kernels.h"
 #include "core/version.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
@@ -54,6 +56,15 @@ int main(int argc, char** argv) {
   if (pages > 0 && page_size > 0) {
     attnscope::set_memory_budget(static_cast<std::uint64_t>(pages) *
                                  static_cast<std::uint64_t>(page_size) / 5 * 4);
+  }
+
+  // ATTNSCOPE_SIMD_TARGET=AVX2 (say): the kernels' SIMD target, for reproducibility checks.
+  if (const char* target = std::getenv("ATTNSCOPE_SIMD_TARGET"); target && *target) {
+    if (const attnscope::Status s = attnscope::simd::force_simd_target(target); !s.ok()) {
+      std::fprintf(stderr, "attnscope: error: ATTNSCOPE_SIMD_TARGET: %s (%s)\n",
+                   s.error().message.c_str(), s.error().hint.c_str());
+      return 2;
+    }
   }
 
   try {
