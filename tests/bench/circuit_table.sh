@@ -106,9 +106,14 @@ for (const [name, get] of rows) {
   console.log(`| ${name} | ${values.map(cell).join(' | ')} | ${mean.toFixed(3)} |`);
 }
 console.log('');
+// Runs without a .time file (made elsewhere, e.g. to finish a table a device call cut short) give
+// no seconds: the mean is over the runs that have one, and says how many.
+const timed = (name) => fs.existsSync(`${dir}/${name}.time`);
 const perRun = (kind) => tasks.map((t) => {
-  const [m] = meanStd(seedList.map((s) => wall(`${t}.${kind}.${s}`)));
-  return `${t} ${m.toFixed(1)}`;
+  const names = seedList.map((s) => `${t}.${kind}.${s}`).filter(timed);
+  if (!names.length) return `${t} -`;
+  const [m] = meanStd(names.map(wall));
+  return `${t} ${m.toFixed(1)}${names.length < seeds ? ` (${names.length} runs)` : ''}`;
 }).join(', ');
 console.log(`seconds per run (one thread, ${parallel} runs at a time on ${cores} cores; CLI wall time, model load included):`);
 console.log(`- SAE, published, per seed (one process runs the ${seeds} seeds and a first run): ` +

@@ -131,10 +131,11 @@ test('edge attribution and ACDC in the circuits panel: runs, progress, ROC again
   // ACDC on two prompts: typed into the prompts box with the keyboard.
   await click('circuit.method.acdc');
   await until((x) => x.circuitMethod === 'acdc' && x.circuitAuc === undefined, 'the ACDC method, no result yet');
-  await click('circuit.discovery.prompts');
+  await click('circuit.discovery.prompts', 0.2);  // the field, left of its label
   await press('Control+A');
   await page.keyboard.type('2', { delay: 5 });
   await press('Enter');
+  await until((x) => x.tab === 'circuits', 'still the circuits tab (the keys went to the field)');
   serial = (await state()).circuitSerial;
   await click('circuit.run');
   s = await until((x) => x.circuitSerial > serial, 'ACDC', 240000);

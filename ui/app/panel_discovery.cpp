@@ -48,7 +48,7 @@ void draw_discovery_settings(AppState& state) {
       "paired: each positive patched toward its own corrupted twin (line i of the negatives), as "
       "both papers do. mean: toward each component's mean output over every negative, the "
       "ground truth's ablation; per position: its mean at each position.");
-  ImGui::InputInt("prompts", &o.prompts);
+  ImGui::InputInt("prompts", &o.prompts, 0);  // no step buttons: a count is typed
   o.prompts = std::clamp(o.prompts, 1, 400);
   mark_widget(state, "circuit.discovery.prompts");
   ImGui::SameLine();
