@@ -230,6 +230,15 @@ class JsModel {
     return out;
   }
 
+  // models/tasks-style JSONL text; errors say which set ("positive prompts: line 3 ...").
+  Result<std::vector<Prompt>> task_prompts(const std::string& jsonl, const char* which) const {
+    auto prompts = parse_task_prompts(jsonl, model_);
+    if (!prompts)
+      return make_error(std::string(which) + " prompts: " + prompts.error().message,
+                        prompts.error().hint);
+    return prompts;
+  }
+
   // positive/negative: models/tasks-style JSONL text. See circuit_options for the options.
   // → {scores: Float32Array [L·H], nodeCounts, nLayers, nHeads, circuit: ["L0H5", ...], codes:
   // {shape: [R, L·H, K], data: Int32Array}, edges: Float32Array [A·A] (empty without edges),
@@ -239,14 +248,10 @@ class JsModel {
               const val& options_object) const {
     auto options = circuit_options(options_object);
     if (!options) return error_object(options.error());
-    auto positives = parse_task_prompts(positive_jsonl, model_);
-    if (!positives)
-      return error_object(
-          make_error("positive prompts: " + positives.error().message, positives.error().hint));
-    auto negatives = parse_task_prompts(negative_jsonl, model_);
-    if (!negatives)
-      return error_object(
-          make_error("negative prompts: " + negatives.error().message, negatives.error().hint));
+    auto positives = task_prompts(positive_jsonl, "positive");
+    if (!positives) return error_object(positives.error());
+    auto negatives = task_prompts(negative_jsonl, "negative");
+    if (!negatives) return error_object(negatives.error());
     auto r = sae_circuit(model_, *positives, *negatives, *options);
     if (!r) return error_object(r.error());
     val out = val::object();
@@ -335,14 +340,10 @@ class JsModel {
       if (options.thresholds.empty() || options.thresholds.size() > 100)
         return error_object(make_error("option 'thresholds' must hold 1 to 100 numbers"));
     }
-    auto positives = parse_task_prompts(positive_jsonl, model_);
-    if (!positives)
-      return error_object(
-          make_error("positive prompts: " + positives.error().message, positives.error().hint));
-    auto negatives = parse_task_prompts(negative_jsonl, model_);
-    if (!negatives)
-      return error_object(
-          make_error("negative prompts: " + negatives.error().message, negatives.error().hint));
+    auto positives = task_prompts(positive_jsonl, "positive");
+    if (!positives) return error_object(positives.error());
+    auto negatives = task_prompts(negative_jsonl, "negative");
+    if (!negatives) return error_object(negatives.error());
     auto graph = CircuitGraph::build(model_);
     if (!graph) return error_object(graph.error());
     auto r = discover_circuit(*graph, *positives, *negatives, options);
@@ -356,16 +357,11 @@ class JsModel {
     out.set("nHeads", c.n_heads);
     out.set("prompts", int_array(std::vector<int>(r->prompts.begin(), r->prompts.end())));
     out.set("references", r->references);
-    std::vector<std::size_t> order(r->edge_scores.size());
-    for (std::size_t i = 0; i < order.size(); i++) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return std::abs(r->edge_scores[a]) > std::abs(r->edge_scores[b]);
-    });
     val edges = val::array();
-    for (std::size_t k = 0; k < std::min<std::size_t>(order.size(), 20); k++) {
+    for (std::size_t k : strongest_edges(r->edge_scores, 20)) {
       val e = val::object();
-      e.set("edge", edge_name(*graph, order[k]));
-      e.set("score", r->edge_scores[order[k]]);
+      e.set("edge", edge_name(*graph, k));
+      e.set("score", r->edge_scores[k]);
       edges.call<void>("push", e);
     }
     out.set("edges", edges);

@@ -37,6 +37,16 @@ std::string edge_name(const CircuitGraph& graph, std::size_t edge) {
   return graph.senders()[e.sender].name() + " -> " + graph.receivers()[e.receiver].name();
 }
 
+std::vector<std::size_t> strongest_edges(std::span<const double> edge_scores, std::size_t n) {
+  std::vector<std::size_t> order(edge_scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::abs(edge_scores[a]) > std::abs(edge_scores[b]);
+  });
+  order.resize(std::min(order.size(), n));
+  return order;
+}
+
 Result<CircuitDiscovery> CircuitDiscovery::start(CircuitGraph& graph, std::span<const Prompt> pool,
                                                  std::span<const Prompt> negatives,
                                                  DiscoveryOptions o) {

@@ -79,5 +79,7 @@ Result<DiscoveryResult> discover_circuit(CircuitGraph& graph, std::span<const Pr
 
 // "L1H3 -> MLP2"
 std::string edge_name(const CircuitGraph& graph, std::size_t edge);
+// The indices of the n edges of largest |score|, strongest first (ties in edge order).
+std::vector<std::size_t> strongest_edges(std::span<const double> edge_scores, std::size_t n);
 
 }  // namespace attnscope

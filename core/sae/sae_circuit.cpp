@@ -181,6 +181,7 @@ Result<CircuitEvaluation> evaluate_circuit(std::span<const double> head_scores, 
   out.selected = select_circuit(head_scores, n_layers, n_heads, cut);
   for (const HeadRef& h : out.selected) selected[std::size_t(h.layer) * n_heads + h.head] = true;
   out.at_cut = precision_recall(selected, labels);
+  out.labels = std::move(labels);
   return out;
 }
 

@@ -75,6 +75,7 @@ Result<SaeCircuitResult> sae_circuit_on(const HeadActivations& activations, int 
                                         const SaeCircuitOptions& options);
 
 struct CircuitEvaluation {
+  std::vector<bool> labels;  // [layer·head]: the heads of the ground truth
   RocCurve roc;
   std::vector<HeadRef> selected;
   PrecisionRecall at_cut;

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 
 #include "ui/app/actions.h"
 
@@ -78,27 +77,15 @@ class DiscoveryJob final : public Job {
     out_.result = discovery_->result();
     out_.task = prompts_.task;
     const DiscoveryResult& r = out_.result;
-    std::vector<std::size_t> order(r.edge_scores.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return std::abs(r.edge_scores[a]) > std::abs(r.edge_scores[b]);
-    });
-    for (std::size_t k = 0; k < std::min<std::size_t>(order.size(), 12); k++)
-      out_.top_edges.push_back({edge_name(*graph_, order[k]), r.edge_scores[order[k]]});
+    for (std::size_t e : strongest_edges(r.edge_scores, 12))
+      out_.top_edges.push_back({edge_name(*graph_, e), r.edge_scores[e]});
     if (prompts_.ground_truth.empty()) return;
     const ModelConfig& c = model_->config();
     auto e = evaluate_circuit(r.head_scores, c.n_layers, c.n_heads, prompts_.ground_truth,
                               prompts_.task);
     if (!e) return void(evaluation_error_ = e.error().to_string());
-    if (r.acdc) {
-      auto truth = parse_ground_truth(prompts_.ground_truth, prompts_.task);
-      std::vector<bool> labels(r.head_scores.size(), false);
-      if (truth)
-        for (const HeadRef& h : truth->heads)
-          if (h.layer < c.n_layers && h.head < c.n_heads)
-            labels[std::size_t(h.layer) * c.n_heads + h.head] = true;
-      if (auto roc = acdc_threshold_roc(*r.acdc, labels)) out_.threshold_roc = std::move(*roc);
-    }
+    if (r.acdc)
+      if (auto roc = acdc_threshold_roc(*r.acdc, e->labels)) out_.threshold_roc = std::move(*roc);
     out_.evaluation = std::move(*e);
   }
 

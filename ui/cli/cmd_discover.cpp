@@ -6,9 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 #include <optional>
-#include <random>
 
 #include "core/analysis/task_prompts.h"
 #include "core/circuits/discovery.h"
@@ -87,7 +85,6 @@ Status discover(const DiscoverOptions& o) {
   const int L = graph.layers(), H = graph.heads();
   const std::vector<double>& head_scores = r.head_scores;
   const std::vector<double>& edge_scores = r.edge_scores;
-  const std::optional<AcdcSweep>& sweep_result = r.acdc;
   nlohmann::json runs = nlohmann::json::array();
   if (r.acdc)
     for (std::size_t t = 0; t < r.acdc->runs.size(); t++)
@@ -101,16 +98,12 @@ Status discover(const DiscoverOptions& o) {
     for (const HeadRef& h : truth->heads)
       if (h.layer < L && h.head < H) labels[std::size_t(h.layer) * H + h.head] = true;
     ATTNSCOPE_ASSIGN(roc, roc_curve(head_scores, labels));
-    if (sweep_result) {
-      ATTNSCOPE_ASSIGN(threshold_roc, acdc_threshold_roc(*sweep_result, labels));
+    if (r.acdc) {
+      ATTNSCOPE_ASSIGN(threshold_roc, acdc_threshold_roc(*r.acdc, labels));
     }
   }
-  std::vector<std::size_t> order(edge_scores.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::abs(edge_scores[a]) > std::abs(edge_scores[b]);
-  });
-  order.resize(std::min<std::size_t>(order.size(), std::size_t(std::max(0, o.n_edges))));
+  const std::vector<std::size_t> order =
+      strongest_edges(edge_scores, std::size_t(std::max(0, o.n_edges)));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const bool paired = options.corruption == CorruptionMode::paired;
