@@ -32,6 +32,7 @@
 
 #include "core/gpu/wgsl_kernels.h"
 #include "core/ops/kernels.h"
+#include "core/ops/op_profile.h"
 
 namespace attnscope {
 namespace {
@@ -155,28 +156,12 @@ class WebGpuBackend final : public Backend {
   explicit WebGpuBackend(std::unique_ptr<GpuDevice> device) : device_(std::move(device)) {}
 
   std::string_view name() const override { return "webgpu"; }
-  void set_profiling(bool on) {
+  void set_profiling(bool on) override {
     Lock lock(mutex_);
     profiling_ = on;
     profile_.clear();
   }
-  std::string profile_report() {
-    Lock lock(mutex_);
-    std::vector<std::pair<std::string, Timed>> rows(profile_.begin(), profile_.end());
-    std::sort(rows.begin(), rows.end(),
-              [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
-    double total = 0;
-    for (const auto& r : rows) total += r.second.ms;
-    std::string out;
-    char line[160];
-    for (const auto& [kernel, t] : rows) {
-      std::snprintf(line, sizeof line, "%-18s %9.2f ms %5.1f%% %7ld dispatches\n", kernel.c_str(),
-                    t.ms, total > 0 ? 100.0 * t.ms / total : 0.0, t.count);
-      out += line;
-    }
-    profile_.clear();
-    return out;
-  }
+  std::string profile_report() override { return profile_.report(); }
   const GpuInfo& info() const { return device_->info(); }
   bool supports(Op, DType) const override { return true; }
   std::unique_ptr<Buffer> alloc(std::size_t bytes) override {
@@ -367,13 +352,10 @@ class WebGpuBackend final : public Backend {
     }
     if (!profiling_) return device_->dispatch(it->second, ids, p, x, y, 1);
     device_->synchronize();
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = OpProfile::Clock::now();
     device_->dispatch(it->second, ids, p, x, y, 1);
     device_->synchronize();
-    Timed& t = profile_[name];
-    t.ms +=
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    t.count++;
+    profile_.add(name, start);
   }
 
   // cos and sin of every (position, rotary pair), computed as the reference kernel does; kept
@@ -399,14 +381,10 @@ class WebGpuBackend final : public Backend {
     return {it->second.get(), 0, DType::f32, 0};
   }
 
-  struct Timed {
-    double ms = 0;
-    long count = 0;
-  };
   std::unique_ptr<GpuDevice> device_;
   std::recursive_mutex mutex_;
   bool profiling_ = false;
-  std::map<std::string, Timed> profile_;
+  OpProfile profile_;
   std::unordered_map<std::string, int> pipelines_;
   std::map<std::tuple<int, int, float, int>, std::unique_ptr<Buffer>> rope_tables_;
   std::vector<Unaligned> unaligned_;
@@ -416,15 +394,6 @@ class WebGpuBackend final : public Backend {
 
 std::unique_ptr<Backend> make_webgpu_backend(std::unique_ptr<GpuDevice> device) {
   return std::make_unique<WebGpuBackend>(std::move(device));
-}
-
-void set_webgpu_profiling(Backend& backend, bool on) {
-  if (auto* w = dynamic_cast<WebGpuBackend*>(&backend)) w->set_profiling(on);
-}
-
-std::string webgpu_profile_report(Backend& backend) {
-  auto* w = dynamic_cast<WebGpuBackend*>(&backend);
-  return w ? w->profile_report() : std::string();
 }
 
 std::string webgpu_adapter_name(const Backend& backend) {

@@ -14,12 +14,6 @@ namespace attnscope {
 // names the adapter.
 std::unique_ptr<Backend> make_webgpu_backend(std::unique_ptr<GpuDevice> device);
 
-// Per-kernel timing of a WebGPU backend, for finding the slow kernel: while on, every dispatch
-// waits for the one before and for itself (so a pass runs slower), and its wall time is added to
-// its kernel's row. The report is one line per kernel, slowest first; it and set_ clear the rows.
-void set_webgpu_profiling(Backend& backend, bool on);
-std::string webgpu_profile_report(Backend& backend);
-
 // The adapter a WebGPU backend runs on ("SwiftShader Device (Subzero)"), or empty for any other
 // backend.
 std::string webgpu_adapter_name(const Backend& backend);

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -80,6 +81,13 @@ class Backend {
   }
   // Waits for every op and read_async() queued so far.
   virtual void synchronize() {}
+
+  // Per-op timing, for finding the slow kernel (`attnscope bench --profile`): while on, each op's
+  // wall time is added to its row (a device backend waits for every op, so a pass runs slower).
+  // The report is one line per row, slowest first, or empty for a backend that cannot profile;
+  // it and set_profiling() clear the rows.
+  virtual void set_profiling(bool /*on*/) {}
+  virtual std::string profile_report() { return {}; }
 
   // Ops; each reads and writes what its kernel (kernels.h) does.
   virtual void gather_rows(View out, View table, View ids, int n, int C) = 0;

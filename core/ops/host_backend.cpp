@@ -3,10 +3,13 @@
 // Views turn into pointers and the kernel runs in place, so a CPU backend adds no copies: the
 // weights' buffers wrap the loader's arrays, captures are written straight into the cache's
 // tensors (wrap_host), and read_async is a memcpy.
+#include <atomic>
 #include <cstring>
 #include <new>
+#include <string>
 
 #include "core/ops/backend.h"
+#include "core/ops/op_profile.h"
 
 namespace attnscope {
 namespace {
@@ -61,62 +64,110 @@ class HostBackend final : public Backend {
   std::unique_ptr<Buffer> wrap_host(void* data, std::size_t bytes) override {
     return std::make_unique<HostBuffer>(data, bytes);
   }
+  void set_profiling(bool on) override {
+    profile_.clear();
+    profiling_.store(on, std::memory_order_relaxed);
+  }
+  std::string profile_report() override { return profile_.report(); }
 
   void gather_rows(View out, View table, View ids, int n, int C) override {
-    k_.gather_rows(f32(out), weights(table), ids.host_as<const int>(), n, C);
+    run([&] { return std::string(op_name(Op::gather_rows)); },
+        [&] { k_.gather_rows(f32(out), weights(table), ids.host_as<const int>(), n, C); });
   }
-  void add(View a, View b, std::size_t n) override { k_.add(f32(a), f32(b), n); }
-  void multiply(View a, View b, std::size_t n) override { k_.multiply(f32(a), f32(b), n); }
-  void activate(View x, std::size_t n, Activation act) override { k_.activate(f32(x), n, act); }
+  void add(View a, View b, std::size_t n) override {
+    run([&] { return std::string(op_name(Op::add)); }, [&] { k_.add(f32(a), f32(b), n); });
+  }
+  void multiply(View a, View b, std::size_t n) override {
+    run([&] { return std::string(op_name(Op::multiply)); },
+        [&] { k_.multiply(f32(a), f32(b), n); });
+  }
+  void activate(View x, std::size_t n, Activation act) override {
+    run([&] { return std::string(op_name(Op::activate)); }, [&] { k_.activate(f32(x), n, act); });
+  }
   void layernorm(View out, View x, View w, View b, int T, int C, float eps) override {
-    k_.layernorm(f32(out), f32(x), f32(w), f32(b), T, C, eps);
+    run([&] { return std::string(op_name(Op::layernorm)); },
+        [&] { k_.layernorm(f32(out), f32(x), f32(w), f32(b), T, C, eps); });
   }
   void rmsnorm(View out, View x, View w, int T, int C, float eps) override {
-    k_.rmsnorm(f32(out), f32(x), f32(w), T, C, eps);
+    run([&] { return std::string(op_name(Op::rmsnorm)); },
+        [&] { k_.rmsnorm(f32(out), f32(x), f32(w), T, C, eps); });
   }
   void linear(View out, View x, View w, View bias, int T, int K, int N) override {
-    k_.linear_strided(f32(out), out.stride(N), f32(x), x.stride(K), weights(w), f32(bias), T, K, N);
+    run([&] { return shape_name("linear", K, N); },
+        [&] {
+          k_.linear_strided(f32(out), out.stride(N), f32(x), x.stride(K), weights(w), f32(bias), T,
+                            K, N);
+        });
   }
   void linear_multi(View x, int T, int K, std::span<const LinearTarget> targets) override {
     std::vector<LinearOutput> outputs;
     outputs.reserve(targets.size());
     for (const LinearTarget& t : targets)
       outputs.push_back({f32(t.out), t.out.stride(t.N), weights(t.w), f32(t.bias), t.N});
-    k_.linear_multi(f32(x), x.stride(K), T, K, outputs);
+    run([&] { return shape_name("linear", K, total_n(targets)); },
+        [&] { k_.linear_multi(f32(x), x.stride(K), T, K, outputs); });
   }
   void rope(View x, int T, int heads, int D, int R, float theta, int pos0) override {
-    k_.rope(f32(x), T, heads, D, R, theta, pos0);
+    run([&] { return std::string(op_name(Op::rope)); },
+        [&] { k_.rope(f32(x), T, heads, D, R, theta, pos0); });
   }
   void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
                  float scale) override {
-    k_.attention(f32(z), f32(pattern), f32(q), f32(k), f32(v), T, H, G, D, scale);
+    run([&] { return std::string(pattern ? "attention+pattern" : "attention"); },
+        [&] { k_.attention(f32(z), f32(pattern), f32(q), f32(k), f32(v), T, H, G, D, scale); });
   }
   void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
                         float scale) override {
-    k_.attention_scores(f32(scores), f32(q), f32(k), T, H, G, D, scale);
+    run([&] { return std::string(op_name(Op::attention_scores)); },
+        [&] { k_.attention_scores(f32(scores), f32(q), f32(k), T, H, G, D, scale); });
   }
   void softmax_rows(View pattern, View scores, int H, int T) override {
-    k_.softmax_rows(f32(pattern), f32(scores), H, T);
+    run([&] { return std::string(op_name(Op::softmax_rows)); },
+        [&] { k_.softmax_rows(f32(pattern), f32(scores), H, T); });
   }
   void attention_mix(View z, View pattern, View v, int T, int H, int G, int D) override {
-    k_.attention_mix(f32(z), f32(pattern), f32(v), T, H, G, D);
+    run([&] { return std::string(op_name(Op::attention_mix)); },
+        [&] { k_.attention_mix(f32(z), f32(pattern), f32(v), T, H, G, D); });
   }
   void sum_heads(View out, View x, View bias, int T, int H, int C) override {
-    k_.sum_heads(f32(out), f32(x), f32(bias), T, H, C);
+    run([&] { return std::string(op_name(Op::sum_heads)); },
+        [&] { k_.sum_heads(f32(out), f32(x), f32(bias), T, H, C); });
   }
   void fill(View x, int rows, int cols, float value) override {
-    k_.fill(f32(x), x.stride(cols), rows, cols, value);
+    run([&] { return std::string(op_name(Op::fill)); },
+        [&] { k_.fill(f32(x), x.stride(cols), rows, cols, value); });
   }
   void copy(View dst, View src, int rows, int cols) override {
-    k_.copy(f32(dst), dst.stride(cols), f32(src), src.ld, rows, cols);
+    run([&] { return std::string(op_name(Op::copy)); },
+        [&] { k_.copy(f32(dst), dst.stride(cols), f32(src), src.ld, rows, cols); });
   }
   void scale(View x, int rows, int cols, float factor) override {
-    k_.scale(f32(x), x.stride(cols), rows, cols, factor);
+    run([&] { return std::string(op_name(Op::scale)); },
+        [&] { k_.scale(f32(x), x.stride(cols), rows, cols, factor); });
   }
 
  private:
+  // Runs `op`; while profiling, adds its wall time to the row `name()` names (built only then).
+  template <typename Name, typename Op>
+  void run(Name&& name, Op&& op) {
+    if (!profiling_.load(std::memory_order_relaxed)) return op();
+    const auto start = OpProfile::Clock::now();
+    op();
+    profile_.add(name(), start);
+  }
+  static std::string shape_name(const char* op, int K, int N) {
+    return std::string(op) + " " + std::to_string(K) + "x" + std::to_string(N);
+  }
+  static int total_n(std::span<const LinearTarget> targets) {
+    int n = 0;
+    for (const LinearTarget& t : targets) n += t.N;
+    return n;
+  }
+
   Kernels& k_;
   std::string_view name_;
+  std::atomic<bool> profiling_{false};
+  OpProfile profile_;
 };
 
 }  // namespace

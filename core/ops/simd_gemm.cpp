@@ -25,8 +25,6 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
-#include <hwy/cache_control.h>  // Prefetch
-
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -56,15 +54,16 @@ std::size_t PanelWidth() {
   return 2 * hn::Lanes(DF());
 }
 
-// Packs tokens [panel·NR, panel·NR + NR) of x into xp[K][NR] (zeros past T).
-void PackPanel(const float* HWY_RESTRICT x, std::size_t ldx, int T, int K, int panel,
+// Packs features [k0, k1) of tokens [panel·NR, panel·NR + NR) of x into xp[k][NR] (xp is the
+// panel's start; zeros past T).
+void PackPanel(const float* HWY_RESTRICT x, std::size_t ldx, int T, int panel, int k0, int k1,
                float* HWY_RESTRICT xp) {
   const int NR = static_cast<int>(PanelWidth());
   const int t0 = panel * NR, rows = std::min(NR, T - t0);
-  if (rows < NR) std::fill(xp, xp + std::size_t(K) * NR, 0.0f);
+  if (rows < NR) std::fill(xp + std::size_t(k0) * NR, xp + std::size_t(k1) * NR, 0.0f);
   for (int r = 0; r < rows; r++) {
     const float* xr = x + std::size_t(t0 + r) * ldx;
-    for (int k = 0; k < K; k++) xp[std::size_t(k) * NR + r] = xr[k];
+    for (int k = k0; k < k1; k++) xp[std::size_t(k) * NR + r] = xr[k];
   }
 }
 
@@ -178,14 +177,11 @@ void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRIC
         ldw = kc;
       }
       float* cn = acc + std::size_t(n - n0) * ldc;
-      // The next weight rows' slice comes from memory (weights are far larger than the caches):
-      // ask for it now, while this slice's token panels compute.
-      const int next_rows = std::min(kMR, n1 - n - kMR);
-      const std::size_t bytes = std::size_t(kn) * wv.element_size();
-      for (int r = 0; r < next_rows; r++) {
-        const char* next = static_cast<const char*>(wv.at(n + kMR + r, k0).data);
-        for (std::size_t b = 0; b < bytes; b += 64) hwy::Prefetch(next + b);
-      }
+      // No software prefetch of the next slice: the hardware's stream prefetchers follow the MR
+      // rows on their own, and a burst of prefetches for a whole slice (tried) filled the line
+      // fill buffers on the GPU machine's Xeon, starving the panel loads: the block's products
+      // ran at 56% of the FMA peak with it and 89% without (tests/bench/results/
+      // device_profile.txt, one thread, T = 128).
       for (int p = p0; p < p1; p++)
         MicroKernelRows(rows, wn, ldw, xp + (std::size_t(p) * K + k0) * NR, kn,
                         cn + std::size_t(p - p0) * NR, ldc, k0 == 0);
@@ -262,6 +258,7 @@ HWY_EXPORT(TargetName);
 namespace simd {
 
 constexpr int kTokenBlock = 128;
+constexpr int kPackFeatures = 256;  // features per packing piece
 
 std::size_t gemm_panel_width() {
   return ATTNSCOPE_GEMM(PanelWidth)();
@@ -286,11 +283,18 @@ void gemm_nt_multi(const float* x, std::size_t ldx, int T, int K,
   const int panels = (T + NR - 1) / NR;
   thread_local AlignedFloats packed;
   float* xp = packed.reserve(std::size_t(panels) * K * NR);
+  // Packing is shared as (panel, kPackFeatures features) pieces: by panels alone, T = 128 gives 4,
+  // and the other threads would wait for them.
   const std::size_t panel_work = std::size_t(NR) * K;
-  parallel_for(panels, panel_work * panels < (1 << 16) ? panels : 1,
+  const int k_pieces = (K + kPackFeatures - 1) / kPackFeatures;
+  const std::size_t pieces = std::size_t(panels) * k_pieces;
+  parallel_for(pieces, panel_work * panels < (1 << 16) ? pieces : 1,
                [&](std::size_t b, std::size_t e) {
-                 for (std::size_t p = b; p < e; p++)
-                   ATTNSCOPE_GEMM(PackPanel)(x, ldx, T, K, int(p), xp + p * panel_work);
+                 for (std::size_t i = b; i < e; i++) {
+                   const int p = int(i / k_pieces), k0 = int(i % k_pieces) * kPackFeatures;
+                   ATTNSCOPE_GEMM(PackPanel)
+                   (x, ldx, T, p, k0, std::min(K, k0 + kPackFeatures), xp + p * panel_work);
+                 }
                });
   // Items: blocks of weight rows (of one output) × blocks of token panels, enough of them to
   // share among the threads, but no smaller than 16 weight rows. Every item reads its token

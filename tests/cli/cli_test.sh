@@ -264,6 +264,16 @@ check "bench --json: timings, throughput and memory" json_check \
 check "bench --capture none --backend cpu-reference" json_check \
   'j.capture === "none" && j.captured_mb === 0 && j.backend === "cpu-reference"' \
   <<<"$("$cli" bench --model "$fixtures/llama" --tokens 9 --repeat 1 --capture none --backend cpu-reference --json)"
+# --profile on the CPU: one row per op of one more pass, the products by shape, and a total.
+profile=$("$cli" bench --model "$fixtures/gpt2" --tokens 12 --repeat 1 --threads 1 --profile 2>&1 >/dev/null)
+check "bench --profile (cpu): a row per product shape" grep -Eq '^linear [0-9]+x[0-9]+ +[0-9.]+ ms' <<<"$profile"
+check "bench --profile (cpu): the fused attention, writing the captured pattern" \
+  grep -q '^attention+pattern ' <<<"$profile"
+check "bench --profile (cpu): the rows add up to the total" python3 -c '
+import re, sys
+rows = [l for l in sys.stdin.read().splitlines() if re.search(r" ms", l)]
+total = float(rows[-1].split()[1]); parts = sum(float(re.search(r"([0-9.]+) ms", r).group(1)) for r in rows[:-1])
+sys.exit(0 if rows[-1].startswith("total") and abs(parts - total) < 0.05 + 1e-3 * total else 1)' <<<"$profile"
 check "bench --gemm --json: peak and the block's share of it" json_check \
   'j.fma_peak_gflop_per_s_1_thread > 0 && j.block_share_of_peak > 0 && j.shapes.length === 4' \
   <<<"$("$cli" bench --gemm --tokens 16 --repeat 1 --threads 1 --json)"

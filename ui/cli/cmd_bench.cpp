@@ -120,14 +120,16 @@ Status bench_forward(const BenchOptions& o) {
   }
   const Timing t = timing_of(ms);
   if (o.profile) {
-    // One more pass, untimed, each kernel waited for: where a WebGPU pass spends its time.
-    set_webgpu_profiling(model.backend(), true);
+    // One more pass, untimed, each op timed (on a GPU, each kernel waited for): where a pass
+    // spends its time.
+    model.backend().set_profiling(true);
     Cache cache;
     ATTNSCOPE_TRY(model.forward_into(ids, plan, cache));
-    const std::string report = webgpu_profile_report(model.backend());
-    set_webgpu_profiling(model.backend(), false);
+    model.backend().synchronize();
+    const std::string report = model.backend().profile_report();
+    model.backend().set_profiling(false);
     std::fprintf(stderr, "%s",
-                 report.empty() ? "--profile: only the webgpu backend has it\n" : report.c_str());
+                 report.empty() ? "--profile: this backend cannot time its ops\n" : report.c_str());
   }
   const double flops = forward_flops(c, o.tokens);
   const double rss = peak_rss_mb(),
@@ -323,7 +325,7 @@ void register_bench(CLI::App& app) {
   cmd->add_flag("--gemm", o->gemm, "Benchmark the GEMM against the FP32 FMA peak instead");
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->add_flag("--profile", o->profile,
-                "After the timed passes, time each kernel of one more (webgpu; on stderr)");
+                "After the timed passes, time each op of one more (on stderr)");
   cmd->callback([o]() {
     if (o->threads > 0) set_cpu_threads(o->threads);
     finish(o->gemm ? bench_gemm(*o) : bench_forward(*o));
