@@ -187,23 +187,43 @@ void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRIC
                         cn + std::size_t(p - p0) * NR, ldc, k0 == 0);
     }
   }
-  // outᵀ → out in 16 × 16 blocks: 16 lines of acc read, 16 lines of out written per block. (Row
-  // by row, a column of out would touch one line per token, lines ldo floats apart, which for
-  // ldo a multiple of 1024 all fall in one cache set.)
+  // outᵀ → out, 16 weight rows × one vector of tokens at a time: each 4 rows × L tokens are
+  // transposed by StoreInterleaved4 into [token][4] in L1, then each token's row of out gets its
+  // 16 outputs (+ bias) together, so a line of out is written whole. (A column of out at a time
+  // would touch one line per token, lines ldo floats apart, which for ldo a multiple of 1024 all
+  // fall in one cache set.) Reading a vector of tokens past T stays inside acc's padded panels;
+  // rows past a multiple of 4 take the scalar loop.
+  const DF d;
+  const hn::CappedTag<float, 4> d4;
+  const int L = static_cast<int>(hn::Lanes(d)), L4 = static_cast<int>(hn::Lanes(d4));
   const int t0 = p0 * NR, t1 = std::min(T, p1 * NR);
-  constexpr int kB = 16;
-  for (int nb = n0; nb < n1; nb += kB) {
-    const int ne = std::min(n1, nb + kB);
-    for (int tb = t0; tb < t1; tb += kB) {
-      const int te = std::min(t1, tb + kB);
-      for (int t = tb; t < te; t++) {
-        float* ot = out + std::size_t(t) * ldo;
-        const float* ct = acc + (t - t0);
-        for (int n = nb; n < ne; n++)
-          ot[n] = ct[std::size_t(n - n0) * ldc] + (bias ? bias[n] : 0.0f);
+  HWY_ALIGN float tile[4 * 4 * hn::MaxLanes(DF())];  // [group of 4 rows][token][4]
+  HWY_ALIGN float block_bias[16];
+  const int n4 = n0 + (n1 - n0) / 4 * 4;
+  for (int nb = n0; nb < n4; nb += 16) {
+    const int groups = std::min(16, n4 - nb) / 4;
+    for (int j = 0; j < 4 * groups; j++) block_bias[j] = bias ? bias[nb + j] : 0.0f;
+    for (int t = t0; t < t1; t += L) {
+      for (int g = 0; g < groups; g++) {
+        const float* c = acc + std::size_t(nb + 4 * g - n0) * ldc + (t - t0);
+        hn::StoreInterleaved4(hn::LoadU(d, c), hn::LoadU(d, c + ldc), hn::LoadU(d, c + 2 * ldc),
+                              hn::LoadU(d, c + 3 * ldc), d, tile + std::size_t(g) * 4 * L);
+      }
+      const int tokens = std::min(L, t1 - t);
+      for (int i = 0; i < tokens; i++) {
+        float* ot = out + std::size_t(t + i) * ldo + nb;
+        for (int g = 0; g < groups; g++)
+          for (int j = 0; j < 4; j += L4)
+            hn::StoreU(hn::Add(hn::Load(d4, tile + (std::size_t(g) * L + i) * 4 + j),
+                               hn::Load(d4, block_bias + 4 * g + j)),
+                       d4, ot + 4 * g + j);
       }
     }
   }
+  for (int n = n4; n < n1; n++)
+    for (int t = t0; t < t1; t++)
+      out[std::size_t(t) * ldo + n] =
+          acc[std::size_t(n - n0) * ldc + (t - t0)] + (bias ? bias[n] : 0.0f);
 }
 
 // A sustained stream of independent multiply-adds on one thread: returns GFLOP/s.
