@@ -25,10 +25,13 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
+#include <hwy/cache_control.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 #include "core/io/dtype.h"
@@ -154,37 +157,48 @@ void WidenRows(float* HWY_RESTRICT dst, std::size_t ldd, WeightView w, int rows,
 // MR × kc slice at a time into an L1-sized buffer, which every token panel then reads.
 void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRICT xp, WeightView wv,
               const float* HWY_RESTRICT bias, int T, int K, int n0, int n1, int p0, int p1,
-              float* HWY_RESTRICT acc) {
+              float* HWY_RESTRICT acc, int variant) {
   const int NR = static_cast<int>(PanelWidth());
-  const bool wide = wv.type == WeightType::f32;
+  const bool wide = wv.type == WeightType::f32 && !(variant & 1);
   HWY_ALIGN float slice[kMR * kKc];
   const std::size_t ldc = std::size_t(p1 - p0) * NR;
-  // kc features per step (kKc): the token block's packed slice (kTokenBlock × kc, 128 KB) in
-  // L2, an MR × kc slice of w (at most 8 KB) in L1.
   constexpr int kc = kKc;
-  for (int k0 = 0; k0 < K; k0 += kc) {
-    const int kn = std::min(kc, K - k0);
+  const int KB = variant & 8 ? 1024 : kc;
+  for (int kb = 0; kb < K; kb += KB) {
+    const int ke = std::min(K, kb + KB);
     for (int n = n0; n < n1; n += kMR) {
       const int rows = std::min(kMR, n1 - n);
-      const float* wn;
-      std::size_t ldw;
-      if (wide) {
-        wn = static_cast<const float*>(wv.at(n, k0).data);
-        ldw = wv.ld;
-      } else {
-        WidenRows(slice, kc, wv.at(n, k0), rows, kn);
-        wn = slice;
-        ldw = kc;
+      for (int k0 = kb; k0 < ke; k0 += kc) {
+        const int kn = std::min(kc, K - k0);
+        const float* wn;
+        std::size_t ldw;
+        if (wide) {
+          wn = static_cast<const float*>(wv.at(n, k0).data);
+          ldw = wv.ld;
+        } else {
+          WidenRows(slice, kc, wv.at(n, k0), rows, kn);
+          wn = slice;
+          ldw = kc;
+        }
+        float* cn = acc + std::size_t(n - n0) * ldc;
+        int next_n = n, next_k = k0 + kc;
+        if (next_k >= ke) next_n = n + kMR, next_k = kb;
+        const int next_rows = std::min(kMR, n1 - next_n);
+        const std::size_t bytes = std::size_t(std::min(kc, K - next_k)) * wv.element_size();
+        const std::size_t lines = (bytes + 63) / 64;
+        for (int p = p0; p < p1; p++) {
+          if ((variant & 2) && next_rows > 0) {
+            const int parts = p1 - p0;
+            const std::size_t q0 = lines * (p - p0) / parts, q1 = lines * (p - p0 + 1) / parts;
+            for (int r = 0; r < next_rows; r++) {
+              const char* next = static_cast<const char*>(wv.at(next_n + r, next_k).data);
+              for (std::size_t b = q0; b < q1; b++) hwy::Prefetch(next + b * 64);
+            }
+          }
+          MicroKernelRows(rows, wn, ldw, xp + (std::size_t(p) * K + k0) * NR, kn,
+                          cn + std::size_t(p - p0) * NR, ldc, k0 == 0);
+        }
       }
-      float* cn = acc + std::size_t(n - n0) * ldc;
-      // No software prefetch of the next slice: the hardware's stream prefetchers follow the MR
-      // rows on their own, and a burst of prefetches for a whole slice (tried) filled the line
-      // fill buffers on the GPU machine's Xeon, starving the panel loads: the block's products
-      // ran at 56% of the FMA peak with it and 89% without (tests/bench/results/
-      // device_profile.txt, one thread, T = 128).
-      for (int p = p0; p < p1; p++)
-        MicroKernelRows(rows, wn, ldw, xp + (std::size_t(p) * K + k0) * NR, kn,
-                        cn + std::size_t(p - p0) * NR, ldc, k0 == 0);
     }
   }
   // outᵀ → out, 16 weight rows × one vector of tokens at a time: each 4 rows × L tokens are
@@ -278,6 +292,16 @@ HWY_EXPORT(TargetName);
 namespace simd {
 
 constexpr int kTokenBlock = 128;
+
+// Temporary, for tests/bench/device_gemm_variants.sh: 1 copies each f32 slice, 2 spreads
+// prefetches of the next slice over the token panels, 8 puts 1024-feature blocks outside the rows.
+int gemm_variant() {
+  static const int v = [] {
+    const char* e = std::getenv("ATTNSCOPE_GEMM_VARIANT");
+    return e ? std::atoi(e) : 0;
+  }();
+  return v;
+}
 constexpr int kPackFeatures = 256;  // features per packing piece
 
 std::size_t gemm_panel_width() {
@@ -349,7 +373,8 @@ void gemm_nt_multi(const float* x, std::size_t ldx, int T, int K,
       const int rb = int(local / token_blocks), tb = int(local % token_blocks);
       const int n0 = rb * rows_per_item, n1 = std::min(o.N, n0 + rows_per_item);
       const int p0 = tb * panels_per_block, p1 = std::min(panels, p0 + panels_per_block);
-      ATTNSCOPE_GEMM(GemmItem)(o.out, o.ldo, xp, o.w, o.bias, T, K, n0, n1, p0, p1, acc);
+      ATTNSCOPE_GEMM(GemmItem)
+      (o.out, o.ldo, xp, o.w, o.bias, T, K, n0, n1, p0, p1, acc, gemm_variant());
     }
   });
 }

@@ -13,6 +13,7 @@
 #   cp tests/bench/device_forward.sh tests/bench/forward_torch_peer.py tests/bench/forward_table.py $d/
 #   for l in $(ldd build/attnscope | grep -o '/[^ ]*'); do cp -L $l $d/lib/; done
 #   run (carry build-dev12): bash build-dev12/device_forward.sh   (writes $OUT/device_forward.txt)
+#   a few cells again: TOKENS=128 ROUNDS=2 ONLY_TABLE=1 bash build-dev12/device_forward.sh
 set -u
 dir=${BIN_DIR:-$(cd "$(dirname "$0")" && pwd)}
 out=${OUT:-/tmp}/device_forward.txt
@@ -21,14 +22,23 @@ bin() { "$dir/lib/ld-linux-x86-64.so.2" --library-path "$dir/lib" "$dir/attnscop
 log() { echo "$*" | tee -a "$out"; }
 : >"$out"
 { lscpu | grep -E 'Model name|^CPU\(s\)|Thread|Flags' | cut -c1-200; nproc; free -g | head -2; } | tee -a "$out"
+# The machine is shared and its first minute runs slow (measured: the same GEMM at 58% of the
+# FMA peak first and 84% a minute later), so a throwaway minute of work comes first, and every
+# T = 128 cell alternates attnscope and PyTorch for $ROUNDS rounds (forward_table.py takes the
+# median of each side's medians).
+rounds=${ROUNDS:-3}
+log "== warm-up (not recorded)"
+for i in 1 2 3; do bin bench --gemm --tokens 128 --threads "$cores" --repeat 10 >/dev/null 2>&1; done
 log "== GEMM against the FMA peak"
 bin bench --gemm --tokens 128 --threads "$cores" --repeat 10 2>&1 | tee -a "$out"
 bin bench --gemm --tokens 128 --threads "$cores" --repeat 10 --json 2>&1 | tee -a "$out"
-for shape in gpt2-small smollm-135m; do
-  for tokens in 128 1024; do
+for shape in ${SHAPES:-gpt2-small smollm-135m}; do
+  for tokens in ${TOKENS:-128 1024}; do
     repeat=$([ "$tokens" = 128 ] && echo 11 || echo 3)
+    cell_rounds=$([ "$tokens" = 128 ] && echo "$rounds" || echo 1)
     for threads in 1 "$cores"; do
-      log "== $shape T=$tokens threads=$threads"
+     log "== $shape T=$tokens threads=$threads"
+     for round in $(seq "$cell_rounds"); do
       captures=patterns
       [ "$tokens" = 1024 ] && captures="patterns none"
       for capture in $captures; do
@@ -40,9 +50,15 @@ for shape in gpt2-small smollm-135m; do
       log "\$ python3 forward_torch_peer.py --shape $shape --tokens $tokens --threads $threads --repeat $repeat --json"
       python3 "$dir/forward_torch_peer.py" --shape "$shape" --tokens "$tokens" --threads "$threads" \
         --repeat "$repeat" --json 2>&1 | tail -3 | tee -a "$out"
+     done
     done
   done
 done
+# ONLY_TABLE=1 (with SHAPES or TOKENS): just the cells above, for re-measuring a few of them.
+if [ -n "${ONLY_TABLE:-}" ]; then
+  python3 "$dir/forward_table.py" "$out" | tee -a "$out"
+  exit 0
+fi
 # Weights kept in F16 (widened inside the GEMM): speed and peak memory, attnscope only.
 for cell in "gpt2-small 128 1" "gpt2-small 128 $cores" "smollm-135m 1024 $cores"; do
   set -- $cell
