@@ -12,10 +12,11 @@
 // vectors: MR·2 multiply-adds per MR + 2 loads.
 //
 // Blocking. Work items are (block of weight rows) × (block of up to kTokenBlock tokens); an item
-// accumulates its outᵀ block in a per-thread buffer over K in steps of kc features, so that the
-// packed x of the block's kc features (kTokenBlock × kc floats) stays in L2 and an MR × kc slice of
-// w in L1 while every token panel reads it. At the end the block is transposed into out with the
-// bias added.
+// accumulates its outᵀ block in a per-thread buffer over K: blocks of kKb features, within them
+// MR weight rows at a time, within those steps of kc features, so that the packed x of a feature
+// block (kTokenBlock × kKb floats) stays in L2, an MR × kc slice of w in L1 while every token
+// panel reads it, and each weight row is read along kKb features at a stretch. At the end the
+// block is transposed into out with the bias added.
 //
 // Determinism: every output is bias + (Σ_k in order of k, one fused multiply-add per k), the same
 // sequence whatever block, item or thread computes it, so results do not depend on the number of
@@ -25,7 +26,7 @@
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
-#include <hwy/cache_control.h>
+#include <hwy/cache_control.h>  // Prefetch
 
 #include <algorithm>
 #include <chrono>
@@ -46,7 +47,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 using DF = hn::ScalableTag<float>;
 using VF = hn::Vec<DF>;
 
-constexpr int kKc = 256;
+constexpr int kKc = 256;   // features per micro-kernel call
+constexpr int kKb = 1024;  // features per block of weight rows (GemmItem)
 
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
 constexpr int kMR = 8;  // 32 vector registers: 16 accumulators, 2 token vectors, broadcasts
@@ -157,15 +159,18 @@ void WidenRows(float* HWY_RESTRICT dst, std::size_t ldd, WeightView w, int rows,
 // MR × kc slice at a time into an L1-sized buffer, which every token panel then reads.
 void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRICT xp, WeightView wv,
               const float* HWY_RESTRICT bias, int T, int K, int n0, int n1, int p0, int p1,
-              float* HWY_RESTRICT acc, int variant) {
+              float* HWY_RESTRICT acc) {
   const int NR = static_cast<int>(PanelWidth());
-  const bool wide = wv.type == WeightType::f32 && !(variant & 1);
+  const bool wide = wv.type == WeightType::f32;
   HWY_ALIGN float slice[kMR * kKc];
   const std::size_t ldc = std::size_t(p1 - p0) * NR;
   constexpr int kc = kKc;
-  const int KB = variant & 8 ? 1024 : kc;
-  for (int kb = 0; kb < K; kb += KB) {
-    const int ke = std::min(K, kb + KB);
+  // Blocks of kKb features outside the weight rows, kc-feature steps inside them: an MR-row
+  // strip of w is read along up to kKb features before the next strip (long runs for the
+  // hardware's stream prefetchers; weights are read once per pass, from memory), while the
+  // token block's packed x for those features (128 tokens × kKb, 512 KB) stays in L2.
+  for (int kb = 0; kb < K; kb += kKb) {
+    const int ke = std::min(K, kb + kKb);
     for (int n = n0; n < n1; n += kMR) {
       const int rows = std::min(kMR, n1 - n);
       for (int k0 = kb; k0 < ke; k0 += kc) {
@@ -181,19 +186,23 @@ void GemmItem(float* HWY_RESTRICT out, std::size_t ldo, const float* HWY_RESTRIC
           ldw = kc;
         }
         float* cn = acc + std::size_t(n - n0) * ldc;
+        // The next slice of w (the next kc features of these rows, or the next rows' first)
+        // comes from memory: its lines are asked for a share before each token panel, not all
+        // at once. A burst of a whole slice's prefetches filled the line fill buffers on the GPU
+        // machine's Xeon and starved the panel loads; spread out, with the blocks above, the
+        // block's products with weights from memory went from 54% to 78% of the FMA peak
+        // there (one thread, T = 128; tests/bench/results/device_gemm_variants.txt).
         int next_n = n, next_k = k0 + kc;
         if (next_k >= ke) next_n = n + kMR, next_k = kb;
         const int next_rows = std::min(kMR, n1 - next_n);
-        const std::size_t bytes = std::size_t(std::min(kc, K - next_k)) * wv.element_size();
-        const std::size_t lines = (bytes + 63) / 64;
+        const std::size_t lines =
+            (std::size_t(std::min(kc, K - next_k)) * wv.element_size() + 63) / 64;
+        const int parts = p1 - p0;
         for (int p = p0; p < p1; p++) {
-          if ((variant & 2) && next_rows > 0) {
-            const int parts = p1 - p0;
-            const std::size_t q0 = lines * (p - p0) / parts, q1 = lines * (p - p0 + 1) / parts;
-            for (int r = 0; r < next_rows; r++) {
-              const char* next = static_cast<const char*>(wv.at(next_n + r, next_k).data);
-              for (std::size_t b = q0; b < q1; b++) hwy::Prefetch(next + b * 64);
-            }
+          const std::size_t l0 = lines * (p - p0) / parts, l1 = lines * (p - p0 + 1) / parts;
+          for (int r = 0; r < next_rows; r++) {
+            const char* next = static_cast<const char*>(wv.at(next_n + r, next_k).data);
+            for (std::size_t b = l0; b < l1; b++) hwy::Prefetch(next + b * 64);
           }
           MicroKernelRows(rows, wn, ldw, xp + (std::size_t(p) * K + k0) * NR, kn,
                           cn + std::size_t(p - p0) * NR, ldc, k0 == 0);
@@ -292,16 +301,6 @@ HWY_EXPORT(TargetName);
 namespace simd {
 
 constexpr int kTokenBlock = 128;
-
-// Temporary, for tests/bench/device_gemm_variants.sh: 1 copies each f32 slice, 2 spreads
-// prefetches of the next slice over the token panels, 8 puts 1024-feature blocks outside the rows.
-int gemm_variant() {
-  static const int v = [] {
-    const char* e = std::getenv("ATTNSCOPE_GEMM_VARIANT");
-    return e ? std::atoi(e) : 0;
-  }();
-  return v;
-}
 constexpr int kPackFeatures = 256;  // features per packing piece
 
 std::size_t gemm_panel_width() {
@@ -374,7 +373,7 @@ void gemm_nt_multi(const float* x, std::size_t ldx, int T, int K,
       const int n0 = rb * rows_per_item, n1 = std::min(o.N, n0 + rows_per_item);
       const int p0 = tb * panels_per_block, p1 = std::min(panels, p0 + panels_per_block);
       ATTNSCOPE_GEMM(GemmItem)
-      (o.out, o.ldo, xp, o.w, o.bias, T, K, n0, n1, p0, p1, acc, gemm_variant());
+      (o.out, o.ldo, xp, o.w, o.bias, T, K, n0, n1, p0, p1, acc);
     }
   });
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# device_gemm_variants.sh — the GEMM's loop and prefetch variants (ATTNSCOPE_GEMM_VARIANT, see
-# core/ops/simd_gemm.cpp) on the GPU machine's CPUs, one thread: `bench --gemm --cold` (weights
+# device_gemm_variants.sh — the GEMM's loop and prefetch variants on the GPU machine's CPUs. The
+# variants were a temporary ATTNSCOPE_GEMM_VARIANT in core/ops/simd_gemm.cpp at commit e81a43b
+# (build that commit to re-run them); the code since keeps variant 10, and a later build ignores
+# the variable, so this script then measures the kept code once per name. One thread: `bench --gemm --cold` (weights
 # from memory, as in a forward pass) and the T = 128 forward of both shapes, with the PyTorch
 # peer on the same cells before and after, after a throwaway warm-up. Carried as for
 # device_forward.sh (a folder with the binary, its libraries and loader, and the peer script):
