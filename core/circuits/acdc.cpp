@@ -4,6 +4,9 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <vector>
+
+#include "core/ops/parallel.h"
 
 namespace attnscope {
 
@@ -48,9 +51,8 @@ Result<AcdcSearch> AcdcSearch::start(const CircuitGraph& graph, std::span<const 
   AcdcSearch search;
   search.graph_ = &graph;
   search.options_ = std::move(options);
-  search.thresholds_ = std::move(thresholds);
   search.prepared_ = std::move(prepared);
-  search.sweep_.thresholds = search.thresholds_;
+  search.sweep_.thresholds = std::move(thresholds);
   search.sweep_.head_scores = zeros({std::size_t(graph.layers()), std::size_t(graph.heads())});
   search.begin_threshold();
   return search;
@@ -81,12 +83,12 @@ void AcdcSearch::finish_threshold() {
   }
   for (int l = 0; l < graph_->layers(); l++)
     for (int h = 0; h < graph_->heads(); h++)
-      if (run_.heads(l, h) > 0) sweep_.head_scores(l, h) = float(thresholds_[t_]);
+      if (run_.heads(l, h) > 0) sweep_.head_scores(l, h) = float(sweep_.thresholds[t_]);
   sweep_.runs.push_back(std::move(run_));
 }
 
 Result<bool> AcdcSearch::step() {
-  if (t_ >= thresholds_.size()) return true;
+  if (t_ >= sweep_.thresholds.size()) return true;
   const CircuitGraph& graph = *graph_;
   const std::vector<CircuitEdge>& edges = graph.edges();
   // Receivers from the logits back to the first layer; each one's senders latest first.
@@ -96,7 +98,7 @@ Result<bool> AcdcSearch::step() {
     next_ = 0;
     if (receiver_ < 0) {
       finish_threshold();
-      if (++t_ == thresholds_.size()) return true;
+      if (++t_ == sweep_.thresholds.size()) return true;
       begin_threshold();
       continue;
     }
@@ -123,21 +125,36 @@ Result<bool> AcdcSearch::step() {
   const CircuitNode& node = graph.receivers()[receiver_];
   const int start = node.kind == CircuitNode::Kind::logits ? graph.layers() : node.layer;
   const Prepared& p = *prepared_;
+  // The prompts' trials are independent: threaded over prompts (a run's own ops are small and
+  // then stay on their thread), each with its own scratch run; the metric is summed in prompt
+  // order, so the result does not depend on the threads.
+  const std::size_t n = p.prompts.size();
+  scratch_.resize(n);
+  trial_metric_.assign(n, 0.0);
+  std::vector<Status> status(n);
+  parallel_for(n, 1, [&](std::size_t b, std::size_t end) {
+    for (std::size_t i = b; i < end; i++) {
+      status[i] = graph.run(p.prompts[i].ids, alpha_, scratch_[i], &current_[i], start,
+                            p.corrupted[i], receiver_);
+      if (!status[i].ok()) continue;
+      trial_metric_[i] =
+          CircuitGraph::metric(options_.metric, scratch_[i], p.prompts[i], p.clean_logits[i]);
+      trial_out_[i].swap(scratch_[i].out);
+    }
+  });
   double m = 0;
-  for (std::size_t i = 0; i < p.prompts.size(); i++) {
-    ATTNSCOPE_TRY(graph.run(p.prompts[i].ids, alpha_, scratch_, &current_[i], start, p.corrupted[i],
-                            receiver_));
-    m += CircuitGraph::metric(options_.metric, scratch_, p.prompts[i], p.clean_logits[i]);
-    trial_out_[i].swap(scratch_.out);
+  for (std::size_t i = 0; i < n; i++) {
+    ATTNSCOPE_TRY(status[i]);
+    m += trial_metric_[i];
   }
-  m /= double(p.prompts.size());
+  m /= double(n);
   run_.edge_tests++;
   // KL: how much further from the clean model; logit difference: how far it dropped (the
   // authors' signed test: a removal that raises it always goes), or |change| when absolute.
   const double change = options_.metric == GraphMetric::kl ? m - cur_
                         : options_.absolute                ? std::abs(m - cur_) / p.scale
                                                            : (cur_ - m) / p.scale;
-  if (change < thresholds_[t_]) {  // the edge does not matter: it stays patched
+  if (change < sweep_.thresholds[t_]) {  // the edge does not matter: it stays patched
     cur_ = m;
     // Only the outputs carry on: later trials start from them; metrics compare with clean.
     for (std::size_t i = 0; i < p.prompts.size(); i++) current_[i].out.swap(trial_out_[i]);

@@ -62,7 +62,7 @@ class AcdcSearch {
   // Decides the next edge at the current threshold; true once every threshold is done.
   Result<bool> step();
   int done() const { return done_; }  // edges decided, over all thresholds
-  int total() const { return int(thresholds_.size() * graph_->edges().size()); }
+  int total() const { return int(sweep_.thresholds.size() * graph_->edges().size()); }
   // Complete once step() has returned true; runs[t] is thresholds[t]'s (ascending).
   const AcdcSweep& sweep() const { return sweep_; }
 
@@ -73,7 +73,6 @@ class AcdcSearch {
   void finish_threshold();
   const CircuitGraph* graph_ = nullptr;
   AcdcOptions options_;
-  std::vector<double> thresholds_;
   std::shared_ptr<const Prepared> prepared_;
   // The current threshold's search.
   std::size_t t_ = 0;
@@ -83,10 +82,11 @@ class AcdcSearch {
   double cur_ = 0;
   std::vector<CircuitGraph::Run> current_;  // only T and out: what later trials start from
   std::vector<std::vector<float>> trial_out_;
-  CircuitGraph::Run scratch_;
+  std::vector<CircuitGraph::Run> scratch_;  // one per prompt: trials run in parallel
+  std::vector<double> trial_metric_;
   AcdcResult run_;
   int done_ = 0;
-  AcdcSweep sweep_;
+  AcdcSweep sweep_;  // its thresholds are the search's, ascending
 };
 
 // Needs the graph's corruption set.

@@ -8,6 +8,8 @@
 #include <numeric>
 #include <random>
 
+#include "core/seeded_draw.h"
+
 namespace attnscope {
 
 std::string_view discovery_method_name(DiscoveryMethod method) {
@@ -66,9 +68,10 @@ Result<CircuitDiscovery> CircuitDiscovery::start(CircuitGraph& graph, std::span<
   r.method = o.method;
   r.prompts.resize(pool.size());
   std::iota(r.prompts.begin(), r.prompts.end(), 0);
-  if (o.seed) {
+  if (o.seed) {  // the same draw natively and in the browser (seeded_draw.h)
     std::mt19937_64 rng(*o.seed);
-    std::shuffle(r.prompts.begin(), r.prompts.end(), rng);
+    const std::vector<int> order = seeded_draw(int(pool.size()), int(pool.size()), rng);
+    r.prompts.assign(order.begin(), order.end());
   }
   if (limit > 0 && std::size_t(limit) < r.prompts.size()) r.prompts.resize(std::size_t(limit));
   std::vector<Prompt> positives, twins;

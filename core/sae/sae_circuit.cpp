@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/analysis/task_prompts.h"
+#include "core/seeded_draw.h"
 
 namespace attnscope {
 
@@ -15,19 +16,6 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// k distinct indices of 0..n−1 (partial Fisher–Yates on the raw 64-bit engine: the same on every
-// platform, unlike std::uniform_int_distribution).
-std::vector<int> draw(int n, int k, std::mt19937_64& rng) {
-  std::vector<int> all(n);
-  for (int i = 0; i < n; i++) all[i] = i;
-  for (int i = 0; i < k; i++) {
-    const int j = i + int(rng() % std::uint64_t(n - i));
-    std::swap(all[i], all[j]);
-  }
-  all.resize(k);
-  return all;
 }
 
 }  // namespace
@@ -82,7 +70,7 @@ Result<SaeCircuitResult> sae_circuit_on(const HeadActivations& activations, int 
     if (options.n_train < 1 || options.n_train > P)
       return make_error("asked to train on " + std::to_string(options.n_train) +
                         " prompts of a pool of " + std::to_string(P));
-    out.train_prompts = draw(P, options.n_train, rng);
+    out.train_prompts = seeded_draw(P, options.n_train, rng);
     std::sort(out.train_prompts.begin(), out.train_prompts.end());
   } else {
     out.train_prompts = iota_vector(P);  // attnscope_v1 trains on what it scores
@@ -143,11 +131,11 @@ Result<SaeCircuitResult> sae_circuit(const Model& model, std::span<const Prompt>
     if (options.paired) {
       if (options.n_positive != options.n_negative || positives.size() != negatives.size())
         return make_error("paired draws need as many positives as negatives, in pools of one size");
-      pos = draw(int(positives.size()), options.n_positive, rng);
+      pos = seeded_draw(int(positives.size()), options.n_positive, rng);
       neg = pos;
     } else {
-      pos = draw(int(positives.size()), options.n_positive, rng);
-      neg = draw(int(negatives.size()), options.n_negative, rng);
+      pos = seeded_draw(int(positives.size()), options.n_positive, rng);
+      neg = seeded_draw(int(negatives.size()), options.n_negative, rng);
     }
   }
   std::vector<std::vector<int>> ids = prompt_ids(positives, pos);

@@ -75,12 +75,7 @@ Status discover(const DiscoverOptions& o) {
                     o.method == "eap" ? "prompts" : "edges");
   options.progress = [&progress](int done, int total) { return progress(done, total); };
   auto found = discover_circuit(graph, pool, negatives, options);
-  if (!found.ok()) {
-    const std::string& m = found.error().message;
-    if (m.rfind("paired corruption needs", 0) == 0)  // name the flag the user typed
-      return make_error("--corruption " + m, found.error().hint);
-    return found.error();
-  }
+  if (!found.ok()) return found.error();
   const DiscoveryResult& r = found.value();
   const int L = graph.layers(), H = graph.heads();
   const std::vector<double>& head_scores = r.head_scores;
