@@ -32,7 +32,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <vector>
 
 #include "core/io/dtype.h"
@@ -52,6 +51,11 @@ constexpr int kKb = 1024;  // features per block of weight rows (GemmItem)
 
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
 constexpr int kMR = 8;  // 32 vector registers: 16 accumulators, 2 token vectors, broadcasts
+#elif HWY_TARGET == HWY_WASM
+// WASM has no FMA (a multiply and an add, each with its own register) and V8 maps vectors onto
+// 16 registers: 6 rows spilled, at 4 the GPT-2 small T = 128 pass in Chromium went from 1232 to
+// 662 ms (3 and 5 rows: 690 and 677 ms; tests/bench/results/ort_browser.txt).
+constexpr int kMR = 4;
 #else
 constexpr int kMR = 6;  // 16 vector registers: 12 accumulators, 2 token vectors, 1 broadcast
 #endif

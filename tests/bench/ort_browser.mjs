@@ -8,10 +8,12 @@
 //   python3 tests/bench/torch_plain_gpt2.py --save /tmp/attnscope-gpt2-rand
 //   python3 tests/bench/export_onnx.py --model /tmp/attnscope-gpt2-rand --out /tmp/attnscope-gpt2-rand.onnx
 //   node tests/bench/ort_browser.mjs [--model DIR] [--onnx FILE] [--wasm DIR] [--tokens 128]
-//                                    [--repeat 5] [--rounds 2]
+//                                    [--repeat 5] [--rounds 2] [--warmup 1]
 //
 // --wasm DIR holds attnscope_core.{js,wasm} (default /work/main/build-wasm/public). Each round
-// opens a fresh page per peer (attnscope, then ort), one warm-up pass and --repeat timed passes,
+// opens a fresh page per peer (attnscope, then ort), --warmup untimed passes (V8 compiles a hot
+// function again, optimised, only after some calls: more warm-up measures the steady state) and
+// --repeat timed passes,
 // ids (i * 7919 + 13) % vocab as `attnscope bench`. Before timing, both run 10 fixed ids and the
 // script prints the max |difference| of their logits. Prints JSON lines and a table.
 import { readFileSync, statSync, createReadStream } from 'node:fs';
@@ -34,6 +36,7 @@ const modelDir = opt('--model', '/tmp/attnscope-gpt2-rand');
 const onnxFile = opt('--onnx', '/tmp/attnscope-gpt2-rand.onnx');
 const wasmDir = opt('--wasm', '/work/main/build-wasm/public');
 const tokens = Number(opt('--tokens', 128)), repeat = Number(opt('--repeat', 5));
+const warmup = Number(opt('--warmup', 1));
 const rounds = Number(opt('--rounds', 2));
 const vocab = JSON.parse(readFileSync(path.join(modelDir, 'config.json'))).vocab_size;
 const CHECK_IDS = [464, 2068, 7586, 21831, 18045, 625, 262, 16931, 3290, 13];
@@ -71,7 +74,7 @@ function serve() {
 
 // In the page: attnscope. Loads the folder, runs the check ids, then times run() with every pattern
 // (and the logits) copied out, as the explorer asks for them.
-async function attnscopePage({ ids, checkIds, repeat }) {
+async function attnscopePage({ ids, checkIds, repeat, warmup }) {
   await new Promise((ok, fail) => {
     const s = document.createElement('script');
     s.src = '/as/attnscope_core.js'; s.onload = ok; s.onerror = fail;
@@ -89,12 +92,12 @@ async function attnscopePage({ ids, checkIds, repeat }) {
   const check = model.run(Int32Array.from(checkIds), hooks);
   if (check.error) throw new Error(check.error);
   const times = [];
-  for (let i = 0; i <= repeat; i++) {
+  for (let i = 0; i < warmup + repeat; i++) {
     t = performance.now();
     const out = model.run(Int32Array.from(ids), hooks);
     const ms = performance.now() - t;
     if (out.error) throw new Error(out.error);
-    if (i > 0) times.push(ms);  // pass 0 is the warm-up
+    if (i >= warmup) times.push(ms);  // the first passes are the warm-up
   }
   model.delete();
   return { loadMs, times, checkLogits: Array.from(check.logits.data), checkShape: check.logits.shape,
@@ -102,7 +105,7 @@ async function attnscopePage({ ids, checkIds, repeat }) {
 }
 
 // In the page: onnxruntime-web, wasm EP, one thread; all 13 outputs are fetched.
-async function ortPage({ ids, checkIds, repeat }) {
+async function ortPage({ ids, checkIds, repeat, warmup }) {
   const ort = await import('/ort/ort.wasm.min.mjs');
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.wasmPaths = '/ort/';
@@ -113,13 +116,13 @@ async function ortPage({ ids, checkIds, repeat }) {
   const feed = (xs) => ({ input_ids: new ort.Tensor('int64', BigInt64Array.from(xs, BigInt), [xs.length]) });
   const check = await session.run(feed(checkIds));
   const times = [];
-  for (let i = 0; i <= repeat; i++) {
+  for (let i = 0; i < warmup + repeat; i++) {
     t = performance.now();
     const out = await session.run(feed(ids));
     const ms = performance.now() - t;
     const last = out[session.outputNames[session.outputNames.length - 1]];
     if (last.dims[1] !== ids.length) throw new Error('bad pattern shape ' + last.dims);
-    if (i > 0) times.push(ms);
+    if (i >= warmup) times.push(ms);
   }
   await session.release();
   return { loadMs, times, checkLogits: Array.from(check.logits.data), checkShape: check.logits.dims,
@@ -132,10 +135,10 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', arg
   '--headless=new', '--no-sandbox', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-quic'] });
 const ids = Array.from({ length: tokens }, (_, i) => (i * 7919 + 13) % vocab);
-const args = { ids, checkIds: CHECK_IDS, repeat };
+const args = { ids, checkIds: CHECK_IDS, repeat, warmup };
 const medians = { attnscope: [], ort: [] };
 try {
-  console.log(JSON.stringify({ chromium: browser.version(), onnxruntimeWeb: ortVersion, model: modelDir, onnx: onnxFile, wasm: wasmDir, tokens, repeat, rounds }));
+  console.log(JSON.stringify({ chromium: browser.version(), onnxruntimeWeb: ortVersion, model: modelDir, onnx: onnxFile, wasm: wasmDir, tokens, repeat, warmup, rounds }));
   for (let r = 0; r < rounds; r++) {
     const results = {};
     for (const [peer, fn] of [['attnscope', attnscopePage], ['ort', ortPage]]) {
