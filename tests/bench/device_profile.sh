@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # device_profile.sh — where the CPU forward pass spends its time on the GPU machine's CPUs (tool
 # library: device): `attnscope bench --profile` (each op of one more pass timed) for GPT-2 small
-# and SmolLM-135M shapes at 1 and all threads, and `bench --gemm` for each GEMM variant named in
-# $GEMM_VARIANTS (ATTNSCOPE_GEMM_VARIANT, see core/ops/simd_gemm.cpp). The binary travels as for
+# and SmolLM-135M shapes at 1 and all threads, and `bench --gemm` once per name in $GEMM_VARIANTS
+# (set as ATTNSCOPE_GEMM_VARIANT: the temporary switch of commit e81a43b, which later builds
+# ignore; see device_gemm_variants.sh). The binary travels as for
 # device_forward.sh (a folder with the binary, its Debian libraries and their loader):
 #   run (carry build-dev): BIN_DIR=build-dev bash build-dev/device_profile.sh  (writes $OUT/device_profile.txt)
 set -u

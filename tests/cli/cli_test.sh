@@ -277,6 +277,10 @@ sys.exit(0 if rows[-1].startswith("total") and abs(parts - total) < 0.05 + 1e-3 
 check "bench --gemm --json: peak and the block's share of it" json_check \
   'j.fma_peak_gflop_per_s_1_thread > 0 && j.block_share_of_peak > 0 && j.shapes.length === 4' \
   <<<"$("$cli" bench --gemm --tokens 16 --repeat 1 --threads 1 --json)"
+check "bench --gemm --cold --json: the weights from memory" json_check \
+  'j.cold_weights === true && j.block_gflop_per_s_1_thread > 0' \
+  <<<"$("$cli" bench --gemm --cold --tokens 8 --repeat 1 --threads 1 --json)"
+one_error "bench: --cold without --gemm" "--cold goes with --gemm" "$cli" bench --shape gpt2-small --cold
 one_error "bench: unknown shape" "unknown model shape 'gpt5'" "$cli" bench --shape gpt5
 one_error "bench: bad --capture" "--capture: 'some' is not none, patterns or all" \
   "$cli" bench --model "$fixtures/gpt2" --capture some

@@ -242,6 +242,8 @@ Status bench_gemm_webgpu(const BenchOptions& o) {
 // The GEMM against the FMA peak: one thread's peak, then linear on the block's products at
 // --tokens rows, on 1 thread and on the requested threads.
 Status bench_gemm(const BenchOptions& o) {
+  if (o.backend == "webgpu" && o.cold)
+    return make_error("--cold is for the CPU backends (a GPU's weights stay in its memory)");
   if (o.backend == "webgpu") return bench_gemm_webgpu(o);
   ATTNSCOPE_ASSIGN(Kernels * backend, find_kernels(o.backend));
   const int threads = cpu_threads();
@@ -341,6 +343,7 @@ void register_bench(CLI::App& app) {
                 "After the timed passes, time each op of one more (on stderr)");
   cmd->callback([o]() {
     if (o->threads > 0) set_cpu_threads(o->threads);
+    if (o->cold && !o->gemm) return finish(make_error("--cold goes with --gemm"));
     finish(o->gemm ? bench_gemm(*o) : bench_forward(*o));
   });
 }
