@@ -253,6 +253,36 @@ one_error "circuit: bad JSONL" "bad.jsonl: line 1" \
 one_error "circuit: missing file" "cannot read" \
   "$cli" circuit --model "$tasks" --positive "$tmp/none.jsonl" --negative "$models/tasks/ioi_negative.jsonl"
 
+# patch: activation patching of each head's z on an IOI prompt of attnscope-tasks and its
+# corrupted twin (the second name swapped): the ground truth's IOI heads (L0H2 L0H3 L0H5) carry
+# most of what is recovered.
+ioi_clean="<|endoftext|>Then, Jack and Mary had a long argument at the market. Afterwards Mary said to"
+ioi_corrupt="<|endoftext|>Then, Jack and Mary had a long argument at the market. Afterwards Jane said to"
+patch=$("$cli" patch --model "$models/attnscope-tasks" --text "$ioi_clean" --corrupted "$ioi_corrupt" \
+  --answer " Jack" --distractor " Mary" --target head_z --json)
+check "patch --target head_z: the ground truth's IOI heads recover most" json_check '
+  const r = j.recovered, gt = ["L0H2", "L0H3", "L0H5"];
+  let inside = 0, outside = 0, best = ["", -1e9];
+  r.forEach((row, l) => row.forEach((v, h) => {
+    const name = "L" + l + "H" + h;
+    if (gt.includes(name)) inside += v; else outside += Math.abs(v);
+    if (v > best[1]) best = [name, v];
+  }));
+  j.clean > j.corrupted && inside > outside && gt.includes(best[0])' <<<"$patch"
+patch=$("$cli" patch --model "$fixtures/gpt2" --ids 3,17,5,29 --corrupted-ids 3,17,23,29 \
+  --answer-id 2 --distractor-id 13 --target resid_pre --json 2>/dev/null || true)
+check "patch --target resid_pre: layer 0 recovers exactly at the swapped position" json_check '
+  const r0 = j.recovered[0];
+  Math.abs(r0[2] - 1) < 1e-3 && Math.abs(r0[0]) < 1e-6 && Math.abs(r0[3]) < 1e-6' <<<"$patch"
+one_error "patch: prompts of different lengths" "same number of tokens" \
+  "$cli" patch --model "$fixtures/gpt2" --ids 3,17,5 --corrupted-ids 3,17 --answer-id 2 --distractor-id 13
+one_error "patch: no corrupted prompt" "give the corrupted prompt" \
+  "$cli" patch --model "$fixtures/gpt2" --ids 3,17,5 --answer-id 2
+one_error "patch: an unknown target" "is not a patch target" \
+  "$cli" patch --model "$fixtures/gpt2" --ids 3,17 --corrupted-ids 3,5 --answer-id 2 --distractor-id 13 --target mlp
+one_error "patch: the same prompt twice" "score the same" \
+  "$cli" patch --model "$fixtures/gpt2" --ids 3,17 --corrupted-ids 3,17 --answer-id 2 --distractor-id 13
+
 # bench: a fixture model and a small capture, just that it runs and prints valid JSON (no timing
 # is asserted: the machine may be busy).
 check "--help lists bench" grep -q '^  bench' <<<"$help"

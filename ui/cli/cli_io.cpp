@@ -202,6 +202,16 @@ bool Progress::operator()(int done, int total) {
   return true;
 }
 
+nlohmann::json rows_json(const Tensor& map) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t r = 0; r < map.shape()[0]; r++) {
+    nlohmann::json row = nlohmann::json::array();
+    for (std::size_t c = 0; c < map.shape()[1]; c++) row.push_back(map(r, c));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 void print_json(const nlohmann::json& value) {
   std::printf("%s\n", value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }

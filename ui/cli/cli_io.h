@@ -86,5 +86,7 @@ class Progress {
 
 // Prints a JSON value to stdout, indented.
 void print_json(const nlohmann::json& value);
+// A 2-D map as JSON rows of numbers.
+nlohmann::json rows_json(const Tensor& map);
 
 }  // namespace attnscope::cli

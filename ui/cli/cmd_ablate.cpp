@@ -126,16 +126,6 @@ Result<AblateSetup> setup(const AblateOptions& options) {
   return s;
 }
 
-nlohmann::json rows_json(const Tensor& map) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (std::size_t l = 0; l < map.shape()[0]; l++) {
-    nlohmann::json row = nlohmann::json::array();
-    for (std::size_t h = 0; h < map.shape()[1]; h++) row.push_back(map(l, h));
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 double effect_of(MetricKind metric, double clean, double ablated) {
   return metric == MetricKind::loss ? ablated - clean : clean - ablated;
 }

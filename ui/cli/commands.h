@@ -20,6 +20,7 @@ void register_circuit(CLI::App& app);
 void register_discover(CLI::App& app);
 void register_ground_truth(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_patch(CLI::App& app);
 
 // Record a command's outcome: an error prints one line "attnscope: error: ..." on stderr.
 void finish(const Status& status);
