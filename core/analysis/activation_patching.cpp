@@ -66,13 +66,8 @@ Result<PatchingSweep> PatchingSweep::start(const Model& model, Prompt clean,
       if (id < 0 || id >= c.vocab_size)
         return make_error("token id " + std::to_string(id) + " is not in the vocabulary (" +
                           std::to_string(c.vocab_size) + " tokens)");
-  if (options.target == PatchTarget::head_z_position &&
-      (options.head.layer < 0 || options.head.layer >= c.n_layers || options.head.head < 0 ||
-       options.head.head >= c.n_heads))
-    return make_error("head " + std::to_string(options.head.layer) + "." +
-                      std::to_string(options.head.head) + " is not in the model (" +
-                      std::to_string(c.n_layers) + " layers of " + std::to_string(c.n_heads) +
-                      " heads)");
+  if (options.target == PatchTarget::head_z_position)
+    ATTNSCOPE_TRY(check_head(options.head, c.n_layers, c.n_heads));
 
   PatchingSweep s;
   s.model_ = &model;

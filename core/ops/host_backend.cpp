@@ -7,6 +7,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <utility>
 
 #include "core/ops/backend.h"
 #include "core/ops/op_profile.h"
@@ -71,26 +72,23 @@ class HostBackend final : public Backend {
   std::string profile_report() override { return profile_.report(); }
 
   void gather_rows(View out, View table, View ids, int n, int C) override {
-    run([&] { return std::string(op_name(Op::gather_rows)); },
+    run(Op::gather_rows,
         [&] { k_.gather_rows(f32(out), weights(table), ids.host_as<const int>(), n, C); });
   }
   void add(View a, View b, std::size_t n) override {
-    run([&] { return std::string(op_name(Op::add)); }, [&] { k_.add(f32(a), f32(b), n); });
+    run(Op::add, [&] { k_.add(f32(a), f32(b), n); });
   }
   void multiply(View a, View b, std::size_t n) override {
-    run([&] { return std::string(op_name(Op::multiply)); },
-        [&] { k_.multiply(f32(a), f32(b), n); });
+    run(Op::multiply, [&] { k_.multiply(f32(a), f32(b), n); });
   }
   void activate(View x, std::size_t n, Activation act) override {
-    run([&] { return std::string(op_name(Op::activate)); }, [&] { k_.activate(f32(x), n, act); });
+    run(Op::activate, [&] { k_.activate(f32(x), n, act); });
   }
   void layernorm(View out, View x, View w, View b, int T, int C, float eps) override {
-    run([&] { return std::string(op_name(Op::layernorm)); },
-        [&] { k_.layernorm(f32(out), f32(x), f32(w), f32(b), T, C, eps); });
+    run(Op::layernorm, [&] { k_.layernorm(f32(out), f32(x), f32(w), f32(b), T, C, eps); });
   }
   void rmsnorm(View out, View x, View w, int T, int C, float eps) override {
-    run([&] { return std::string(op_name(Op::rmsnorm)); },
-        [&] { k_.rmsnorm(f32(out), f32(x), f32(w), T, C, eps); });
+    run(Op::rmsnorm, [&] { k_.rmsnorm(f32(out), f32(x), f32(w), T, C, eps); });
   }
   void linear(View out, View x, View w, View bias, int T, int K, int N) override {
     run([&] { return shape_name("linear", K, N); },
@@ -108,8 +106,7 @@ class HostBackend final : public Backend {
         [&] { k_.linear_multi(f32(x), x.stride(K), T, K, outputs); });
   }
   void rope(View x, int T, int heads, int D, int R, float theta, int pos0) override {
-    run([&] { return std::string(op_name(Op::rope)); },
-        [&] { k_.rope(f32(x), T, heads, D, R, theta, pos0); });
+    run(Op::rope, [&] { k_.rope(f32(x), T, heads, D, R, theta, pos0); });
   }
   void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
                  float scale) override {
@@ -118,42 +115,41 @@ class HostBackend final : public Backend {
   }
   void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
                         float scale) override {
-    run([&] { return std::string(op_name(Op::attention_scores)); },
+    run(Op::attention_scores,
         [&] { k_.attention_scores(f32(scores), f32(q), f32(k), T, H, G, D, scale); });
   }
   void softmax_rows(View pattern, View scores, int H, int T) override {
-    run([&] { return std::string(op_name(Op::softmax_rows)); },
-        [&] { k_.softmax_rows(f32(pattern), f32(scores), H, T); });
+    run(Op::softmax_rows, [&] { k_.softmax_rows(f32(pattern), f32(scores), H, T); });
   }
   void attention_mix(View z, View pattern, View v, int T, int H, int G, int D) override {
-    run([&] { return std::string(op_name(Op::attention_mix)); },
-        [&] { k_.attention_mix(f32(z), f32(pattern), f32(v), T, H, G, D); });
+    run(Op::attention_mix, [&] { k_.attention_mix(f32(z), f32(pattern), f32(v), T, H, G, D); });
   }
   void sum_heads(View out, View x, View bias, int T, int H, int C) override {
-    run([&] { return std::string(op_name(Op::sum_heads)); },
-        [&] { k_.sum_heads(f32(out), f32(x), f32(bias), T, H, C); });
+    run(Op::sum_heads, [&] { k_.sum_heads(f32(out), f32(x), f32(bias), T, H, C); });
   }
   void fill(View x, int rows, int cols, float value) override {
-    run([&] { return std::string(op_name(Op::fill)); },
-        [&] { k_.fill(f32(x), x.stride(cols), rows, cols, value); });
+    run(Op::fill, [&] { k_.fill(f32(x), x.stride(cols), rows, cols, value); });
   }
   void copy(View dst, View src, int rows, int cols) override {
-    run([&] { return std::string(op_name(Op::copy)); },
-        [&] { k_.copy(f32(dst), dst.stride(cols), f32(src), src.ld, rows, cols); });
+    run(Op::copy, [&] { k_.copy(f32(dst), dst.stride(cols), f32(src), src.ld, rows, cols); });
   }
   void scale(View x, int rows, int cols, float factor) override {
-    run([&] { return std::string(op_name(Op::scale)); },
-        [&] { k_.scale(f32(x), x.stride(cols), rows, cols, factor); });
+    run(Op::scale, [&] { k_.scale(f32(x), x.stride(cols), rows, cols, factor); });
   }
 
  private:
-  // Runs `op`; while profiling, adds its wall time to the row `name()` names (built only then).
-  template <typename Name, typename Op>
-  void run(Name&& name, Op&& op) {
-    if (!profiling_.load(std::memory_order_relaxed)) return op();
+  // Runs `kernel`; while profiling, adds its wall time to the row `name()` names (built only
+  // then), or to the op's own row.
+  template <typename Name, typename Kernel>
+  void run(Name&& name, Kernel&& kernel) {
+    if (!profiling_.load(std::memory_order_relaxed)) return kernel();
     const auto start = OpProfile::Clock::now();
-    op();
+    kernel();
     profile_.add(name(), start);
+  }
+  template <typename Kernel>
+  void run(Op op, Kernel&& kernel) {
+    run([op] { return std::string(op_name(op)); }, std::forward<Kernel>(kernel));
   }
   static std::string shape_name(const char* op, int K, int N) {
     return std::string(op) + " " + std::to_string(K) + "x" + std::to_string(N);

@@ -144,7 +144,7 @@ TEST_CASE("activation patching: a stepped sweep equals the whole call, and one e
   PatchingOptions bad_head = o;
   bad_head.target = PatchTarget::head_z_position;
   bad_head.head = {0, 99};
-  CHECK(error_of(p.clean, p.corrupted, bad_head).find("not in the model") != std::string::npos);
+  CHECK(error_of(p.clean, p.corrupted, bad_head).find("outside the model") != std::string::npos);
   CHECK(parse_patch_target("mlp_out") == PatchTarget::mlp_out);
   CHECK_FALSE(parse_patch_target("mlp").has_value());
 }

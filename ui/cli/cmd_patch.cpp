@@ -71,12 +71,6 @@ Status patch(const PatchOptions& o) {
   corrupted_prompt.text = o.corrupted;
   corrupted_prompt.ids = o.corrupted_ids;
   ATTNSCOPE_ASSIGN(const std::vector<int> corrupted, prompt_ids(model, corrupted_prompt));
-  const int V = model.config().vocab_size;
-  for (const auto& [id, flag] :
-       {std::pair{o.answer_id, "--answer-id"}, {o.distractor_id, "--distractor-id"}})
-    if (id >= V)
-      return make_error(std::string(flag) + " " + std::to_string(id) +
-                        " is not in the vocabulary (" + std::to_string(V) + " tokens)");
   if (o.answer_id >= 0) {
     clean.answers = {o.answer_id};
   } else {
