@@ -212,11 +212,28 @@ class WebGpuBackend final : public Backend {
   }
   void linear(View out, View x, View w, View bias, int T, int K, int N) override {
     if (T <= 0 || N <= 0) return;
-    const unsigned rows = linear_rows(T, N), tile = 16 * rows;
-    dispatch("linear", wgsl::linear, {{out}, {x}, {w}, {bias}},
-             {u32(T), u32(K), u32(N), u32(out.stride(N)), u32(x.stride(K)), u32(w.stride(K))},
-             (u32(N) + tile - 1) / tile, (u32(T) + tile - 1) / tile,
-             "const R = " + std::to_string(rows) + "u;\n");
+    Lock lock(mutex_);  // the split partials' buffer is shared state
+    const std::uint32_t splits = linear_splits(T, K, N);
+    const unsigned rows = splits > 1 ? 4 : linear_rows(T, N), tile = 16 * rows;
+    const std::uint32_t gx = (u32(N) + tile - 1) / tile, gy = (u32(T) + tile - 1) / tile;
+    const std::string constants = "const R = " + std::to_string(rows) + "u;\n";
+    if (splits == 1) {
+      dispatch("linear", wgsl::linear, {{out}, {x}, {w}, {bias}},
+               {u32(T), u32(K), u32(N), u32(out.stride(N)), u32(x.stride(K)), u32(w.stride(K)),
+                u32(K), 0},
+               gx, gy, constants);
+      return;
+    }
+    // Each split's k range a whole number of the kernel's 16-wide steps.
+    const std::uint32_t kc = ((u32(K) + splits - 1) / splits + 15) / 16 * 16;
+    const std::uint32_t used = (u32(K) + kc - 1) / kc;
+    const std::size_t stride = std::size_t(T) * N;
+    const View partials = split_partials(stride * used);
+    dispatch("linear", wgsl::linear, {{partials}, {x}, {w}, {}},
+             {u32(T), u32(K), u32(N), u32(N), u32(x.stride(K)), u32(w.stride(K)), kc, u32(stride)},
+             gx, gy, constants, used);
+    run("sum_splits", wgsl::sum_splits, {{out}, {partials}, {bias}},
+        {u32(T), u32(N), used, u32(out.stride(N))}, stride);
   }
   void linear_multi(View x, int T, int K, std::span<const LinearTarget> targets) override {
     for (const LinearTarget& t : targets) linear(t.out, x, t.w, t.bias, T, K, t.N);
@@ -287,6 +304,33 @@ class WebGpuBackend final : public Backend {
     return groups >= wgsl::kLinearFullGrid ? 4 : 2;
   }
 
+  // How many splits of k a T × K × N product runs as (1: none). Split when 64 × 64 tiles leave
+  // the GPU underused (fewer than wgsl::kLinearSplitGroups groups; the H200 ran a T = 1024,
+  // 768-wide product at 9–10 TFLOP/s with 192 groups against 16–17 with 576 or more), into
+  // enough splits to reach that many, none shorter than kLinearMinSplitK, and only while the
+  // partials fit the partials' buffer. ATTNSCOPE_WEBGPU_SPLITK=off turns it off (for measuring).
+  std::uint32_t linear_splits(int T, int K, int N) const {
+    static const bool off = [] {
+      const char* v = std::getenv("ATTNSCOPE_WEBGPU_SPLITK");
+      return v && std::string(v) == "off";
+    }();
+    const std::size_t groups = std::size_t((unsigned(N) + 63) / 64) * ((unsigned(T) + 63) / 64);
+    if (off || groups >= wgsl::kLinearSplitGroups) return 1;
+    std::size_t splits = (wgsl::kLinearSplitGroups + groups - 1) / groups;
+    splits = std::min<std::size_t>(
+        {splits, wgsl::kLinearMaxSplits, std::size_t(K) / wgsl::kLinearMinSplitK});
+    const std::size_t limit = std::min<std::uint64_t>(
+        {kMaxPartialsBytes, info().max_binding_bytes, info().max_buffer_bytes});
+    while (splits > 1 && splits * std::size_t(T) * N * sizeof(float) > limit) splits--;
+    return std::uint32_t(std::max<std::size_t>(splits, 1));
+  }
+  // A view of at least `n` floats of the partials' buffer, grown as needed and kept.
+  View split_partials(std::size_t n) {
+    if (!partials_ || partials_->bytes() < n * sizeof(float)) partials_ = alloc(n * sizeof(float));
+    return {partials_.get(), 0, DType::f32, 0};
+  }
+  static constexpr std::size_t kMaxPartialsBytes = std::size_t(64) << 20;
+
   struct Unaligned {  // a read_async whose bytes are not whole words: copied out at synchronize
     std::vector<std::byte> words;
     void* dst;
@@ -319,7 +363,7 @@ class WebGpuBackend final : public Backend {
   // head dimension's register count); part of the pipeline's key.
   void dispatch(const char* name, std::string_view body, std::initializer_list<Operand> operands,
                 std::initializer_list<std::uint32_t> params, std::uint32_t x, std::uint32_t y,
-                const std::string& constants = {}) {
+                const std::string& constants = {}, std::uint32_t z = 1) {
     Lock lock(mutex_);
     std::array<std::uint32_t, 32> p{};
     std::vector<GpuBufferId> ids;
@@ -350,10 +394,10 @@ class WebGpuBackend final : public Backend {
           wgsl_prelude(list, binding, int(ids.size())) + constants + std::string(body);
       it = pipelines_.emplace(key, device_->pipeline(source, key)).first;
     }
-    if (!profiling_) return device_->dispatch(it->second, ids, p, x, y, 1);
+    if (!profiling_) return device_->dispatch(it->second, ids, p, x, y, z);
     device_->synchronize();
     const auto start = OpProfile::Clock::now();
-    device_->dispatch(it->second, ids, p, x, y, 1);
+    device_->dispatch(it->second, ids, p, x, y, z);
     device_->synchronize();
     profile_.add(name, start);
   }
@@ -388,6 +432,7 @@ class WebGpuBackend final : public Backend {
   std::unordered_map<std::string, int> pipelines_;
   std::map<std::tuple<int, int, float, int>, std::unique_ptr<Buffer>> rope_tables_;
   std::vector<Unaligned> unaligned_;
+  std::unique_ptr<Buffer> partials_;  // linear's split partial sums
 };
 
 }  // namespace

@@ -171,8 +171,10 @@ const std::string_view softmax_rows = ATTNSCOPE_ROW_ENTRY R"(
 // out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]. A workgroup of 16 × 16 invocations computes a
 // tile of 16R × 16R outputs, R × R each, stepping through k 16 at a time with both operands'
 // slices in workgroup memory. R (4: 64 × 64 tiles; 2: 32 × 32 for grids too small to fill the
-// GPU) is a constant the backend puts before this source (linear_rows). Parameters: 8 T,
-// 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw.
+// GPU) is a constant the backend puts before this source (linear_rows). Split over k (too few
+// tiles to fill the GPU, and a long k): workgroup z takes k in [z·kc, z·kc + kc) and writes its
+// partial sums at z · split stride, without the bias; sum_splits adds them. Parameters: 8 T,
+// 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw, 14 kc (K when not split), 15 split stride.
 const std::string_view linear = R"(
 // Shared tiles stored k-major with a row of padding (stride 16R + 1): a thread's reads of one k
 // walk consecutive words (no bank conflicts), and the loads from global memory stay along k.
@@ -183,14 +185,15 @@ var<workgroup> ws: array<f32, 16u * STRIDE>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let T = pu(8u);
-  let K = pu(9u);
   let N = pu(10u);
+  let kb = wg.z * pu(14u);
+  let K = min(pu(9u), kb + pu(14u));  // this workgroup's end of k
   let t0 = wg.y * TILE;
   let n0 = wg.x * TILE;
   let li = lid.y * 16u + lid.x;
   // Thread (x, y) computes rows t0 + y + 16i and columns n0 + x + 16j, i, j < R.
   var acc: array<f32, R * R>;
-  for (var k0 = 0u; k0 < K; k0 = k0 + 16u) {
+  for (var k0 = kb; k0 < K; k0 = k0 + 16u) {
     for (var r = 0u; r < R; r = r + 1u) {
       let e = li + r * 256u;
       let row = e / 16u;
@@ -224,10 +227,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       if (t < T && n < N) {
         var y = acc[i * R + j];
         if (has3()) { y = y + ld3(n); }
-        st0(t * pu(11u) + n, y);
+        st0(wg.z * pu(15u) + t * pu(11u) + n, y);
       }
     }
   }
+}
+)";
+
+// out[t, n] = Σ_s partial[s][t, n] + bias[n], the splits added in order (partials dense, T × N).
+const std::string_view sum_splits = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
+  let T = pu(8u);
+  let N = pu(9u);
+  if (i >= T * N) { return; }
+  var y = 0.0;
+  for (var s = 0u; s < pu(10u); s = s + 1u) { y = y + ld1(s * T * N + i); }
+  if (has2()) { y = y + ld2(i % N); }
+  st0((i / N) * pu(11u) + i % N, y);
 }
 )";
 

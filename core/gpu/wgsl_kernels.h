@@ -10,7 +10,8 @@
 //
 // Parameters 0..7 are the operands' offsets (in elements); each kernel's own start at 8 and are
 // listed at its source. Every kernel accumulates in f32, in the reference kernels' order where
-// that matters (a product over k in order of k, heads added in order).
+// that matters (a product over k in order of k — within each split of k, the splits added in
+// order — heads added in order).
 #pragma once
 
 #include <string_view>
@@ -25,7 +26,8 @@ extern const std::string_view scale;             // 0 x; 8 rows, 9 cols, 10 ld, 
 extern const std::string_view copy;              // 0 dst, 1 src; 8 rows, 9 cols, 10 ldd, 11 lds
 extern const std::string_view layernorm;         // 0 out, 1 x, 2 w, 3 b?; 8 T, 9 C, 10 eps
 extern const std::string_view rmsnorm;           // 0 out, 1 x, 2 w; 8 T, 9 C, 10 eps
-extern const std::string_view linear;            // 0 out, 1 x, 2 w, 3 bias?; 8 T .. 13 ldw
+extern const std::string_view linear;            // 0 out, 1 x, 2 w, 3 bias?; 8 T .. 15
+extern const std::string_view sum_splits;        // 0 out, 1 partials, 2 bias?; 8 T .. 11 ldo
 extern const std::string_view gather_rows;       // 0 out, 1 table, 2 ids; 8 n, 9 C, 10 ld
 extern const std::string_view rope;              // 0 x, 1 cos/sin table; 8 T, 9 heads, 10 D, 11 R
 extern const std::string_view attention;         // 0 z, 1 pattern?, 2 q, 3 k, 4 v; 8 T .. 12 scale
@@ -40,6 +42,12 @@ inline constexpr unsigned kRowGroup = 256;          // one row per workgroup (no
 // linear: 64 × 64 (tokens × features) tiles per group, 32 × 32 when 64s make fewer groups than
 // this: more than one per multiprocessor of an H200 (132), fewer than any T = 128 product's 64s
 inline constexpr unsigned kLinearFullGrid = 160;
+// linear splits k when its 64 × 64 tiles make fewer groups than kLinearSplitGroups (about four per
+// multiprocessor of an H200) and k is long: each split at least kLinearMinSplitK, at most
+// kLinearMaxSplits splits.
+inline constexpr unsigned kLinearSplitGroups = 512;
+inline constexpr unsigned kLinearMinSplitK = 128;
+inline constexpr unsigned kLinearMaxSplits = 8;
 inline constexpr unsigned kAttentionQueries = 64;  // attention: 64 queries of one head per group
 inline constexpr unsigned kMaxAttentionHeadDim = 256;
 

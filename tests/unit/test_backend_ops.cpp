@@ -250,6 +250,20 @@ std::vector<OpCase> op_cases() {
                        return out;
                      },
                      1e-4f});
+    // A long k: the WebGPU backend splits it over workgroups (four splits of 160 at K = 600,
+    // the last one short) and adds the partial sums. The tolerance allows for that order.
+    {
+      const int Kl = 600;
+      const auto xl = random_vector(static_cast<std::size_t>(T) * Kl, 4);
+      const auto wl = random_vector(static_cast<std::size_t>(N) * Kl, 5);
+      cases.push_back({"linear T=" + std::to_string(T) + " K=600",
+                       [=](Kernels& be) {
+                         std::vector<float> out(static_cast<std::size_t>(T) * N);
+                         be.linear(out.data(), xl.data(), wl.data(), b.data(), T, Kl, N);
+                         return out;
+                       },
+                       1e-3f});
+    }
     // The training ops: a with about half its entries zero (as after a ReLU, and so that the
     // sparse kernels skip some rows and columns), b dense; N = 29 is not a whole number of SIMD
     // vectors (a tail), 70 spans several column chunks.
