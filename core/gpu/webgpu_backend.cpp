@@ -250,10 +250,11 @@ class WebGpuBackend final : public Backend {
       throw std::runtime_error("WebGPU: attention supports head dimensions up to 256, not " +
                                std::to_string(D));
     if (T <= 0) return;
-    const unsigned block = wgsl::kAttentionQueries;
+    const unsigned rows = attention_rows(T, H), block = 16 * rows;
     dispatch("attention", wgsl::attention, {{z}, {pattern}, {q}, {k}, {v}},
              {u32(T), u32(H), u32(G), u32(D), bits(scale)}, (u32(T) + block - 1) / block, u32(H),
-             "const DJ = " + std::to_string((D + 15) / 16) + "u;\n");
+             "const RQ = " + std::to_string(rows) +
+                 "u;\nconst DJ = " + std::to_string((D + 15) / 16) + "u;\n");
   }
   void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
                         float scale) override {
@@ -304,11 +305,34 @@ class WebGpuBackend final : public Backend {
     return groups >= wgsl::kLinearFullGrid ? 4 : 2;
   }
 
+  // Query rows per invocation of the attention kernel (its workgroup takes 16 × rows queries of
+  // one head): the most, of 4 and 2, that still make wgsl::kAttentionFullGrid groups; else 1.
+  // More rows reuse each K and V tile over more queries; more groups keep the GPU busy. Measured
+  // on the H200 (tests/bench/results/device_webgpu.txt, GPT-2 small with patterns): T = 1024,
+  // 12 heads: 1, 2, 4 rows 25.1, 23.5, 24.6 ms a forward; T = 128: 1 row fastest.
+  // ATTNSCOPE_WEBGPU_ATTENTION_ROWS (1, 2 or 4) fixes it, for measuring this choice
+  // (tests/bench/device_webgpu.sh).
+  static unsigned attention_rows(int T, int H) {
+    static const unsigned forced = [] {
+      const char* v = std::getenv("ATTNSCOPE_WEBGPU_ATTENTION_ROWS");
+      const std::string s = v ? v : "";
+      return s == "1" ? 1u : s == "2" ? 2u : s == "4" ? 4u : 0u;
+    }();
+    if (forced) return forced;
+    for (unsigned rows : {4u, 2u}) {
+      const std::size_t groups = std::size_t((unsigned(T) + 16 * rows - 1) / (16 * rows)) * H;
+      if (groups >= wgsl::kAttentionFullGrid) return rows;
+    }
+    return 1;
+  }
+
   // How many splits of k a T × K × N product runs as (1: none). Split when 64 × 64 tiles leave
   // the GPU underused (fewer than wgsl::kLinearSplitGroups groups; the H200 ran a T = 1024,
   // 768-wide product at 9–10 TFLOP/s with 192 groups against 16–17 with 576 or more), into
   // enough splits to reach that many, none shorter than kLinearMinSplitK, and only while the
-  // partials fit the partials' buffer. ATTNSCOPE_WEBGPU_SPLITK=off turns it off (for measuring).
+  // partials fit the partials' buffer. ATTNSCOPE_WEBGPU_SPLITK=off turns it off (for measuring:
+  // a GPT-2 small forward with patterns, tests/bench/results/device_webgpu.txt, ran 11.4 → 6.1 ms
+  // at T = 128 and 30.7 → 25.2 ms at T = 1024 with it on).
   std::uint32_t linear_splits(int T, int K, int N) const {
     static const bool off = [] {
       const char* v = std::getenv("ATTNSCOPE_WEBGPU_SPLITK");

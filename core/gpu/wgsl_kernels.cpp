@@ -314,21 +314,24 @@ const std::string_view attention_mix = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
 }
 )";
 
-// Causal attention, tiled: a workgroup of 16 × 16 invocations takes 64 queries of one head and
-// walks their keys 64 at a time (thread (x, y): queries t0 + y + 16i, keys j0 + x + 16j, i, j < 4).
-// A block's scores are a 64 × 64 product over the head dimension, 16 at a time through workgroup
-// memory, as in linear. Two passes over the key blocks: the first keeps each row's running
-// maximum and sum of exponentials (combined across the row's 16 threads at the end), the second
-// recomputes the scores, forms the exact pattern — written when it is captured — and adds
-// pattern × V into the outputs, 16 keys and 64 head dimensions at a time. So z and the pattern
-// come from the same probabilities, and the scores never leave the chip. Workgroup memory is one
-// array of 4096 words (WebGPU's guaranteed 16 KiB), its regions reused between steps.
-// DJ = ceil(D / 16) (each thread holds 4 × DJ outputs) is a constant the backend puts before this
-// source. Parameters: 8 T, 9 H, 10 G, 11 D (≤ 256), 12 scale.
+// Causal attention, tiled: a workgroup of 16 × 16 invocations takes QB = 16 · RQ queries of one
+// head and walks their keys 64 at a time (thread (x, y): queries t0 + y + 16i, i < RQ, keys
+// j0 + x + 16j, j < 4). A block's scores are a QB × 64 product over the head dimension, 16 at a
+// time through workgroup memory, as in linear. Two passes over the key blocks: the first keeps
+// each row's running maximum and sum of exponentials (combined across the row's 16 threads at the
+// end), the second recomputes the scores, forms the exact pattern — written when it is captured —
+// and adds pattern × V into the outputs, 16 keys and 64 head dimensions at a time. So z and the
+// pattern come from the same probabilities, and the scores never leave the chip. Workgroup memory
+// is one array of 4096 words (WebGPU's guaranteed 16 KiB), its regions reused between steps.
+// Fewer rows per thread (RQ) make more, lighter workgroups: the backend picks RQ so a pass fills
+// the GPU (a T = 1024, 12-head pass has only 192 groups of 64 queries). Groups take query blocks
+// from the last back, so the causal mask's heaviest blocks start first and the light ones fill the
+// tail. RQ and DJ = ceil(D / 16) (each thread holds RQ × DJ outputs) are constants the backend
+// puts before this source. Parameters: 8 T, 9 H, 10 G, 11 D (≤ 256), 12 scale.
 const std::string_view attention = R"(
 var<workgroup> sm: array<f32, 4096>;
-var<private> s: array<f32, 16>;
-var<private> acc: array<f32, 4u * DJ>;
+var<private> s: array<f32, 4u * RQ>;
+var<private> acc: array<f32, RQ * DJ>;
 // s = the scores of queries t0.. against keys j0.., unscaled, unmasked.
 fn score_tile(t0: u32, j0: u32, h: u32, g: u32, lid: vec3<u32>) {
   let T = pu(8u);
@@ -336,28 +339,28 @@ fn score_tile(t0: u32, j0: u32, h: u32, g: u32, lid: vec3<u32>) {
   let G = pu(10u);
   let D = pu(11u);
   let li = lid.y * 16u + lid.x;
-  for (var e = 0u; e < 16u; e = e + 1u) { s[e] = 0.0; }
+  for (var e = 0u; e < 4u * RQ; e = e + 1u) { s[e] = 0.0; }
   for (var d0 = 0u; d0 < D; d0 = d0 + 16u) {
     for (var r = 0u; r < 4u; r = r + 1u) {
       let e = li + r * 256u;
       let row = e / 16u;
       let d = d0 + e % 16u;
-      var qv = 0.0;
-      if (t0 + row < T && d < D) { qv = ld2(((t0 + row) * H + h) * D + d); }
-      sm[(e % 16u) * 65u + row] = qv;
+      if (r < RQ) {
+        var qv = 0.0;
+        if (t0 + row < T && d < D) { qv = ld2(((t0 + row) * H + h) * D + d); }
+        sm[(e % 16u) * 65u + row] = qv;
+      }
       var kv = 0.0;
       if (j0 + row < T && d < D) { kv = ld3(((j0 + row) * G + g) * D + d); }
       sm[1040u + (e % 16u) * 65u + row] = kv;
     }
     workgroupBarrier();
     for (var dd = 0u; dd < 16u; dd = dd + 1u) {
-      var a: array<f32, 4>;
+      var a: array<f32, RQ>;
       var b: array<f32, 4>;
-      for (var i = 0u; i < 4u; i = i + 1u) {
-        a[i] = sm[dd * 65u + lid.y + 16u * i];
-        b[i] = sm[1040u + dd * 65u + lid.x + 16u * i];
-      }
-      for (var i = 0u; i < 4u; i = i + 1u) {
+      for (var i = 0u; i < RQ; i = i + 1u) { a[i] = sm[dd * 65u + lid.y + 16u * i]; }
+      for (var j = 0u; j < 4u; j = j + 1u) { b[j] = sm[1040u + dd * 65u + lid.x + 16u * j]; }
+      for (var i = 0u; i < RQ; i = i + 1u) {
         for (var j = 0u; j < 4u; j = j + 1u) { s[i * 4u + j] = fma(a[i], b[j], s[i * 4u + j]); }
       }
     }
@@ -365,23 +368,25 @@ fn score_tile(t0: u32, j0: u32, h: u32, g: u32, lid: vec3<u32>) {
   }
 }
 @compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
   let T = pu(8u);
   let H = pu(9u);
   let G = pu(10u);
   let D = pu(11u);
   let scale = pf(12u);
-  let t0 = wg.x * 64u;
+  let QB = 16u * RQ;
+  let t0 = (nwg.x - 1u - wg.x) * QB;
   let h = wg.y;
   let g = h / (H / G);
   let li = lid.y * 16u + lid.x;
-  let blocks = (min(T, t0 + 64u) - 1u) / 64u + 1u;  // the key blocks any of these queries sees
-  var m: array<f32, 4>;
-  var l: array<f32, 4>;
-  for (var i = 0u; i < 4u; i = i + 1u) { m[i] = -3.4e38; l[i] = 0.0; }
+  let blocks = (min(T, t0 + QB) - 1u) / 64u + 1u;  // the key blocks any of these queries sees
+  var m: array<f32, RQ>;
+  var l: array<f32, RQ>;
+  for (var i = 0u; i < RQ; i = i + 1u) { m[i] = -3.4e38; l[i] = 0.0; }
   for (var b = 0u; b < blocks; b = b + 1u) {
     score_tile(t0, b * 64u, h, g, lid);
-    for (var i = 0u; i < 4u; i = i + 1u) {
+    for (var i = 0u; i < RQ; i = i + 1u) {
       let t = t0 + lid.y + 16u * i;
       for (var j = 0u; j < 4u; j = j + 1u) {
         let k = b * 64u + lid.x + 16u * j;
@@ -395,13 +400,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
   }
   // Each row's maximum and total over its 16 threads.
-  for (var i = 0u; i < 4u; i = i + 1u) {
+  for (var i = 0u; i < RQ; i = i + 1u) {
     sm[(lid.y + 16u * i) * 16u + lid.x] = m[i];
     sm[1024u + (lid.y + 16u * i) * 16u + lid.x] = l[i];
   }
   workgroupBarrier();
-  var inv: array<f32, 4>;
-  for (var i = 0u; i < 4u; i = i + 1u) {
+  var inv: array<f32, RQ>;
+  for (var i = 0u; i < RQ; i = i + 1u) {
     let row = (lid.y + 16u * i) * 16u;
     var mx = -3.4e38;
     for (var x = 0u; x < 16u; x = x + 1u) { mx = max(mx, sm[row + x]); }
@@ -413,10 +418,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     inv[i] = select(0.0, 1.0 / total, total > 0.0);
   }
   workgroupBarrier();
-  for (var e = 0u; e < 4u * DJ; e = e + 1u) { acc[e] = 0.0; }
+  for (var e = 0u; e < RQ * DJ; e = e + 1u) { acc[e] = 0.0; }
   for (var b = 0u; b < blocks; b = b + 1u) {
     score_tile(t0, b * 64u, h, g, lid);
-    for (var i = 0u; i < 4u; i = i + 1u) {
+    for (var i = 0u; i < RQ; i = i + 1u) {
       let t = t0 + lid.y + 16u * i;
       for (var j = 0u; j < 4u; j = j + 1u) {
         let k = b * 64u + lid.x + 16u * j;
@@ -428,7 +433,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     // Keys b·64 + 16c + x for c < 4: their probabilities (key-major) and V rows.
     for (var c = 0u; c < 4u; c = c + 1u) {
-      for (var i = 0u; i < 4u; i = i + 1u) { sm[lid.x * 65u + lid.y + 16u * i] = s[i * 4u + c]; }
+      for (var i = 0u; i < RQ; i = i + 1u) { sm[lid.x * 65u + lid.y + 16u * i] = s[i * 4u + c]; }
       for (var dc = 0u; dc < DJ; dc = dc + 4u) {
         for (var r = 0u; r < 4u; r = r + 1u) {
           let e = li + r * 256u;
@@ -440,7 +445,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         }
         workgroupBarrier();
         for (var kx = 0u; kx < 16u; kx = kx + 1u) {
-          for (var i = 0u; i < 4u; i = i + 1u) {
+          for (var i = 0u; i < RQ; i = i + 1u) {
             let p = sm[kx * 65u + lid.y + 16u * i];
             for (var jd = 0u; jd < 4u; jd = jd + 1u) {
               if (dc + jd < DJ) {
@@ -454,7 +459,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       }
     }
   }
-  for (var i = 0u; i < 4u; i = i + 1u) {
+  for (var i = 0u; i < RQ; i = i + 1u) {
     let t = t0 + lid.y + 16u * i;
     for (var jd = 0u; jd < DJ; jd = jd + 1u) {
       let d = lid.x + 16u * jd;
@@ -463,7 +468,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
   // The pattern beyond the last block these queries see is zero.
   if (has1()) {
-    for (var i = 0u; i < 4u; i = i + 1u) {
+    for (var i = 0u; i < RQ; i = i + 1u) {
       let t = t0 + lid.y + 16u * i;
       if (t < T) {
         for (var k = blocks * 64u + lid.x; k < T; k = k + 16u) { st1((h * T + t) * T + k, 0.0); }

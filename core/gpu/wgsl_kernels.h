@@ -48,7 +48,9 @@ inline constexpr unsigned kLinearFullGrid = 160;
 inline constexpr unsigned kLinearSplitGroups = 512;
 inline constexpr unsigned kLinearMinSplitK = 128;
 inline constexpr unsigned kLinearMaxSplits = 8;
-inline constexpr unsigned kAttentionQueries = 64;  // attention: 64 queries of one head per group
+// attention: a group takes 64, 32 or 16 queries of one head, the most that still make this many
+// groups (about two per multiprocessor of an H200; measured in tests/bench/device_webgpu.sh)
+inline constexpr unsigned kAttentionFullGrid = 256;
 inline constexpr unsigned kMaxAttentionHeadDim = 256;
 
 }  // namespace attnscope::wgsl

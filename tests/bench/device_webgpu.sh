@@ -45,6 +45,18 @@ for tokens in 128 1024; do
       --repeat "$repeat" $att --json 2>&1 | tail -3 | tee -a "$out"
   done
 done
+# The backend's choices, each forced in turn, at both lengths with patterns: the attention
+# kernel's query rows per invocation (ATTNSCOPE_WEBGPU_ATTENTION_ROWS) and split-k off.
+for tokens in 128 1024; do
+  repeat=$([ "$tokens" = 128 ] && echo 20 || echo 10)
+  for choice in ATTNSCOPE_WEBGPU_ATTENTION_ROWS=1 ATTNSCOPE_WEBGPU_ATTENTION_ROWS=2 \
+    ATTNSCOPE_WEBGPU_ATTENTION_ROWS=4 ATTNSCOPE_WEBGPU_SPLITK=off; do
+    log "\$ $choice attnscope bench --backend webgpu --shape gpt2-small --tokens $tokens --capture patterns --repeat $repeat --json"
+    env "$choice" timeout 300 "${bin[@]}" bench --backend webgpu --shape gpt2-small --tokens "$tokens" \
+      --capture patterns --repeat "$repeat" --json 2>&1 | tr -d '\n' | tee -a "$out"
+    echo | tee -a "$out"
+  done
+done
 # Where a T = 1024 pass with patterns spends its GPU time: one more pass, each kernel waited for.
 log "\$ attnscope bench --backend webgpu --shape gpt2-small --tokens 1024 --capture patterns --repeat 2 --profile"
 timeout 300 "${bin[@]}" bench --backend webgpu --shape gpt2-small --tokens 1024 --capture patterns \
