@@ -234,6 +234,81 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 }
 )";
 
+// VARIANT (temporary, for measuring): linear with RM × RN outputs per invocation (tiles of
+// 16RM tokens × 16RN features) and the next k step's operands loaded into registers before the
+// current step's products, so the loads' latency hides behind them.
+const std::string_view linear_prefetch = R"(
+const TM = 16u * RM;
+const TN = 16u * RN;
+var<workgroup> xs: array<f32, 16u * (TM + 1u)>;
+var<workgroup> ws: array<f32, 16u * (TN + 1u)>;
+var<private> xr: array<f32, RM>;
+var<private> wr: array<f32, RN>;
+fn load(k0: u32, K: u32, t0: u32, n0: u32, li: u32) {
+  let T = pu(8u);
+  let N = pu(10u);
+  for (var r = 0u; r < RM; r = r + 1u) {
+    let e = li + r * 256u;
+    let k = k0 + e % 16u;
+    var v = 0.0;
+    if (t0 + e / 16u < T && k < K) { v = ld1((t0 + e / 16u) * pu(12u) + k); }
+    xr[r] = v;
+  }
+  for (var r = 0u; r < RN; r = r + 1u) {
+    let e = li + r * 256u;
+    let k = k0 + e % 16u;
+    var v = 0.0;
+    if (n0 + e / 16u < N && k < K) { v = ld2((n0 + e / 16u) * pu(13u) + k); }
+    wr[r] = v;
+  }
+}
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let T = pu(8u);
+  let N = pu(10u);
+  let kb = wg.z * pu(14u);
+  let K = min(pu(9u), kb + pu(14u));
+  let t0 = wg.y * TM;
+  let n0 = wg.x * TN;
+  let li = lid.y * 16u + lid.x;
+  var acc: array<f32, RM * RN>;
+  load(kb, K, t0, n0, li);
+  for (var k0 = kb; k0 < K; k0 = k0 + 16u) {
+    for (var r = 0u; r < RM; r = r + 1u) {
+      let e = li + r * 256u;
+      xs[(e % 16u) * (TM + 1u) + e / 16u] = xr[r];
+    }
+    for (var r = 0u; r < RN; r = r + 1u) {
+      let e = li + r * 256u;
+      ws[(e % 16u) * (TN + 1u) + e / 16u] = wr[r];
+    }
+    workgroupBarrier();
+    if (k0 + 16u < K) { load(k0 + 16u, K, t0, n0, li); }
+    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
+      var a: array<f32, RM>;
+      var b: array<f32, RN>;
+      for (var i = 0u; i < RM; i = i + 1u) { a[i] = xs[kk * (TM + 1u) + lid.y + 16u * i]; }
+      for (var j = 0u; j < RN; j = j + 1u) { b[j] = ws[kk * (TN + 1u) + lid.x + 16u * j]; }
+      for (var i = 0u; i < RM; i = i + 1u) {
+        for (var j = 0u; j < RN; j = j + 1u) { acc[i * RN + j] = fma(a[i], b[j], acc[i * RN + j]); }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < RM; i = i + 1u) {
+    let t = t0 + lid.y + 16u * i;
+    for (var j = 0u; j < RN; j = j + 1u) {
+      let n = n0 + lid.x + 16u * j;
+      if (t < T && n < N) {
+        var y = acc[i * RN + j];
+        if (has3()) { y = y + ld3(n); }
+        st0(wg.z * pu(15u) + t * pu(11u) + n, y);
+      }
+    }
+  }
+}
+)";
+
 // out[t, n] = Σ_s partial[s][t, n] + bias[n], the splits added in order (partials dense, T × N).
 const std::string_view sum_splits = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
   let T = pu(8u);
