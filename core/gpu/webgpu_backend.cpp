@@ -213,28 +213,12 @@ class WebGpuBackend final : public Backend {
   void linear(View out, View x, View w, View bias, int T, int K, int N) override {
     if (T <= 0 || N <= 0) return;
     Lock lock(mutex_);  // the split partials' buffer is shared state
-    // VARIANT (temporary): ATTNSCOPE_WEBGPU_LINEAR_VARIANT=AxB[,CxD] runs linear_prefetch with
-    // A × B per invocation where the 64 × 64 kernel would run, C × D where the 32 × 32 would.
-    static const std::array<unsigned, 4> variant = [] {
-      std::array<unsigned, 4> v{0, 0, 0, 0};
-      const char* e = std::getenv("ATTNSCOPE_WEBGPU_LINEAR_VARIANT");
-      if (e) std::sscanf(e, "%ux%u,%ux%u", &v[0], &v[1], &v[2], &v[3]);
-      return v;
-    }();
-    const unsigned base = linear_rows(T, N);
-    const bool big = base == 4 || linear_splits(T, K, N, 64, 64) > 1;
-    const unsigned rm = big ? variant[0] : variant[2], rn = big ? variant[1] : variant[3];
-    const bool pre = rm && rn;
-    const unsigned rows = big ? 4 : base;
-    const unsigned tm = pre ? 16 * rm : 16 * rows, tn = pre ? 16 * rn : 16 * rows;
-    const std::uint32_t splits = big ? linear_splits(T, K, N, tm, tn) : 1;
-    const std::uint32_t gx = (u32(N) + tn - 1) / tn, gy = (u32(T) + tm - 1) / tm;
-    const std::string constants =
-        pre ? "const RM = " + std::to_string(rm) + "u;\nconst RN = " + std::to_string(rn) + "u;\n"
-            : "const R = " + std::to_string(rows) + "u;\n";
-    const std::string_view kernel = pre ? wgsl::linear_prefetch : wgsl::linear;
+    const std::uint32_t splits = linear_splits(T, K, N);
+    const unsigned rows = splits > 1 ? 4 : linear_rows(T, N), tile = 16 * rows;
+    const std::uint32_t gx = (u32(N) + tile - 1) / tile, gy = (u32(T) + tile - 1) / tile;
+    const std::string constants = "const R = " + std::to_string(rows) + "u;\n";
     if (splits == 1) {
-      dispatch("linear", kernel, {{out}, {x}, {w}, {bias}},
+      dispatch("linear", wgsl::linear, {{out}, {x}, {w}, {bias}},
                {u32(T), u32(K), u32(N), u32(out.stride(N)), u32(x.stride(K)), u32(w.stride(K)),
                 u32(K), 0},
                gx, gy, constants);
@@ -245,7 +229,7 @@ class WebGpuBackend final : public Backend {
     const std::uint32_t used = (u32(K) + kc - 1) / kc;
     const std::size_t stride = std::size_t(T) * N;
     const View partials = split_partials(stride * used);
-    dispatch("linear", kernel, {{partials}, {x}, {w}, {}},
+    dispatch("linear", wgsl::linear, {{partials}, {x}, {w}, {}},
              {u32(T), u32(K), u32(N), u32(N), u32(x.stride(K)), u32(w.stride(K)), kc, u32(stride)},
              gx, gy, constants, used);
     run("sum_splits", wgsl::sum_splits, {{out}, {partials}, {bias}},
@@ -349,13 +333,12 @@ class WebGpuBackend final : public Backend {
   // partials fit the partials' buffer. ATTNSCOPE_WEBGPU_SPLITK=off turns it off (for measuring:
   // a GPT-2 small forward with patterns, tests/bench/results/device_webgpu.txt, ran 11.4 → 6.1 ms
   // at T = 128 and 30.7 → 25.2 ms at T = 1024 with it on).
-  std::uint32_t linear_splits(int T, int K, int N, unsigned tm, unsigned tn) const {
+  std::uint32_t linear_splits(int T, int K, int N) const {
     static const bool off = [] {
       const char* v = std::getenv("ATTNSCOPE_WEBGPU_SPLITK");
       return v && std::string(v) == "off";
     }();
-    const std::size_t groups =
-        std::size_t((unsigned(N) + tn - 1) / tn) * ((unsigned(T) + tm - 1) / tm);
+    const std::size_t groups = std::size_t((unsigned(N) + 63) / 64) * ((unsigned(T) + 63) / 64);
     if (off || groups >= wgsl::kLinearSplitGroups) return 1;
     std::size_t splits = (wgsl::kLinearSplitGroups + groups - 1) / groups;
     splits = std::min<std::size_t>(

@@ -171,10 +171,15 @@ const std::string_view softmax_rows = ATTNSCOPE_ROW_ENTRY R"(
 // out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]. A workgroup of 16 × 16 invocations computes a
 // tile of 16R × 16R outputs, R × R each, stepping through k 16 at a time with both operands'
 // slices in workgroup memory. R (4: 64 × 64 tiles; 2: 32 × 32 for grids too small to fill the
-// GPU) is a constant the backend puts before this source (linear_rows). Split over k (too few
-// tiles to fill the GPU, and a long k): workgroup z takes k in [z·kc, z·kc + kc) and writes its
-// partial sums at z · split stride, without the bias; sum_splits adds them. Parameters: 8 T,
-// 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw, 14 kc (K when not split), 15 split stride.
+// GPU) is a constant the backend puts before this source (linear_rows). Each invocation loads
+// the next k step's operands into registers before it multiplies the current step, so the
+// global loads' latency hides behind the products (H200, tests/bench/results/
+// device_webgpu_linear_variants.txt: GPT-2 small with patterns 5.56 → 4.93 ms at T = 128,
+// 23.6 → 22.2 ms at T = 1024; tiles of 64 × 128 and 128 × 128 ran the four block products
+// faster but the forward slower, so they were not kept). Split over k (too few tiles to fill
+// the GPU, and a long k): workgroup z takes k in [z·kc, z·kc + kc) and writes its partial sums
+// at z · split stride, without the bias; sum_splits adds them. Parameters: 8 T, 9 K, 10 N,
+// 11 ldo, 12 ldx, 13 ldw, 14 kc (K when not split), 15 split stride.
 const std::string_view linear = R"(
 // Shared tiles stored k-major with a row of padding (stride 16R + 1): a thread's reads of one k
 // walk consecutive words (no bank conflicts), and the loads from global memory stay along k.
@@ -182,6 +187,22 @@ const TILE = 16u * R;
 const STRIDE = TILE + 1u;
 var<workgroup> xs: array<f32, 16u * STRIDE>;
 var<workgroup> ws: array<f32, 16u * STRIDE>;
+var<private> xr: array<f32, R>;  // this invocation's share of the next k step
+var<private> wr: array<f32, R>;
+// Element e = li + 256r of a 16R × 16 slice is row e / 16, k e % 16.
+fn load_step(k0: u32, K: u32, t0: u32, n0: u32, li: u32) {
+  for (var r = 0u; r < R; r = r + 1u) {
+    let e = li + r * 256u;
+    let row = e / 16u;
+    let k = k0 + e % 16u;
+    var xv = 0.0;
+    if (t0 + row < pu(8u) && k < K) { xv = ld1((t0 + row) * pu(12u) + k); }
+    xr[r] = xv;
+    var wv = 0.0;
+    if (n0 + row < pu(10u) && k < K) { wv = ld2((n0 + row) * pu(13u) + k); }
+    wr[r] = wv;
+  }
+}
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let T = pu(8u);
@@ -193,20 +214,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let li = lid.y * 16u + lid.x;
   // Thread (x, y) computes rows t0 + y + 16i and columns n0 + x + 16j, i, j < R.
   var acc: array<f32, R * R>;
+  load_step(kb, K, t0, n0, li);
   for (var k0 = kb; k0 < K; k0 = k0 + 16u) {
     for (var r = 0u; r < R; r = r + 1u) {
       let e = li + r * 256u;
-      let row = e / 16u;
-      let kk = e % 16u;
-      let k = k0 + kk;
-      var xv = 0.0;
-      if (t0 + row < T && k < K) { xv = ld1((t0 + row) * pu(12u) + k); }
-      xs[kk * STRIDE + row] = xv;
-      var wv = 0.0;
-      if (n0 + row < N && k < K) { wv = ld2((n0 + row) * pu(13u) + k); }
-      ws[kk * STRIDE + row] = wv;
+      xs[(e % 16u) * STRIDE + e / 16u] = xr[r];
+      ws[(e % 16u) * STRIDE + e / 16u] = wr[r];
     }
     workgroupBarrier();
+    if (k0 + 16u < K) { load_step(k0 + 16u, K, t0, n0, li); }
     for (var kk = 0u; kk < 16u; kk = kk + 1u) {
       var a: array<f32, R>;
       var b: array<f32, R>;
@@ -226,81 +242,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let n = n0 + lid.x + 16u * j;
       if (t < T && n < N) {
         var y = acc[i * R + j];
-        if (has3()) { y = y + ld3(n); }
-        st0(wg.z * pu(15u) + t * pu(11u) + n, y);
-      }
-    }
-  }
-}
-)";
-
-// VARIANT (temporary, for measuring): linear with RM × RN outputs per invocation (tiles of
-// 16RM tokens × 16RN features) and the next k step's operands loaded into registers before the
-// current step's products, so the loads' latency hides behind them.
-const std::string_view linear_prefetch = R"(
-const TM = 16u * RM;
-const TN = 16u * RN;
-var<workgroup> xs: array<f32, 16u * (TM + 1u)>;
-var<workgroup> ws: array<f32, 16u * (TN + 1u)>;
-var<private> xr: array<f32, RM>;
-var<private> wr: array<f32, RN>;
-fn load(k0: u32, K: u32, t0: u32, n0: u32, li: u32) {
-  let T = pu(8u);
-  let N = pu(10u);
-  for (var r = 0u; r < RM; r = r + 1u) {
-    let e = li + r * 256u;
-    let k = k0 + e % 16u;
-    var v = 0.0;
-    if (t0 + e / 16u < T && k < K) { v = ld1((t0 + e / 16u) * pu(12u) + k); }
-    xr[r] = v;
-  }
-  for (var r = 0u; r < RN; r = r + 1u) {
-    let e = li + r * 256u;
-    let k = k0 + e % 16u;
-    var v = 0.0;
-    if (n0 + e / 16u < N && k < K) { v = ld2((n0 + e / 16u) * pu(13u) + k); }
-    wr[r] = v;
-  }
-}
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let T = pu(8u);
-  let N = pu(10u);
-  let kb = wg.z * pu(14u);
-  let K = min(pu(9u), kb + pu(14u));
-  let t0 = wg.y * TM;
-  let n0 = wg.x * TN;
-  let li = lid.y * 16u + lid.x;
-  var acc: array<f32, RM * RN>;
-  load(kb, K, t0, n0, li);
-  for (var k0 = kb; k0 < K; k0 = k0 + 16u) {
-    for (var r = 0u; r < RM; r = r + 1u) {
-      let e = li + r * 256u;
-      xs[(e % 16u) * (TM + 1u) + e / 16u] = xr[r];
-    }
-    for (var r = 0u; r < RN; r = r + 1u) {
-      let e = li + r * 256u;
-      ws[(e % 16u) * (TN + 1u) + e / 16u] = wr[r];
-    }
-    workgroupBarrier();
-    if (k0 + 16u < K) { load(k0 + 16u, K, t0, n0, li); }
-    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
-      var a: array<f32, RM>;
-      var b: array<f32, RN>;
-      for (var i = 0u; i < RM; i = i + 1u) { a[i] = xs[kk * (TM + 1u) + lid.y + 16u * i]; }
-      for (var j = 0u; j < RN; j = j + 1u) { b[j] = ws[kk * (TN + 1u) + lid.x + 16u * j]; }
-      for (var i = 0u; i < RM; i = i + 1u) {
-        for (var j = 0u; j < RN; j = j + 1u) { acc[i * RN + j] = fma(a[i], b[j], acc[i * RN + j]); }
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var i = 0u; i < RM; i = i + 1u) {
-    let t = t0 + lid.y + 16u * i;
-    for (var j = 0u; j < RN; j = j + 1u) {
-      let n = n0 + lid.x + 16u * j;
-      if (t < T && n < N) {
-        var y = acc[i * RN + j];
         if (has3()) { y = y + ld3(n); }
         st0(wg.z * pu(15u) + t * pu(11u) + n, y);
       }

@@ -27,7 +27,6 @@ extern const std::string_view copy;              // 0 dst, 1 src; 8 rows, 9 cols
 extern const std::string_view layernorm;         // 0 out, 1 x, 2 w, 3 b?; 8 T, 9 C, 10 eps
 extern const std::string_view rmsnorm;           // 0 out, 1 x, 2 w; 8 T, 9 C, 10 eps
 extern const std::string_view linear;            // 0 out, 1 x, 2 w, 3 bias?; 8 T .. 15
-extern const std::string_view linear_prefetch;   // VARIANT: as linear, RM × RN, prefetched
 extern const std::string_view sum_splits;        // 0 out, 1 partials, 2 bias?; 8 T .. 11 ldo
 extern const std::string_view gather_rows;       // 0 out, 1 table, 2 ids; 8 n, 9 C, 10 ld
 extern const std::string_view rope;              // 0 x, 1 cos/sin table; 8 T, 9 heads, 10 D, 11 R

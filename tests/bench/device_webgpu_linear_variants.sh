@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# device_webgpu_linear_variants.sh — the WebGPU matmul's variants on the GPU machine: the
+# device_webgpu_linear_variants.sh — the WebGPU matmul's variants on the GPU machine, as built at
+# commit f5232c1 (the variant switch is gone since: 4x4,2x2 became the kernel): the
 # temporary ATTNSCOPE_WEBGPU_LINEAR_VARIANT=AxB,CxD (linear_prefetch with A × B outputs per
 # invocation where the 64 × 64 kernel runs and C × D where the 32 × 32 one does; empty: the
 # committed kernel), each through `bench --gemm` and a GPT-2 small forward with patterns at
