@@ -1,7 +1,9 @@
 // attribution.h — direct logit attribution: how much each head writes, straight through the
-// final norm and the unembedding, to a chosen logit or logit difference at the last position.
+// final norm and the unembedding, to a chosen logit or logit difference at one position (the last
+// unless told).
 //
-// The final norm is frozen at its value on the clean run (TransformerLens's apply_ln): for
+// The final norm is frozen at its value on the clean run at that position (TransformerLens's
+// apply_ln_to_stack with the scale of ln_final on the final residual stream): for
 // LayerNorm a component c contributes ((c − mean(c)) / σ) ⊙ w · u, for RMSNorm (c / rms) ⊙ w · u,
 // where σ / rms are the full residual stream's, and u is the unembedding direction (W_U[a] or
 // W_U[a] − W_U[b]). Summed over every component of the residual stream (embeddings, each head,
@@ -24,9 +26,10 @@ struct LogitAttribution {
   double total = 0;       // the logit (difference) itself, from the clean logits
 };
 
-// Contributions to logit[answer] − logit[distractor] at the last position (distractor −1: the
-// answer's logit alone).
+// Contributions to logit[answer] − logit[distractor] at `position` (distractor −1: the answer's
+// logit alone; position −1: the last).
 Result<LogitAttribution> direct_logit_attribution(const Model& model, std::span<const int> ids,
-                                                  int answer, int distractor = -1);
+                                                  int answer, int distractor = -1,
+                                                  int position = -1);
 
 }  // namespace attnscope

@@ -12,11 +12,7 @@ namespace {
 // log-softmax of the last row, in double.
 std::vector<double> last_log_probs(const Tensor& logits) {
   const std::size_t V = logits.shape()[1];
-  const float* row = logits.data() + (logits.shape()[0] - 1) * V;
-  const double log_z = log_sum_exp(row, V);
-  std::vector<double> out(V);
-  for (std::size_t v = 0; v < V; v++) out[v] = static_cast<double>(row[v]) - log_z;
-  return out;
+  return log_softmax(logits.data() + (logits.shape()[0] - 1) * V, V);
 }
 
 Status check_logits(const Tensor& logits, const char* which) {
@@ -28,10 +24,7 @@ Status check_logits(const Tensor& logits, const char* which) {
 
 std::vector<TokenChange> top_tokens(const std::vector<double>& by, const std::vector<double>& p,
                                     const std::vector<double>& q, std::size_t k) {
-  std::vector<int> order(by.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                    [&](int a, int b) { return by[a] > by[b] || (by[a] == by[b] && a < b); });
+  const std::vector<int> order = top_k_indices(by, k);
   std::vector<TokenChange> out(k);
   for (std::size_t i = 0; i < k; i++)
     out[i] = {order[i], static_cast<float>(p[order[i]]), static_cast<float>(q[order[i]])};
@@ -39,6 +32,17 @@ std::vector<TokenChange> top_tokens(const std::vector<double>& by, const std::ve
 }
 
 }  // namespace
+
+std::vector<int> top_k_indices(std::span<const double> values, std::size_t k) {
+  k = std::min(k, values.size());
+  std::vector<int> order(values.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::partial_sort(
+      order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+      [&](int a, int b) { return values[a] > values[b] || (values[a] == values[b] && a < b); });
+  order.resize(k);
+  return order;
+}
 
 Result<std::vector<double>> next_token_probs(const Tensor& logits) {
   ATTNSCOPE_TRY(check_logits(logits, "the"));

@@ -7,6 +7,7 @@
 // ACDC and activation-patching work use). Softmax and KL are computed in double.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "core/error.h"
@@ -26,6 +27,10 @@ struct NextTokenEffect {
   double kl = 0;                        // KL(before || after), nats, >= 0
   double max_abs_change = 0;            // max_v |p_after(v) − p_before(v)|
 };
+
+// The indices of the k largest values (k clamped to their number), largest first; ties: lower
+// index first. The order of every top-k token list (next token, logit lens).
+std::vector<int> top_k_indices(std::span<const double> values, std::size_t k);
 
 // The next-token distribution (softmax of the last row of logits [pos, vocab]), in double.
 Result<std::vector<double>> next_token_probs(const Tensor& logits);

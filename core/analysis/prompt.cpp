@@ -24,6 +24,13 @@ double log_sum_exp(const float* row, std::size_t n) {
   return max + std::log(sum);
 }
 
+std::vector<double> log_softmax(const float* row, std::size_t n) {
+  const double log_z = log_sum_exp(row, n);
+  std::vector<double> out(n);
+  for (std::size_t v = 0; v < n; v++) out[v] = static_cast<double>(row[v]) - log_z;
+  return out;
+}
+
 double target_log_prob(const Tensor& logits, const Prompt& prompt) {
   std::size_t V = 0;
   const float* row = last_row(logits, V);

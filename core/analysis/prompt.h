@@ -15,6 +15,8 @@ namespace attnscope {
 // log Σ exp(row[v]) over n values, in double, shifted by the maximum (stable): a log-softmax's
 // normaliser, for every metric that needs one.
 double log_sum_exp(const float* row, std::size_t n);
+// log p(v) = row[v] − log_sum_exp(row) for each of the n values, in double.
+std::vector<double> log_softmax(const float* row, std::size_t n);
 
 struct Prompt {
   std::vector<int> ids;  // the tokens the model reads

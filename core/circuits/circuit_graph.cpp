@@ -407,23 +407,14 @@ double mean_of(std::span<const float> logits, const std::vector<int>& ids) {
     if (id >= 0 && std::size_t(id) < logits.size()) sum += logits[id], n++;
   return n ? sum / double(n) : 0.0;
 }
-
-std::vector<double> log_softmax(std::span<const float> x) {
-  const double m = *std::max_element(x.begin(), x.end());
-  double s = 0;
-  for (float v : x) s += std::exp(v - m);
-  const double lse = m + std::log(s);
-  std::vector<double> out(x.size());
-  for (std::size_t i = 0; i < x.size(); i++) out[i] = x[i] - lse;
-  return out;
-}
 }  // namespace
 
 double CircuitGraph::metric(GraphMetric kind, const Run& run, const Prompt& prompt,
                             std::span<const float> clean_logits) {
   if (kind == GraphMetric::logit_diff)
     return mean_of(run.logits, prompt.answers) - mean_of(run.logits, prompt.distractors);
-  const std::vector<double> p = log_softmax(clean_logits), q = log_softmax(run.logits);
+  const std::vector<double> p = log_softmax(clean_logits.data(), clean_logits.size()),
+                            q = log_softmax(run.logits.data(), run.logits.size());
   double kl = 0;
   for (std::size_t i = 0; i < p.size(); i++) kl += std::exp(p[i]) * (p[i] - q[i]);
   return kl;

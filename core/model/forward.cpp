@@ -440,9 +440,10 @@ Status Model::forward_into(std::span<const int> ids, const HookPlan& hooks, Cach
 
 Result<Tensor> Model::forward_from(int layer, const Tensor& resid_pre, const HookPlan& hooks,
                                    Cache* cache, bool last_logits_only) const {
-  if (layer < 0 || layer >= config_->n_layers)
+  // layer == n_layers runs no block: the final norm and the unembedding alone (the logit lens).
+  if (layer < 0 || layer > config_->n_layers)
     return make_error("layer " + std::to_string(layer) + " is outside the model (0.." +
-                      std::to_string(config_->n_layers - 1) + ")");
+                      std::to_string(config_->n_layers) + ")");
   if (resid_pre.dimension() != 2 || resid_pre.shape()[1] != std::size_t(config_->d_model) ||
       resid_pre.shape()[0] == 0 || resid_pre.shape()[0] > std::size_t(config_->n_ctx))
     return make_error("forward_from: the residual stream must be [pos, " +

@@ -67,7 +67,9 @@ class Model {
 
   // Continues a forward pass from block `layer`, given that block's hook_resid_pre [pos,
   // d_model] (captured from an earlier run): interventions in later layers need not redo the
-  // layers before them. Hooks of layers before `layer` (and hook_embed) do not fire.
+  // layers before them. Hooks of layers before `layer` (and hook_embed) do not fire. With
+  // layer == n_layers no block runs: `resid_pre` goes straight through the final norm and the
+  // unembedding (the logit lens reads every layer's residual stream this way).
   // With last_logits_only, logits (and the final norm) are computed for the last position only:
   // [1, vocab], all a last-token metric needs.
   Result<Tensor> forward_from(int layer, const Tensor& resid_pre, const HookPlan& hooks = {},

@@ -283,6 +283,57 @@ one_error "patch: an unknown target" "is not a patch target" \
 one_error "patch: the same prompt twice" "score the same" \
   "$cli" patch --model "$fixtures/gpt2" --ids 3,17 --corrupted-ids 3,17 --answer-id 2 --distractor-id 13
 
+# lens: the logit lens (core/analysis/logit_lens.h) on the KJV model: a row per block's
+# resid_pre plus the final stream, the target's rank and probability per row × position, each
+# head's direct logit attribution; the final row's most likely token ranks 1 when followed.
+check "--help lists lens" grep -q '^  lens' <<<"$help"
+check "--help lists massive" grep -q '^  massive' <<<"$help"
+lens=$("$cli" lens --model "$kjv" --text "$cat_text" --target " sat" --top 3 --json)
+check "lens --json: rows, top-k, rank, probability and a layer × head attribution" json_check '
+  const T = j.tokens.length, R = j.rows.length;
+  R === 5 && j.rows[4] === "final" && j.hooks[0] === "blocks.0.hook_resid_pre" &&
+  j.hooks[4] === "blocks.3.hook_resid_post" && j.top.length === R && j.top[0].length === T &&
+  j.top[R - 1][T - 1].length === 3 && j.target.token === "·sat" && j.position === T - 1 &&
+  j.target_rank.length === R && j.target_rank.every(r => r.length === T && r.every(x => x >= 1)) &&
+  j.target_prob.every(r => r.every(p => p > 0 && p <= 1)) &&
+  j.dla.length === 4 && j.dla.every(r => r.length === 8)' <<<"$lens"
+top_id=$(node -e 'const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  console.log(j.top[j.rows.length - 1][j.tokens.length - 1][0].id)' <<<"$lens")
+check "lens --target-id: the final row's top token ranks 1, with its top-k probability" json_check '
+  const R = j.rows.length, T = j.tokens.length, top = j.top[R - 1][T - 1][0];
+  j.target.id === top.id && j.target_rank[R - 1][T - 1] === 1 &&
+  Math.abs(j.target_prob[R - 1][T - 1] - top.prob) < 1e-6' \
+  <<<"$("$cli" lens --model "$kjv" --text "$cat_text" --target-id "$top_id" --position 3 --json)"
+check "lens on a model without a tokenizer (--ids), in a table" \
+  grep -q '^direct logit attribution of each head to <id 17> at position 1' \
+  <<<"$("$cli" lens --model "$fixtures/qwen2" --ids 3,14,15 --target-id 17 --position 1)"
+one_error "lens: a target of two tokens" "--target ' mat' is 2 tokens" \
+  "$cli" lens --model "$kjv" --text "$cat_text" --target " mat"
+one_error "lens: a target id outside the vocabulary" "outside the vocabulary" \
+  "$cli" lens --model "$fixtures/gpt2" --ids 3,14,15 --target-id 600
+one_error "lens: a position past the prompt" "position 3 is outside the prompt (0..2)" \
+  "$cli" lens --model "$fixtures/gpt2" --ids 3,14,15 --target-id 2 --position 3
+one_error "lens: --top 0" "keep at least 1 token" "$cli" lens --model "$fixtures/gpt2" --ids 3,14 --top 0
+one_error "lens: --target and --target-id" "not both" \
+  "$cli" lens --model "$kjv" --text "$cat_text" --target " sat" --target-id 3
+one_error "lens: no prompt" "no prompt" "$cli" lens --model "$fixtures/gpt2"
+
+# massive: massive activations (Sun et al. 2024) per residual stream of the KJV model.
+check "massive --json: top-k with position and channel, median, ratio, flags per layer" json_check '
+  j.layers.length === 5 && j.layers[4].hook === "blocks.3.hook_resid_post" &&
+  j.layers.every(l => l.top.length === 2 && l.median_abs > 0 &&
+    Math.abs(l.ratio - Math.abs(l.top[0].value) / l.median_abs) <= 1e-6 * l.ratio &&
+    Math.abs(l.top[0].value) >= Math.abs(l.top[1].value) &&
+    l.top[0].token === j.tokens[l.top[0].position] && l.over_100 === (l.ratio > 100) &&
+    l.massive === (Math.abs(l.top[0].value) > 100 && l.ratio > 1000))' \
+  <<<"$("$cli" massive --model "$kjv" --text "$cat_text" --top 2 --json)"
+check "massive, in a table: a row per residual stream" \
+  test "$("$cli" massive --model "$fixtures/llama" --ids 3,14,15 | grep -c 'hook_resid_p')" = 4
+one_error "massive: --top 0" "keep at least 1 activation" \
+  "$cli" massive --model "$fixtures/gpt2" --ids 3,14 --top 0
+one_error "massive: an id outside the vocabulary" "outside the vocabulary" \
+  "$cli" massive --model "$fixtures/gpt2" --ids 3,600
+
 # bench: a fixture model and a small capture, just that it runs and prints valid JSON (no timing
 # is asserted: the machine may be busy).
 check "--help lists bench" grep -q '^  bench' <<<"$help"

@@ -56,7 +56,8 @@ TEST_CASE("ablation inputs are checked") {
   CHECK(parse_heads("0.1, L2H3", c).value() == std::vector<HeadRef>{{0, 1}, {2, 3}});
   CHECK_FALSE(parse_heads("0.9", c).ok());
   CHECK_FALSE(parse_heads("x", c).ok());
-  CHECK(model.forward_from(3, zeros({2, 64})).error().message.find("outside") != std::string::npos);
+  CHECK(model.forward_from(4, zeros({2, 64})).error().message.find("outside") != std::string::npos);
+  CHECK(model.forward_from(3, zeros({2, 64})).ok());  // no block: the final norm and unembedding
   CHECK_FALSE(model.forward_from(0, zeros({2, 32})).ok());
 }
 

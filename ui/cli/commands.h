@@ -21,6 +21,8 @@ void register_discover(CLI::App& app);
 void register_ground_truth(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_patch(CLI::App& app);
+void register_lens(CLI::App& app);
+void register_massive(CLI::App& app);
 
 // Record a command's outcome: an error prints one line "attnscope: error: ..." on stderr.
 void finish(const Status& status);
