@@ -470,4 +470,13 @@ std::string webgpu_adapter_name(const Backend& backend) {
   return w ? w->info().adapter : std::string();
 }
 
+std::string webgpu_features(const Backend& backend) {
+  const auto* w = dynamic_cast<const WebGpuBackend*>(&backend);
+  if (!w) return {};
+  std::string out;
+  if (w->info().shader_f16) out += "shader-f16";
+  if (w->info().subgroups) out += out.empty() ? "subgroups" : ",subgroups";
+  return out;
+}
+
 }  // namespace attnscope

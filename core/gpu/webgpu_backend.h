@@ -17,5 +17,8 @@ std::unique_ptr<Backend> make_webgpu_backend(std::unique_ptr<GpuDevice> device);
 // The adapter a WebGPU backend runs on ("SwiftShader Device (Subzero)"), or empty for any other
 // backend.
 std::string webgpu_adapter_name(const Backend& backend);
+// The optional features its device was given, comma-separated ("shader-f16,subgroups"); empty
+// when it has none or the backend is not WebGPU's.
+std::string webgpu_features(const Backend& backend);
 
 }  // namespace attnscope

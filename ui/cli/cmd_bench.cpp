@@ -141,6 +141,7 @@ Status bench_forward(const BenchOptions& o) {
                 {"backend", std::string(backend->name())},
                 {"simd", simd::simd_target_name()},
                 {"adapter", adapter},
+                {"adapter_features", webgpu_features(*backend)},
                 {"threads", cpu_threads()},
                 {"tokens", o.tokens},
                 {"capture", o.capture},
@@ -225,6 +226,7 @@ Status bench_gemm_webgpu(const BenchOptions& o) {
   if (o.json) {
     print_json({{"backend", "webgpu"},
                 {"adapter", adapter},
+                {"adapter_features", webgpu_features(*backend)},
                 {"tokens", T},
                 {"dispatches_per_sync", kBatch},
                 {"block_gflop_per_s", block},
