@@ -135,6 +135,8 @@ TextBitmap Font::render(std::u32string_view text, float px) const {
   const float s = scale(px);
   constexpr int kPad = 1;  // glyphs may reach a little left of the pen or past the advance
   TextBitmap out;
+  out.text = text;
+  out.px = px;
   out.baseline = static_cast<int>(std::ceil(ascent(px)));
   out.height = out.baseline + static_cast<int>(std::ceil(-descent(px))) + 1;
   out.width = static_cast<int>(std::ceil(width(text, px))) + 2 * kPad + 1;

@@ -28,6 +28,8 @@ struct TextBitmap {
   int origin = 0;
   float end = 0;
   std::vector<std::uint8_t> coverage;  // [height, width]
+  std::u32string text;                 // what was rendered, at px pixels per em (for SVG)
+  float px = 0;
 };
 
 class Font {

@@ -220,7 +220,7 @@ void draw_cells(RgbaImage& image, const Font& font, const HeatmapSpec& spec, con
       const bool has_value = block_value(spec, g, dr, dc, v);
       const Rgb colour = has_value ? sample(colormap, range.t(v)) : kMaskedCell;
       const int x = at.x + dc * g.cell_w, y = at.y + dr * g.cell_h;
-      image.fill_rect(x, y, g.cell_w, g.cell_h, colour);
+      image.fill_cell(x, y, g.cell_w, g.cell_h, colour);
       if (!has_value || annotation.px == 0) continue;
       const TextBitmap text =
           font.render(display_text(annotation_text(v, annotation.decimals)), annotation.px);
@@ -429,7 +429,7 @@ Status check_spec(const HeatmapSpec& spec, const std::string& what) {
 
 }  // namespace
 
-Result<HeatmapFigure> render_heatmap(const HeatmapSpec& spec) {
+Result<HeatmapFigure> render_heatmap(const HeatmapSpec& spec, std::vector<FigureOp>* record) {
   ATTNSCOPE_TRY(check_spec(spec, "heatmap"));
   ATTNSCOPE_ASSIGN(const std::shared_ptr<const Font> font_ptr, export_font());
   const Font& font = *font_ptr;
@@ -464,6 +464,7 @@ Result<HeatmapFigure> render_heatmap(const HeatmapSpec& spec) {
   HeatmapFigure figure;
   ATTNSCOPE_ASSIGN(figure.image, RgbaImage::create(width, height, kWhite));
   RgbaImage& image = figure.image;
+  image.record = record;
   draw_cells(image, font, spec, g, range, spec.colormap, annotation, plot);
   draw_row_labels(image, font, row_labels, plot, g.row_pitch());
   draw_col_labels(image, font, col_labels, plot, g.col_pitch());
@@ -476,6 +477,7 @@ Result<HeatmapFigure> render_heatmap(const HeatmapSpec& spec) {
   draw_vertical_centred(image, font, row_axis, kAxisPx, kPad, plot.y + plot.height / 2.0f);
 
   figure.plots = {plot};
+  image.record = nullptr;
   figure.colorbar = bar;
   figure.vmin = range.lo;
   figure.vmax = range.hi;
@@ -490,7 +492,8 @@ Result<std::vector<std::uint8_t>> render_heatmap_png(const HeatmapSpec& spec) {
 }
 
 Result<HeatmapFigure> render_heatmap_grid(const std::vector<HeatmapSpec>& cells, int grid_cols,
-                                          const std::string& title_utf8) {
+                                          const std::string& title_utf8,
+                                          std::vector<FigureOp>* record) {
   if (cells.empty()) {
     return make_error("heatmap grid has no maps", "pass at least one HeatmapSpec");
   }
@@ -562,6 +565,7 @@ Result<HeatmapFigure> render_heatmap_grid(const std::vector<HeatmapSpec>& cells,
   HeatmapFigure figure;
   ATTNSCOPE_ASSIGN(figure.image, RgbaImage::create(width, height, kWhite));
   RgbaImage& image = figure.image;
+  image.record = record;
   for (int k = 0; k < count; k++) {
     const HeatmapSpec& spec = cells[k];
     const int r = k / grid_cols, c = k % grid_cols;
@@ -585,6 +589,7 @@ Result<HeatmapFigure> render_heatmap_grid(const std::vector<HeatmapSpec>& cells,
   draw_centred(image, font, col_axis, kAxisPx, left + grid_w / 2.0f, col_axis_top);
   draw_vertical_centred(image, font, row_axis, kAxisPx, kPad, top + grid_h / 2.0f);
 
+  image.record = nullptr;
   figure.colorbar = bar;
   figure.vmin = range.lo;
   figure.vmax = range.hi;

@@ -61,7 +61,9 @@ struct HeatmapFigure {
   int row_block = 1, col_block = 1;  // cells per drawn cell (above 1 when downsampled)
 };
 
-Result<HeatmapFigure> render_heatmap(const HeatmapSpec& spec);
+// With `record`, every drawing step is also appended there (the SVG's source, figure_svg.h).
+Result<HeatmapFigure> render_heatmap(const HeatmapSpec& spec,
+                                     std::vector<FigureOp>* record = nullptr);
 Result<std::vector<std::uint8_t>> render_heatmap_png(const HeatmapSpec& spec);
 
 // Small multiples: the maps (e.g. one per layer × head, each titled "L0H3") in a grid of
@@ -69,7 +71,8 @@ Result<std::vector<std::uint8_t>> render_heatmap_png(const HeatmapSpec& spec);
 // range (vmin/vmax, else over all maps), the axis names, the colour-bar label and the labels come
 // from cells[0]; row and column labels are drawn on the outer panels when they fit.
 Result<HeatmapFigure> render_heatmap_grid(const std::vector<HeatmapSpec>& cells, int grid_cols,
-                                          const std::string& title);
+                                          const std::string& title,
+                                          std::vector<FigureOp>* record = nullptr);
 Result<std::vector<std::uint8_t>> render_heatmap_grid_png(const std::vector<HeatmapSpec>& cells,
                                                           int grid_cols, std::string title);
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 namespace attnscope {
 
@@ -32,7 +33,16 @@ Rgb RgbaImage::at(int x, int y) const {
   return {p[0], p[1], p[2]};
 }
 
+void RgbaImage::fill_cell(int x, int y, int w, int h, Rgb colour) {
+  std::vector<FigureOp>* const kept = record;
+  if (kept) kept->push_back({FigureOp::Kind::cell, x, y, w, h, 0, 0, colour, {}, 0, {}});
+  record = nullptr;  // recorded as a cell, not again as a rectangle
+  fill_rect(x, y, w, h, colour);
+  record = kept;
+}
+
 void RgbaImage::fill_rect(int x, int y, int w, int h, Rgb colour) {
+  if (record) record->push_back({FigureOp::Kind::rect, x, y, w, h, 0, 0, colour, {}, 0, {}});
   const int x0 = std::max(x, 0), x1 = std::min(x + w, width);
   const int y0 = std::max(y, 0), y1 = std::min(y + h, height);
   for (int yy = y0; yy < y1; yy++) {
@@ -48,6 +58,19 @@ void RgbaImage::fill_rect(int x, int y, int w, int h, Rgb colour) {
 void RgbaImage::draw_text(const TextBitmap& text, int x, int y, Rgb colour,
                           TextDirection direction) {
   const bool up = direction == TextDirection::up;
+  if (record && !text.text.empty()) {
+    // The pen's start in image coordinates (pixel edges): turned up, the bitmap's column origin
+    // lands on row y + width - origin (its lower edge) and its baseline row on column x + baseline.
+    FigureOp op;
+    op.kind = FigureOp::Kind::text;
+    op.pen_x = float(up ? x + text.baseline : x + text.origin);
+    op.pen_y = float(up ? y + text.width - text.origin : y + text.baseline);
+    op.colour = colour;
+    op.text = text.text;
+    op.px = text.px;
+    op.direction = direction;
+    record->push_back(std::move(op));
+  }
   for (int ty = 0; ty < text.height; ty++) {
     for (int tx = 0; tx < text.width; tx++) {
       const int a = text.coverage[static_cast<std::size_t>(ty) * text.width + tx];

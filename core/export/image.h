@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -19,9 +20,23 @@ enum class TextDirection {
   up,  // turned 90° counter-clockwise: reads bottom to top (vertical axis names, x labels)
 };
 
+// One drawing step of a figure, kept when an RgbaImage records them: a figure's vector form
+// (figure_svg.h) is the same steps written as SVG, so the PNG and the SVG share one layout.
+struct FigureOp {
+  enum class Kind { rect, cell, text };
+  Kind kind = Kind::rect;
+  int x = 0, y = 0, w = 0, h = 0;  // rect and cell
+  float pen_x = 0, pen_y = 0;      // text: where its pen starts on the baseline
+  Rgb colour;
+  std::u32string text;
+  float px = 0;
+  TextDirection direction = TextDirection::horizontal;
+};
+
 struct RgbaImage {
   int width = 0, height = 0;
-  std::vector<std::uint8_t> pixels;  // [height, width, 4], opaque
+  std::vector<std::uint8_t> pixels;         // [height, width, 4], opaque
+  std::vector<FigureOp>* record = nullptr;  // when set, every drawing step is appended here
 
   // A width × height image filled with `background`; an error past kMaxImageSide.
   static Result<RgbaImage> create(int width, int height, Rgb background);
@@ -29,6 +44,9 @@ struct RgbaImage {
   Rgb at(int x, int y) const;
   // Both clipped to the image.
   void fill_rect(int x, int y, int w, int h, Rgb colour);
+  // fill_rect for one (drawn) cell of a map: recorded as a cell, which an SVG may replace by an
+  // image when there are very many.
+  void fill_cell(int x, int y, int w, int h, Rgb colour);
   // Blends `text` in `colour` with its top-left corner (after turning) at (x, y).
   void draw_text(const TextBitmap& text, int x, int y, Rgb colour,
                  TextDirection direction = TextDirection::horizontal);

@@ -156,6 +156,15 @@ check "heatmap: JSON data" json_check 'j.shape[0] === 18 && j.shape[1] === 18' <
 check "heatmap --grid: a PNG" is_png "$out_dir/cli_grid.png"
 "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 2 --aggregate mean --out "$tmp/mean.png" 2>/dev/null
 check "heatmap --aggregate mean: a PNG" is_png "$tmp/mean.png"
+"$cli" heatmap --model "$kjv" --text "$cat_text" --layer 1 --head 2 --out "$out_dir/cli_L1H2.svg" 2>/dev/null
+check "heatmap --out .svg: well-formed XML with 18 × 18 labels as text" python3 -c '
+import sys, xml.etree.ElementTree as E
+root = E.parse(sys.argv[1]).getroot()
+texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+sys.exit(0 if root.tag.endswith("svg") and texts.count("The") >= 2 and "key" in texts else 1)' \
+  "$out_dir/cli_L1H2.svg"
+"$cli" heatmap --model "$kjv" --text "$cat_text" --grid --out "$tmp/grid.SVG" 2>/dev/null
+check "heatmap --grid --out .SVG: an SVG" grep -q '</svg>' "$tmp/grid.SVG"
 
 "$cli" dump --model "$kjv" --text "$cat_text" --hooks logits --ablate 1.1,1.2 --ablate-mode zero \
   --out "$tmp/ablated.safetensors" 2>/dev/null
@@ -177,6 +186,8 @@ one_error "answer of two tokens" "--answer ' mat' is 2 tokens" \
   "$cli" ablate --model "$kjv" --text "$prefix" --heads 1.1 --answer " mat" --distractor " c"
 one_error "heatmap layer out of range" "--layer 7 is out of range" \
   "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 7 --head 0 --out "$tmp/x.png"
+one_error "heatmap into another format" "a figure is written as .png or .svg" \
+  "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --out "$tmp/x.jpg"
 one_error "heatmap into a missing folder" "cannot write" \
   "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --out "$tmp/no/such/x.png"
 one_error "dump --ablate unknown head" "head 4.0 is outside the model" \

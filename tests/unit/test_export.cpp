@@ -15,6 +15,7 @@
 
 #include "core/export/colormap.h"
 #include "core/export/data_export.h"
+#include "core/export/figure_svg.h"
 #include "core/export/font.h"
 #include "core/export/heatmap_png.h"
 #include "core/export/ticks.h"
@@ -576,4 +577,76 @@ TEST_CASE("export example figures (written to <build>/test-output/export_*.png)"
   huge_spec.vmin = 0.0f;
   huge_spec.vmax = 1.0f;
   save("export_1024.png", render_heatmap_png(huge_spec).value());
+}
+
+namespace {
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("export SVG: the PNG's layout as vector steps, text as text, big maps embedded") {
+  REQUIRE_MESSAGE(has_embedded_export_font(), "build without fonts-dejavu-core?");
+  const std::vector<float> values{0.1f, 0.5f, 0.9f, 0.2f, 0.4f, 0.6f, 0.3f, 0.7f, 1.0f};
+  HeatmapSpec spec;
+  spec.values = values.data();
+  spec.rows = spec.cols = 3;
+  spec.row_labels = spec.col_labels = {"<a>", "&", "\"q\""};
+  spec.title = "L0H1 <test>";
+  spec.row_axis = "query";
+  spec.col_axis = "key";
+  std::vector<FigureOp> ops;
+  const HeatmapFigure figure = render_heatmap(spec, &ops).value();
+  const std::string svg = figure_svg(figure, ops).value();
+  CHECK(svg.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=", 0) == 0);
+  CHECK(svg.find("width=\"" + std::to_string(figure.image.width) + "\" height=\"" +
+                 std::to_string(figure.image.height) + "\"") != std::string::npos);
+  // One rectangle per cell, in the colour the PNG has at the cell's centre.
+  int cells = 0;
+  for (const FigureOp& op : ops) {
+    if (op.kind != FigureOp::Kind::cell) continue;
+    cells++;
+    const Rgb c = figure.image.at(op.x + op.w / 2, op.y + op.h / 2);
+    CHECK(c == op.colour);
+    char rect[160];
+    std::snprintf(rect, sizeof rect,
+                  "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#%02x%02x%02x\"/>",
+                  op.x, op.y, op.w, op.h, c.r, c.g, c.b);
+    CHECK(svg.find(rect) != std::string::npos);
+  }
+  CHECK(cells == 9);
+  // Labels, title and axis names are text elements, escaped.
+  CHECK(count_of(svg, "<text") >= 3 + 3 + 3);
+  CHECK(svg.find(">&lt;a&gt;</text>") != std::string::npos);
+  CHECK(svg.find(">&amp;</text>") != std::string::npos);
+  CHECK(svg.find(">&quot;q&quot;</text>") != std::string::npos);
+  CHECK(svg.find(">L0H1 &lt;test&gt;</text>") != std::string::npos);
+  CHECK(svg.find("rotate(-90)") != std::string::npos);  // the vertical axis name
+  CHECK(svg.find("<a>") == std::string::npos);
+  CHECK(svg.find("data:image/png") == std::string::npos);
+  CHECK(render_heatmap_svg(spec).value() == svg);
+
+  // Past kMaxSvgCells cells the map is one embedded PNG; the labels stay text.
+  const int rows = 400, cols = 300;
+  std::vector<float> big(static_cast<std::size_t>(rows) * cols);
+  for (std::size_t i = 0; i < big.size(); i++) big[i] = static_cast<float>(i % 97) / 96.0f;
+  HeatmapSpec large;
+  large.values = big.data();
+  large.rows = rows;
+  large.cols = cols;
+  large.title = "large";
+  const std::string large_svg = render_heatmap_svg(large).value();
+  CHECK(count_of(large_svg, "data:image/png;base64,") == 1);
+  CHECK(count_of(large_svg, "<rect") < 2000);
+  CHECK(large_svg.find(">large</text>") != std::string::npos);
+
+  // A grid: one embedded image per panel only when the panels' cells together pass the limit.
+  std::vector<HeatmapSpec> panels(4, spec);
+  const std::string grid = render_heatmap_grid_svg(panels, 2, "grid").value();
+  CHECK(count_of(grid, "data:image/png") == 0);
+  CHECK(grid.find(">grid</text>") != std::string::npos);
+  std::filesystem::create_directories(ATTNSCOPE_TEST_OUTPUT);
+  std::ofstream(std::string(ATTNSCOPE_TEST_OUTPUT) + "/export_svg_small.svg") << svg;
 }

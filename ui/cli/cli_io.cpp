@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,15 @@ Status write_file(const std::string& path, std::span<const std::uint8_t> bytes) 
 Status write_file(const std::string& path, const std::string& text) {
   return write_file(path, std::span<const std::uint8_t>(
                               reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+Result<FigureFormat> figure_format(const std::string& path, const std::string& option) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (ext == ".png") return FigureFormat::png;
+  if (ext == ".svg") return FigureFormat::svg;
+  return make_error(option + " " + printable(path) + ": a figure is written as .png or .svg",
+                    "end the file name in .png or .svg");
 }
 
 std::string model_name(const std::string& model_path) {

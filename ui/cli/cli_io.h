@@ -23,6 +23,11 @@ Result<std::string> read_text_file(const std::string& path);
 Status write_file(const std::string& path, std::span<const std::uint8_t> bytes);
 Status write_file(const std::string& path, const std::string& text);
 
+// A figure's file format, from the name's extension (case-insensitive): .png or .svg; anything
+// else is an error naming `option`.
+enum class FigureFormat { png, svg };
+Result<FigureFormat> figure_format(const std::string& path, const std::string& option);
+
 // "attnscope-kjv" for "models/attnscope-kjv/" (the folder's name, for titles and JSON).
 std::string model_name(const std::string& model_path);
 

@@ -5,6 +5,7 @@
 
 #include "core/analysis/attention_stats.h"
 #include "core/export/data_export.h"
+#include "core/export/figure_svg.h"
 #include "core/export/heatmap_png.h"
 #include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
@@ -92,6 +93,7 @@ HeatmapSpec attention_spec(const float* values, int n_tokens,
 }
 
 Status heatmap(const HeatmapOptions& options) {
+  ATTNSCOPE_ASSIGN(const FigureFormat format, figure_format(options.out, "--out"));
   ATTNSCOPE_ASSIGN(const Model model,
                    load_model(options.prompt.model_path, options.prompt.backend));
   ATTNSCOPE_ASSIGN(const std::vector<int> ids, prompt_ids(model, options.prompt));
@@ -103,7 +105,9 @@ Status heatmap(const HeatmapOptions& options) {
   ATTNSCOPE_ASSIGN(const HeatmapData data, select(model, cache, options, tokens));
 
   const int T = static_cast<int>(ids.size());
+  const bool svg = format == FigureFormat::svg;
   std::vector<std::uint8_t> png;
+  std::string svg_text;
   if (options.grid) {
     const ModelConfig& c = model.config();
     std::vector<HeatmapSpec> cells;
@@ -113,13 +117,25 @@ Status heatmap(const HeatmapOptions& options) {
             data.values.data() + static_cast<std::size_t>(l * c.n_heads + h) * T * T, T, tokens));
         cells.back().title = head_label({l, h});
       }
-    ATTNSCOPE_ASSIGN(png, render_heatmap_grid_png(cells, c.n_heads, data.title));
+    if (svg) {
+      ATTNSCOPE_ASSIGN(svg_text, render_heatmap_grid_svg(cells, c.n_heads, data.title));
+    } else {
+      ATTNSCOPE_ASSIGN(png, render_heatmap_grid_png(cells, c.n_heads, data.title));
+    }
   } else {
     HeatmapSpec spec = attention_spec(data.values.data(), T, tokens);
     spec.title = data.title;
-    ATTNSCOPE_ASSIGN(png, render_heatmap_png(spec));
+    if (svg) {
+      ATTNSCOPE_ASSIGN(svg_text, render_heatmap_svg(spec));
+    } else {
+      ATTNSCOPE_ASSIGN(png, render_heatmap_png(spec));
+    }
   }
-  ATTNSCOPE_TRY(write_file(options.out, png));
+  if (svg) {
+    ATTNSCOPE_TRY(write_file(options.out, svg_text));
+  } else {
+    ATTNSCOPE_TRY(write_file(options.out, png));
+  }
 
   ExportInfo info{data.axes,
                   {{"model", model_name(options.prompt.model_path)},
@@ -153,7 +169,7 @@ void register_heatmap(CLI::App& app) {
   cmd->add_flag("--grid", options->grid,
                 "Every layer × head as small multiples (ignores --layer / --head)");
   cmd->add_option("--aggregate", options->aggregate, "mean or max over the heads of --layer");
-  cmd->add_option("--out", options->out, "Output .png file")->required();
+  cmd->add_option("--out", options->out, "Output file: .png, or .svg (text as text)")->required();
   cmd->add_option("--csv", options->csv, "Also write the values as CSV");
   cmd->add_option("--json-data", options->json_data, "Also write the values as JSON");
   cmd->add_option("--npy", options->npy, "Also write the values as NumPy .npy");
