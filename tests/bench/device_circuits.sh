@@ -7,7 +7,8 @@
 #   cp -L $(ldd build/attnscope | awk '/=>/ { print $3 }') /lib64/ld-linux-x86-64.so.2 build-dev/lib/
 #   device run, carry build-dev:  bash tests/bench/device_circuits.sh "induction ioi" [seeds] [s]
 # It writes $OUT/circuits-<tasks>.tar.gz: every run's JSON and time, for
-#   tar xzf … -C DIR && CIRCUIT_TABLE_DIR=DIR CIRCUIT_TABLE_PRINT_ONLY=1 bash tests/bench/circuit_table.sh
+#   tar xzf … -C DIR && CIRCUIT_TABLE_DIR=DIR CIRCUIT_TABLE_PRINT_ONLY=1 \
+#     bash tests/bench/circuit_table.sh build/attnscope 10 16   (the CLI path is checked even then)
 # and stops the runs after s seconds (default 540: a device call may last 10 minutes) with what
 # finished kept; a later call on the same (warm) machine skips the runs already there.
 set -u
