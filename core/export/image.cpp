@@ -34,15 +34,16 @@ Rgb RgbaImage::at(int x, int y) const {
 }
 
 void RgbaImage::fill_cell(int x, int y, int w, int h, Rgb colour) {
-  std::vector<FigureOp>* const kept = record;
-  if (kept) kept->push_back({FigureOp::Kind::cell, x, y, w, h, 0, 0, colour, {}, 0, {}});
-  record = nullptr;  // recorded as a cell, not again as a rectangle
-  fill_rect(x, y, w, h, colour);
-  record = kept;
+  if (record) record->push_back({FigureOp::Kind::cell, x, y, w, h, 0, 0, colour, {}, 0, {}});
+  paint_rect(x, y, w, h, colour);
 }
 
 void RgbaImage::fill_rect(int x, int y, int w, int h, Rgb colour) {
   if (record) record->push_back({FigureOp::Kind::rect, x, y, w, h, 0, 0, colour, {}, 0, {}});
+  paint_rect(x, y, w, h, colour);
+}
+
+void RgbaImage::paint_rect(int x, int y, int w, int h, Rgb colour) {
   const int x0 = std::max(x, 0), x1 = std::min(x + w, width);
   const int y0 = std::max(y, 0), y1 = std::min(y + h, height);
   for (int yy = y0; yy < y1; yy++) {

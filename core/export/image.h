@@ -50,6 +50,9 @@ struct RgbaImage {
   // Blends `text` in `colour` with its top-left corner (after turning) at (x, y).
   void draw_text(const TextBitmap& text, int x, int y, Rgb colour,
                  TextDirection direction = TextDirection::horizontal);
+
+ private:
+  void paint_rect(int x, int y, int w, int h, Rgb colour);  // the pixels only, nothing recorded
 };
 
 // The image as PNG bytes.
