@@ -32,14 +32,18 @@ inline MemorySource fixture_source(const std::string& name) {
   MemorySource source(fixture_dir(name));
   for (const auto& entry : std::filesystem::directory_iterator(fixture_dir(name))) {
     const std::string file = entry.path().filename().string();
-    if (file != "reference.safetensors") source.add(file, read_file_bytes(entry.path().string()));
+    if (file != "reference.safetensors" && file != "patching.safetensors")
+      source.add(file, read_file_bytes(entry.path().string()));
   }
   return source;
 }
 
-inline SafetensorsFile reference_outputs(const std::string& name) {
-  auto file = SafetensorsFile::parse(read_file_bytes(fixture_dir(name) + "/reference.safetensors"),
-                                     "reference.safetensors");
+// transformers' outputs beside a fixture: reference.safetensors (make_fixtures.py) or
+// patching.safetensors (make_patching_fixtures.py).
+inline SafetensorsFile reference_outputs(const std::string& name,
+                                         const std::string& file_name = "reference.safetensors") {
+  auto file =
+      SafetensorsFile::parse(read_file_bytes(fixture_dir(name) + "/" + file_name), file_name);
   REQUIRE_MESSAGE(file.ok(), (file.ok() ? "" : file.error().to_string()));
   return std::move(file).value();
 }

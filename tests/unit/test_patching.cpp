@@ -148,3 +148,80 @@ TEST_CASE("activation patching: a stepped sweep equals the whole call, and one e
   CHECK(parse_patch_target("mlp_out") == PatchTarget::mlp_out);
   CHECK_FALSE(parse_patch_target("mlp").has_value());
 }
+
+namespace {
+
+std::size_t argmax(const std::vector<float>& row, std::size_t skip = SIZE_MAX) {
+  std::size_t best = skip == 0 ? 1 : 0;
+  for (std::size_t v = 0; v < row.size(); v++)
+    if (v != skip && row[v] > row[best]) best = v;
+  return best;
+}
+
+// The metric attnscope computes, on one row of transformers' last-position logits.
+double metric_of_row(MetricKind kind, const float* row, std::size_t V, const Prompt& prompt) {
+  Tensor logits = zeros({1, V});
+  std::copy_n(row, V, logits.data());
+  return evaluate(kind, logits, prompt);
+}
+
+}  // namespace
+
+// models/fixtures/<family>/patching.safetensors (make_patching_fixtures.py): transformers with
+// the same clean activations put into the corrupted run by PyTorch hooks on its own modules.
+TEST_CASE("activation patching equals transformers' with the same tensors replaced") {
+  for (const char* family : {"gpt2", "gpt_neox", "gpt_neox_sequential", "llama", "qwen2"}) {
+    CAPTURE(std::string(family));
+    const Model model = Model::load(fixture_source(family)).value();
+    const SafetensorsFile ref = reference_outputs(family, "patching.safetensors");
+    const std::size_t V = std::size_t(model.config().vocab_size);
+    const std::vector<float> clean_row = reference_tensor(ref, "clean_last_logits");
+    const std::vector<float> corrupted_row = reference_tensor(ref, "corrupted_last_logits");
+    Prompt clean;
+    clean.ids = reference_ids(ref, "clean_ids");
+    const std::vector<int> corrupted = reference_ids(ref, "corrupted_ids");
+    // Answer: the clean run's top token; distractor: the corrupted run's (or the clean run's
+    // second when they agree), so the logit difference moves between the runs.
+    const std::size_t answer = argmax(clean_row);
+    std::size_t distractor = argmax(corrupted_row);
+    if (distractor == answer) distractor = argmax(clean_row, answer);
+    clean.answers = {int(answer)};
+    clean.distractors = {int(distractor)};
+    const auto T = clean.ids.size();
+
+    struct Grid {
+      PatchTarget target;
+      const char* tensor;
+    };
+    for (const Grid g : {Grid{PatchTarget::resid_pre, "resid_pre_last_logits"},
+                         Grid{PatchTarget::attn_out, "attn_out_last_logits"},
+                         Grid{PatchTarget::mlp_out, "mlp_out_last_logits"},
+                         Grid{PatchTarget::head_z, "head_z_last_logits"},
+                         Grid{PatchTarget::head_z_position, "head_z_position_last_logits"}}) {
+      const std::vector<float> rows = reference_tensor(ref, g.tensor);
+      for (const MetricKind kind : {MetricKind::logit_diff, MetricKind::probability}) {
+        CAPTURE(std::string(patch_target_name(g.target)));
+        CAPTURE(std::string(metric_name(kind)));
+        PatchingOptions o;
+        o.target = g.target;
+        o.metric = kind;
+        o.head = {1, 2};  // the fixture's head_z_position head
+        const PatchingResult r = activation_patching(model, clean, corrupted, o).value();
+        const double clean_ref = metric_of_row(kind, clean_row.data(), V, clean);
+        const double corrupted_ref = metric_of_row(kind, corrupted_row.data(), V, clean);
+        CHECK(r.clean == doctest::Approx(clean_ref).epsilon(1e-4));
+        CHECK(r.corrupted == doctest::Approx(corrupted_ref).epsilon(1e-4));
+        REQUIRE(r.patched.size() * V == rows.size());
+        if (g.target == PatchTarget::head_z_position) REQUIRE(r.patched.shape(1) == T);
+        for (std::size_t cell = 0; cell < r.patched.size(); cell++) {
+          CAPTURE(cell);
+          const double want = metric_of_row(kind, rows.data() + cell * V, V, clean);
+          CHECK(r.patched.data()[cell] == doctest::Approx(want).epsilon(1e-4));
+          CHECK(
+              r.normalised.data()[cell] ==
+              doctest::Approx((want - corrupted_ref) / (clean_ref - corrupted_ref)).epsilon(1e-4));
+        }
+      }
+    }
+  }
+}

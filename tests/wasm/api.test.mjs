@@ -28,7 +28,7 @@ const fixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), '
 function readFolder(name) {
   const files = {};
   for (const file of readdirSync(path.join(fixtures, name))) {
-    if (file !== 'reference.safetensors') files[file] = new Uint8Array(readFileSync(path.join(fixtures, name, file)));
+    if (file !== 'reference.safetensors' && file !== 'patching.safetensors') files[file] = new Uint8Array(readFileSync(path.join(fixtures, name, file)));
   }
   return files;
 }
