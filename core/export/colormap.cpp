@@ -19,6 +19,8 @@ Table table_of(Colormap map) {
       return colormap_tables::magma;
     case Colormap::diverging:
       return colormap_tables::diverging;
+    case Colormap::greys:
+      return colormap_tables::greys;
     case Colormap::viridis:
       break;
   }
@@ -47,6 +49,8 @@ std::string_view colormap_name(Colormap map) {
       return "magma";
     case Colormap::diverging:
       return "diverging";
+    case Colormap::greys:
+      return "greys";
     case Colormap::viridis:
       break;
   }
@@ -57,6 +61,7 @@ std::optional<Colormap> parse_colormap(std::string_view name) {
   if (name == "viridis" || name == "sequential") return Colormap::viridis;
   if (name == "magma") return Colormap::magma;
   if (name == "diverging") return Colormap::diverging;
+  if (name == "greys" || name == "grays") return Colormap::greys;
   return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 //   viridis    sequential, dark violet -> teal -> yellow (attention patterns, probabilities)
 //   magma      sequential, near black -> magenta -> pale yellow
 //   diverging  blue -> near white (t = 0.5) -> red, for signed data such as ablation effects
+//   greys      light grey -> near black, for print (lightness only)
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@ enum class Colormap {
   viridis,
   magma,
   diverging,
+  greys,
   sequential = viridis,  // the default for non-negative data
 };
 
@@ -33,7 +35,11 @@ inline bool is_diverging(Colormap map) {
   return map == Colormap::diverging;
 }
 
-// "viridis", "magma", "diverging"; and back (nullopt for an unknown name).
+// Every map, in enum order (for menus and tests).
+inline constexpr Colormap kColormaps[] = {Colormap::viridis, Colormap::magma, Colormap::diverging,
+                                          Colormap::greys};
+
+// "viridis", "magma", "diverging", "greys"; and back (nullopt for an unknown name).
 std::string_view colormap_name(Colormap map);
 std::optional<Colormap> parse_colormap(std::string_view name);
 

@@ -218,7 +218,7 @@ void draw_cells(RgbaImage& image, const Font& font, const HeatmapSpec& spec, con
     for (int dc = 0; dc < g.drawn_cols; dc++) {
       float v = 0;
       const bool has_value = block_value(spec, g, dr, dc, v);
-      const Rgb colour = has_value ? sample(colormap, range.t(v)) : kMaskedCell;
+      const Rgb colour = has_value ? sample(colormap, range.t(v)) : masked_cell_colour(colormap);
       const int x = at.x + dc * g.cell_w, y = at.y + dr * g.cell_h;
       image.fill_cell(x, y, g.cell_w, g.cell_h, colour);
       if (!has_value || annotation.px == 0) continue;
@@ -486,11 +486,6 @@ Result<HeatmapFigure> render_heatmap(const HeatmapSpec& spec, std::vector<Figure
   return figure;
 }
 
-Result<std::vector<std::uint8_t>> render_heatmap_png(const HeatmapSpec& spec) {
-  ATTNSCOPE_ASSIGN(const HeatmapFigure figure, render_heatmap(spec));
-  return encode_png(figure.image);
-}
-
 Result<HeatmapFigure> render_heatmap_grid(const std::vector<HeatmapSpec>& cells, int grid_cols,
                                           const std::string& title_utf8,
                                           std::vector<FigureOp>* record) {
@@ -596,12 +591,6 @@ Result<HeatmapFigure> render_heatmap_grid(const std::vector<HeatmapSpec>& cells,
   figure.row_block = g.row_block;
   figure.col_block = g.col_block;
   return figure;
-}
-
-Result<std::vector<std::uint8_t>> render_heatmap_grid_png(const std::vector<HeatmapSpec>& cells,
-                                                          int grid_cols, std::string title) {
-  ATTNSCOPE_ASSIGN(const HeatmapFigure figure, render_heatmap_grid(cells, grid_cols, title));
-  return encode_png(figure.image);
 }
 
 Result<HeatmapSpec> heatmap_of(const Tensor& tensor, std::size_t index) {

@@ -45,8 +45,12 @@ struct HeatmapSpec {
   bool annotate = false;    // write values in cells that are big enough (and not downsampled)
 };
 
-// The grey of masked and missing cells.
+// The grey of masked and missing cells; white (the paper) on the greys map, whose own values
+// are greys.
 inline constexpr Rgb kMaskedCell{220, 220, 220};
+inline constexpr Rgb masked_cell_colour(Colormap map) {
+  return map == Colormap::greys ? Rgb{255, 255, 255} : kMaskedCell;
+}
 
 struct PixelRect {
   int x = 0, y = 0, width = 0, height = 0;
@@ -64,7 +68,8 @@ struct HeatmapFigure {
 // With `record`, every drawing step is also appended there (the SVG's source, figure_svg.h).
 Result<HeatmapFigure> render_heatmap(const HeatmapSpec& spec,
                                      std::vector<FigureOp>* record = nullptr);
-Result<std::vector<std::uint8_t>> render_heatmap_png(const HeatmapSpec& spec);
+// PNG bytes at `scale` 1, 2 or 4 pixels per layout pixel (written in figure_raster.cpp).
+Result<std::vector<std::uint8_t>> render_heatmap_png(const HeatmapSpec& spec, int scale = 1);
 
 // Small multiples: the maps (e.g. one per layer × head, each titled "L0H3") in a grid of
 // grid_cols columns with one shared colour bar. All maps have the same shape; the colormap, the
@@ -74,7 +79,8 @@ Result<HeatmapFigure> render_heatmap_grid(const std::vector<HeatmapSpec>& cells,
                                           const std::string& title,
                                           std::vector<FigureOp>* record = nullptr);
 Result<std::vector<std::uint8_t>> render_heatmap_grid_png(const std::vector<HeatmapSpec>& cells,
-                                                          int grid_cols, std::string title);
+                                                          int grid_cols, std::string title,
+                                                          int scale = 1);
 
 // A spec viewing matrix `index` of a tensor [..., rows, cols] (leading dimensions in row-major
 // order, e.g. the head of a hook_pattern [head, query, key]); a 1-D tensor is one row. The tensor

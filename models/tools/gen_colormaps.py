@@ -17,11 +17,15 @@ table; each path is built here from a few design points:
             lightness profile (linear from the centre to the ends) and a chroma that rises fast
             away from the centre, so +x and -x look equally strong. Its centre (t = 0.5) is an
             exact table entry, a neutral near-white.
+  greys     sequential for print, light grey -> near black (high values dark, as on paper), with
+            no chroma: Oklab lightness falls linearly from 0.93 to 0.15. Its low end stays a light
+            grey, not white, so that masked cells (drawn white, as paper, with this map) stand
+            apart.
 
 Colours outside the sRGB gamut are brought in by lowering chroma at constant lightness and hue.
 
 Usage: python3 models/tools/gen_colormaps.py   (writes core/export/colormap_tables.h; rerun after
-changing a design point, then rebuild). --preview FILE.ppm also writes the three bars as an image.
+changing a design point, then rebuild). --preview FILE.ppm also writes the bars as an image.
 """
 
 import math
@@ -194,6 +198,7 @@ def all_maps():
         ("viridis", uniform_table(sequential_path(VIRIDIS_DESIGN, direction=-1))),
         ("magma", uniform_table(sequential_path(MAGMA_DESIGN, direction=+1))),
         ("diverging", diverging_table()),
+        ("greys", uniform_table(lambda t: (0.93 - 0.78 * t, 0.0, 0.0))),
     ]
 
 

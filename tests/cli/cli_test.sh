@@ -165,6 +165,15 @@ sys.exit(0 if root.tag.endswith("svg") and texts.count("The") >= 2 and "key" in 
   "$out_dir/cli_L1H2.svg"
 "$cli" heatmap --model "$kjv" --text "$cat_text" --grid --out "$tmp/grid.SVG" 2>/dev/null
 check "heatmap --grid --out .SVG: an SVG" grep -q '</svg>' "$tmp/grid.SVG"
+png_size() { python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(*struct.unpack(">II", d[16:24]))' "$1"; }
+"$cli" heatmap --model "$kjv" --text "$cat_text" --layer 1 --head 2 --scale 2 --out "$out_dir/cli_L1H2_2x.png" 2>/dev/null
+read -r w1 h1 <<<"$(png_size "$out_dir/cli_L1H2.png")"
+check "heatmap --scale 2: a PNG twice as wide and high" test "$(png_size "$out_dir/cli_L1H2_2x.png")" = "$((2 * w1)) $((2 * h1))"
+"$cli" heatmap --model "$kjv" --text "$cat_text" --grid --scale 4 --out "$tmp/grid4.png" 2>/dev/null
+read -r gw gh <<<"$(png_size "$out_dir/cli_grid.png")"
+check "heatmap --grid --scale 4: four times the size" test "$(png_size "$tmp/grid4.png")" = "$((4 * gw)) $((4 * gh))"
+"$cli" heatmap --model "$kjv" --text "$cat_text" --layer 1 --head 2 --colormap greys --out "$out_dir/cli_L1H2_greys.png" 2>/dev/null
+check "heatmap --colormap greys: a PNG, other pixels than viridis" sh -c 'test -s "$1" && ! cmp -s "$1" "$2"' _ "$out_dir/cli_L1H2_greys.png" "$out_dir/cli_L1H2.png"
 
 "$cli" dump --model "$kjv" --text "$cat_text" --hooks logits --ablate 1.1,1.2 --ablate-mode zero \
   --out "$tmp/ablated.safetensors" 2>/dev/null
@@ -190,6 +199,14 @@ one_error "heatmap into another format" "a figure is written as .png or .svg" \
   "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --out "$tmp/x.jpg"
 one_error "heatmap into a missing folder" "cannot write" \
   "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --out "$tmp/no/such/x.png"
+one_error "heatmap --scale 3" "--scale 3 is not 1, 2 or 4" \
+  "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --scale 3 --out "$tmp/x.png"
+one_error "heatmap --scale with an SVG" "--scale applies to PNG figures" \
+  "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --scale 2 --out "$tmp/x.svg"
+one_error "heatmap --colormap jet" "--colormap 'jet' is not a colour map" \
+  "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --colormap jet --out "$tmp/x.png"
+one_error "ablate --colormap jet" "--colormap 'jet' is not a colour map" \
+  "$cli" ablate --model "$kjv" --text "$cat_text" --sweep --png "$tmp/x.png" --colormap jet
 one_error "dump --ablate unknown head" "head 4.0 is outside the model" \
   "$cli" dump --model "$kjv" --text "$cat_text" --ablate 4.0 --out "$tmp/x"
 

@@ -3,10 +3,13 @@
 #include <doctest/doctest.h>
 #include <stb/stb_image.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,6 +18,7 @@
 
 #include "core/export/colormap.h"
 #include "core/export/data_export.h"
+#include "core/export/figure_raster.h"
 #include "core/export/figure_svg.h"
 #include "core/export/font.h"
 #include "core/export/heatmap_png.h"
@@ -110,9 +114,122 @@ TEST_CASE("export colormaps: ends, diverging centre, lightness order") {
       previous = luma;
     }
   }
+  // greys: high values dark, as on paper; its low end a light grey, so masked cells (white on
+  // this map) stand apart from zeros.
+  int previous_grey = 1 << 30;
+  for (int i = 0; i <= 64; i++) {
+    const Rgb c = sample(Colormap::greys, i / 64.0f);
+    CHECK(c.r == c.g);
+    CHECK(c.g == c.b);
+    CHECK(c.r < previous_grey);
+    previous_grey = c.r;
+  }
+  CHECK(colour_distance(sample(Colormap::greys, 0.0f), masked_cell_colour(Colormap::greys)) >= 45);
+  CHECK(colour_distance(sample(Colormap::viridis, 0.0f), masked_cell_colour(Colormap::viridis)) >=
+        45);
+  for (Colormap map : kColormaps) CHECK(parse_colormap(colormap_name(map)) == map);
   CHECK(parse_colormap("diverging") == Colormap::diverging);
   CHECK(parse_colormap("sequential") == Colormap::viridis);
   CHECK_FALSE(parse_colormap("jet").has_value());
+}
+
+namespace {
+
+// Colour-vision deficiency, simulated as Machado, Oliveira & Fernandes (2009) do it: a 3 × 3
+// matrix on linear RGB, their published matrices for full severity (dichromacy). Typed in here
+// from the paper's table; no library in the project's dependencies has them.
+struct Deficiency {
+  const char* name;
+  double m[3][3];
+};
+constexpr Deficiency kDeficiencies[] = {
+    {"protanopia",
+     {{0.152286, 1.052583, -0.204868},
+      {0.114503, 0.786281, 0.099216},
+      {-0.003882, -0.048116, 1.051998}}},
+    {"deuteranopia",
+     {{0.367322, 0.860646, -0.227968},
+      {0.280085, 0.672501, 0.047413},
+      {-0.011820, 0.042940, 0.968881}}},
+    {"tritanopia",
+     {{1.255528, -0.076749, -0.178779},
+      {-0.078411, 0.930809, 0.147602},
+      {0.004733, 0.691367, 0.303900}}},
+    {"greyscale print",  // luminance only (Rec. 709 weights)
+     {{0.2126, 0.7152, 0.0722}, {0.2126, 0.7152, 0.0722}, {0.2126, 0.7152, 0.0722}}},
+};
+
+double srgb_to_linear(double c) {
+  return c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+}
+
+struct Oklab {
+  double L, a, b;
+};
+
+// Oklab (Ottosson 2020) of a linear-RGB colour; the distance between two such colours is the
+// perceived difference (about 0.02 is just noticeable).
+Oklab oklab_of_linear(const double rgb[3]) {
+  const double l = std::cbrt(0.4122214708 * rgb[0] + 0.5363325363 * rgb[1] + 0.0514459929 * rgb[2]);
+  const double m = std::cbrt(0.2119034982 * rgb[0] + 0.6806995451 * rgb[1] + 0.1073969566 * rgb[2]);
+  const double s = std::cbrt(0.0883024619 * rgb[0] + 0.2817188376 * rgb[1] + 0.6299787005 * rgb[2]);
+  return {0.2104542553 * l + 0.7936177850 * m - 0.0040720468 * s,
+          1.9779984951 * l - 2.4285922050 * m + 0.4505937099 * s,
+          0.0259040371 * l + 0.7827717662 * m - 0.8086757660 * s};
+}
+
+Oklab seen_with(const Deficiency& d, Rgb c) {
+  const double in[3] = {srgb_to_linear(c.r / 255.0), srgb_to_linear(c.g / 255.0),
+                        srgb_to_linear(c.b / 255.0)};
+  double out[3];
+  for (int i = 0; i < 3; i++)
+    out[i] = std::clamp(d.m[i][0] * in[0] + d.m[i][1] * in[1] + d.m[i][2] * in[2], 0.0, 1.0);
+  return oklab_of_linear(out);
+}
+
+double distance(Oklab x, Oklab y) {
+  return std::sqrt((x.L - y.L) * (x.L - y.L) + (x.a - y.a) * (x.a - y.a) +
+                   (x.b - y.b) * (x.b - y.b));
+}
+
+}  // namespace
+
+// The colour-blind check: every map still reads for readers with each dichromacy and in
+// greyscale print. Sequential maps keep their order in lightness; every map's steps of 1/16 stay
+// at least one just-noticeable difference apart; the diverging map's arms stay apart (+x is not
+// mistaken for −x) and its centre stays the lightest colour.
+TEST_CASE("export colormaps: readable with colour-vision deficiencies (Machado et al. 2009)") {
+  for (const Deficiency& d : kDeficiencies) {
+    for (const Colormap map : kColormaps) {
+      CAPTURE(std::string(d.name));
+      CAPTURE(std::string(colormap_name(map)));
+      for (int i = 0; i < 16; i++)
+        CHECK(distance(seen_with(d, sample(map, i / 16.0f)),
+                       seen_with(d, sample(map, (i + 1) / 16.0f))) >= 0.02);
+      if (!is_diverging(map)) {
+        const double sign = map == Colormap::greys ? -1.0 : 1.0;  // greys darkens as t grows
+        double previous = -1e9;
+        for (int i = 0; i <= 64; i++) {
+          const double L = sign * seen_with(d, sample(map, i / 64.0f)).L;
+          CHECK(L > previous);
+          previous = L;
+        }
+        continue;
+      }
+      const double centre = seen_with(d, sample(map, 0.5f)).L;
+      // In greyscale the arms, equal in lightness by design, show magnitude only; the sign
+      // needs colour (or the greys map on |value|).
+      const bool grey = std::string_view(d.name) == "greyscale print";
+      for (int i = 0; i <= 6; i++) {  // t = 0 .. 3/8 against 1 .. 5/8
+        const float t = i / 16.0f;
+        if (!grey)
+          CHECK(distance(seen_with(d, sample(map, t)), seen_with(d, sample(map, 1.0f - t))) >=
+                0.08);
+        CHECK(seen_with(d, sample(map, t)).L < centre);
+        CHECK(seen_with(d, sample(map, 1.0f - t)).L < centre);
+      }
+    }
+  }
 }
 
 TEST_CASE("export ticks: nice steps and number formats") {
@@ -649,4 +766,148 @@ TEST_CASE("export SVG: the PNG's layout as vector steps, text as text, big maps 
   CHECK(grid.find(">grid</text>") != std::string::npos);
   std::filesystem::create_directories(ATTNSCOPE_TEST_OUTPUT);
   std::ofstream(std::string(ATTNSCOPE_TEST_OUTPUT) + "/export_svg_small.svg") << svg;
+}
+
+namespace {
+
+// A small figure with every part: labels, title, axis names, a colour bar, values in cells,
+// masked and missing cells.
+struct SmallFigure {
+  std::vector<float> values = synthetic_pattern(5, 2.0f, 1.5f, 0.3f);
+  HeatmapSpec spec;
+  explicit SmallFigure(Colormap map) {
+    values[3 * 5 + 1] = std::nanf("");  // a missing value
+    spec.values = values.data();
+    spec.rows = spec.cols = 5;
+    spec.row_labels = spec.col_labels = {"When", "·Mary", "·and", "·John", "·went"};
+    spec.title = "L1H2 — reference";
+    spec.row_axis = "query";
+    spec.col_axis = "key";
+    spec.colorbar_label = "attention";
+    spec.mask_upper = true;
+    spec.vmin = 0.0f;
+    spec.vmax = 1.0f;
+    spec.annotate = true;
+    spec.colormap = map;
+  }
+};
+
+// The share of pixels that differ from the reference by more than `tolerance` in a channel.
+double differing_share(const Decoded& a, const Decoded& b, int tolerance) {
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < a.rgba.size(); i += 4)
+    for (int c = 0; c < 3; c++)
+      if (std::abs(int(a.rgba[i + c]) - int(b.rgba[i + c])) > tolerance) {
+        differ++;
+        break;
+      }
+  return double(differ) / double(a.rgba.size() / 4);
+}
+
+}  // namespace
+
+TEST_CASE("export PNG at 2× and 4×: the 1× layout, cells scaled exactly, text drawn afresh") {
+  const SmallFigure f(Colormap::viridis);
+  const HeatmapFigure one = render_heatmap(f.spec).value();
+  const Decoded d1 = decode_png(render_heatmap_png(f.spec).value());
+  for (const int scale : {2, 4}) {
+    CAPTURE(scale);
+    const Decoded d = decode_png(render_heatmap_png(f.spec, scale).value());
+    REQUIRE(d.width == one.image.width * scale);
+    REQUIRE(d.height == one.image.height * scale);
+    const PixelRect plot = one.plots.at(0);
+    const PixelRect scaled{plot.x * scale, plot.y * scale, plot.width * scale, plot.height * scale};
+    // The masked triangle and the missing cell keep their colours, now scale× as large.
+    CHECK(cell_centre(d, scaled, 5, 5, 0, 4) == kMaskedCell);
+    CHECK(cell_centre(d, scaled, 5, 5, 3, 1) == kMaskedCell);
+    // A corner pixel of a cell (no value text there) is the cell's colour at every scale.
+    const int cell = plot.width / 5;
+    CHECK(d.at(scaled.x + 1, scaled.y + 4 * cell * scale + 1) == d1.at(plot.x, plot.y + 4 * cell));
+    // Text is rendered at scale× its size: about scale² as much ink, and drawn afresh — enlarged
+    // 1× pixels would make every scale × scale block of the title one colour.
+    const PixelRect title1{0, 0, d1.width, plot.y - 8};
+    std::size_t ink1 = 0, ink = 0, mixed_blocks = 0;
+    for (int y = title1.y; y < title1.y + title1.height; y++)
+      for (int x = title1.x; x < title1.x + title1.width; x++) {
+        ink1 += d1.at(x, y).r < 128;
+        bool uniform = true;
+        for (int dy = 0; dy < scale; dy++)
+          for (int dx = 0; dx < scale; dx++) {
+            const Rgb p = d.at(x * scale + dx, y * scale + dy);
+            ink += p.r < 128;
+            uniform = uniform && p == d.at(x * scale, y * scale);
+          }
+        mixed_blocks += !uniform;
+      }
+    REQUIRE(ink1 > 50);
+    const double ratio = double(ink) / double(ink1);
+    CHECK(ratio > 0.7 * scale * scale);
+    CHECK(ratio < 1.3 * scale * scale);
+    CHECK(mixed_blocks > ink1 / 4);
+    save("export_scale_" + std::to_string(scale) + "x.png",
+         render_heatmap_png(f.spec, scale).value());
+  }
+  // A grid at 2×, and the errors: scales outside 1..4, and an image too large to make.
+  std::vector<HeatmapSpec> panels(4, f.spec);
+  const Decoded g = decode_png(render_heatmap_grid_png(panels, 2, "grid", 2).value());
+  CHECK(g.width == render_heatmap_grid(panels, 2, "grid").value().image.width * 2);
+  for (const int bad : {0, 5, -1}) {
+    const auto r = render_heatmap_png(f.spec, bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("outside 1..4") != std::string::npos);
+  }
+  const std::vector<float> big(2000 * 2000, 0.5f);
+  HeatmapSpec huge;  // about 2300 px square at 1×: 4× would be over 80 megapixels
+  huge.values = big.data();
+  huge.rows = huge.cols = 2000;
+  huge.cell_px = 1;
+  const auto too_large = render_heatmap_png(huge, 4);
+  REQUIRE_FALSE(too_large.ok());
+  CHECK(too_large.error().message.find("would be") != std::string::npos);
+  const Decoded big2 = decode_png(render_heatmap_png(huge, 2).value());  // many cells: from 1×
+  CHECK(big2.width == render_heatmap(huge).value().image.width * 2);
+}
+
+// Reference renderings (tests/unit/reference_figures): the figures as they looked when they were
+// last checked by eye. A change to the layout, the font or a colormap shows up here; after
+// looking at the new images in <build>/test-output, run the test with
+// ATTNSCOPE_UPDATE_REFERENCE_FIGURES=1 to make them the new references.
+TEST_CASE("export figures equal their reference renderings") {
+  const std::string dir = std::string(ATTNSCOPE_SOURCE_DIR) + "/tests/unit/reference_figures";
+  const bool update = std::getenv("ATTNSCOPE_UPDATE_REFERENCE_FIGURES") != nullptr;
+  struct Case {
+    const char* file;
+    Colormap map;
+    int scale;
+  };
+  for (const Case c : {Case{"small_viridis_1x.png", Colormap::viridis, 1},
+                       Case{"small_viridis_2x.png", Colormap::viridis, 2},
+                       Case{"small_greys_1x.png", Colormap::greys, 1},
+                       Case{"small_diverging_1x.png", Colormap::diverging, 1}}) {
+    CAPTURE(std::string(c.file));
+    SmallFigure f(c.map);
+    if (c.map == Colormap::diverging) {
+      for (float& v : f.values) v = std::isnan(v) ? v : v - 0.3f;
+      f.spec.vmin = -0.7f;
+      f.spec.vmax = 0.7f;
+    }
+    const std::vector<std::uint8_t> png = render_heatmap_png(f.spec, c.scale).value();
+    save(std::string("reference_") + c.file, png);
+    const std::string path = dir + "/" + c.file;
+    if (update) {
+      std::filesystem::create_directories(dir);
+      std::ofstream(path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(png.data()), std::streamsize(png.size()));
+    }
+    std::ifstream file(path, std::ios::binary);
+    REQUIRE_MESSAGE(file.good(), "no reference rendering " << path);
+    const std::vector<std::uint8_t> want((std::istreambuf_iterator<char>(file)), {});
+    const Decoded got = decode_png(png), ref = decode_png(want);
+    REQUIRE(got.width == ref.width);
+    REQUIRE(got.height == ref.height);
+    // Glyph edges may round differently between compilers (native, WASM): a few pixels may
+    // differ slightly, none by much.
+    CHECK(differing_share(got, ref, 24) == 0.0);
+    CHECK(differing_share(got, ref, 2) < 0.005);
+  }
 }

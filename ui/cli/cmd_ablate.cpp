@@ -11,6 +11,7 @@
 #include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
+#include "ui/cli/figure_style.h"
 #include "ui/cli/model_input.h"
 
 namespace attnscope::cli {
@@ -29,6 +30,7 @@ struct AblateOptions {
   double threshold = 0.05;
   bool absolute = false;
   std::string png, csv, npy;
+  FigureStyle style;  // --png's colour map and scale
   bool json = false;
 };
 
@@ -222,7 +224,9 @@ Status write_map_files(const Tensor& map, const AblateSetup& s, const AblateOpti
     spec.col_axis = "head";
     spec.colorbar_label = what;
     spec.annotate = true;
-    ATTNSCOPE_ASSIGN(const std::vector<std::uint8_t> png, render_heatmap_png(spec));
+    ATTNSCOPE_TRY(apply_figure_style(options.style, FigureFormat::png, spec));
+    ATTNSCOPE_ASSIGN(const std::vector<std::uint8_t> png,
+                     render_heatmap_png(spec, options.style.scale));
     ATTNSCOPE_TRY(write_file(options.png, png));
   }
   const ExportInfo info{{{"layer", layers}, {"head", heads}},
@@ -296,6 +300,8 @@ Status sweep(const AblateSetup& s, const AblateOptions& options) {
 }
 
 Status ablate(const AblateOptions& options) {
+  HeatmapSpec style_check;  // a bad --colormap or --scale is reported before the sweep runs
+  ATTNSCOPE_TRY(apply_figure_style(options.style, FigureFormat::png, style_check));
   ATTNSCOPE_ASSIGN(const AblateSetup s, setup(options));
   return options.sweep ? sweep(s, options) : ablate_heads(s, options);
 }
@@ -331,6 +337,7 @@ void register_ablate(CLI::App& app) {
   cmd->add_flag("--absolute", options->absolute,
                 "--sweep: show and write the effect (clean − ablated) instead of the relative one");
   cmd->add_option("--png", options->png, "--sweep: write the map as a PNG heatmap");
+  add_figure_style_options(cmd, options->style);
   cmd->add_option("--csv", options->csv, "--sweep: write the map as CSV");
   cmd->add_option("--npy", options->npy, "--sweep: write the map as NumPy .npy");
   cmd->add_flag("--json", options->json, "Print JSON instead of a table");

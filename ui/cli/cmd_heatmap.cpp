@@ -10,6 +10,7 @@
 #include "ui/cli/backend_choice.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
+#include "ui/cli/figure_style.h"
 #include "ui/cli/model_input.h"
 
 namespace attnscope::cli {
@@ -22,6 +23,7 @@ struct HeatmapOptions {
   bool grid = false;
   std::string aggregate;  // "", "mean" or "max"
   std::string out, csv, json_data, npy;
+  FigureStyle style;
 };
 
 // The matrix (or stack of them) the command draws and exports, with its axes.
@@ -78,7 +80,7 @@ Result<HeatmapData> select(const Model& model, const Cache& cache, const Heatmap
 }
 
 HeatmapSpec attention_spec(const float* values, int n_tokens,
-                           const std::vector<std::string>& tokens) {
+                           const std::vector<std::string>& tokens, const FigureStyle& style) {
   HeatmapSpec spec;
   spec.values = values;
   spec.rows = spec.cols = n_tokens;
@@ -89,11 +91,14 @@ HeatmapSpec attention_spec(const float* values, int n_tokens,
   spec.mask_upper = true;
   spec.vmin = 0.0f;
   spec.vmax = 1.0f;
+  (void)apply_figure_style(style, FigureFormat::png, spec);  // checked in heatmap() already
   return spec;
 }
 
 Status heatmap(const HeatmapOptions& options) {
   ATTNSCOPE_ASSIGN(const FigureFormat format, figure_format(options.out, "--out"));
+  HeatmapSpec style_check;  // a bad --colormap or --scale is reported before the model loads
+  ATTNSCOPE_TRY(apply_figure_style(options.style, format, style_check));
   ATTNSCOPE_ASSIGN(const Model model,
                    load_model(options.prompt.model_path, options.prompt.backend));
   ATTNSCOPE_ASSIGN(const std::vector<int> ids, prompt_ids(model, options.prompt));
@@ -113,22 +118,24 @@ Status heatmap(const HeatmapOptions& options) {
     std::vector<HeatmapSpec> cells;
     for (int l = 0; l < c.n_layers; l++)
       for (int h = 0; h < c.n_heads; h++) {
-        cells.push_back(attention_spec(
-            data.values.data() + static_cast<std::size_t>(l * c.n_heads + h) * T * T, T, tokens));
+        cells.push_back(
+            attention_spec(data.values.data() + static_cast<std::size_t>(l * c.n_heads + h) * T * T,
+                           T, tokens, options.style));
         cells.back().title = head_label({l, h});
       }
     if (svg) {
       ATTNSCOPE_ASSIGN(svg_text, render_heatmap_grid_svg(cells, c.n_heads, data.title));
     } else {
-      ATTNSCOPE_ASSIGN(png, render_heatmap_grid_png(cells, c.n_heads, data.title));
+      ATTNSCOPE_ASSIGN(png,
+                       render_heatmap_grid_png(cells, c.n_heads, data.title, options.style.scale));
     }
   } else {
-    HeatmapSpec spec = attention_spec(data.values.data(), T, tokens);
+    HeatmapSpec spec = attention_spec(data.values.data(), T, tokens, options.style);
     spec.title = data.title;
     if (svg) {
       ATTNSCOPE_ASSIGN(svg_text, render_heatmap_svg(spec));
     } else {
-      ATTNSCOPE_ASSIGN(png, render_heatmap_png(spec));
+      ATTNSCOPE_ASSIGN(png, render_heatmap_png(spec, options.style.scale));
     }
   }
   if (svg) {
@@ -170,6 +177,7 @@ void register_heatmap(CLI::App& app) {
                 "Every layer × head as small multiples (ignores --layer / --head)");
   cmd->add_option("--aggregate", options->aggregate, "mean or max over the heads of --layer");
   cmd->add_option("--out", options->out, "Output file: .png, or .svg (text as text)")->required();
+  add_figure_style_options(cmd, options->style);
   cmd->add_option("--csv", options->csv, "Also write the values as CSV");
   cmd->add_option("--json-data", options->json_data, "Also write the values as JSON");
   cmd->add_option("--npy", options->npy, "Also write the values as NumPy .npy");
