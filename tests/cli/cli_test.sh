@@ -286,6 +286,41 @@ one_error "circuit: missing file" "cannot read" \
 # most of what is recovered.
 ioi_clean="<|endoftext|>Then, Jack and Mary had a long argument at the market. Afterwards Mary said to"
 ioi_corrupt="<|endoftext|>Then, Jack and Mary had a long argument at the market. Afterwards Jane said to"
+# report: the same IOI pair as one self-contained HTML file; its JSON holds patch's numbers.
+"$cli" report --model "$models/attnscope-tasks" --text "$ioi_clean" --corrupted "$ioi_corrupt" \
+  --answer " Jack" --distractor " Mary" --out "$tmp/report.html" 2>/dev/null
+check "report: HTML with four inline SVG figures, parsed by Python" python3 -c '
+import html.parser, json, re, sys
+s = open(sys.argv[1], encoding="utf-8").read()
+class P(html.parser.HTMLParser):
+    svgs, scripts = 0, []
+    def handle_starttag(self, tag, attrs):
+        if tag == "svg": P.svgs += 1
+        assert not any(k in ("src", "href") and not v.startswith("data:") for k, v in attrs), attrs
+    def handle_data(self, data):
+        if self.lasttag == "script": P.scripts.append(data)
+P().feed(s)
+data = json.loads(P.scripts[0])
+assert P.svgs == 4 and s.startswith("<!DOCTYPE html>") and "default-src" in s
+assert data["patching"]["runs"]["head_z"]["normalised"]["shape"] == [4, 8]
+' "$tmp/report.html"
+check "report: the patching map equals patch --json" node -e '
+const fs = require("fs"), html = fs.readFileSync(process.argv[1], "utf8");
+const json = html.match(/<script type="application\/json" id="attnscope-data">([^<]*)<\/script>/)[1];
+const mine = JSON.parse(json).patching.runs.head_z.normalised.values;
+const theirs = JSON.parse(fs.readFileSync(0, "utf8")).recovered.flat();
+if (mine.length !== theirs.length || mine.some((v, i) => Math.abs(v - theirs[i]) > 1e-5)) process.exit(1);
+' "$tmp/report.html" < <("$cli" patch --model "$models/attnscope-tasks" --text "$ioi_clean" \
+  --corrupted "$ioi_corrupt" --answer " Jack" --distractor " Mary" --target head_z --json)
+"$cli" report --model "$kjv" --text "$cat_text" --out "$tmp/plain.html" 2>/dev/null
+check "report without patching: three sections" test "$(grep -c '<h2>' "$tmp/plain.html")" = 3
+one_error "report into .txt" "a report is written as .html" \
+  "$cli" report --model "$kjv" --text "$cat_text" --out "$tmp/r.txt"
+one_error "report --corrupted without --answer" "needs the clean run's next token" \
+  "$cli" report --model "$kjv" --text "$cat_text" --corrupted "$cat_text" --out "$tmp/r.html"
+one_error "report --distractor without --corrupted" "--distractor goes with --corrupted" \
+  "$cli" report --model "$kjv" --text "$cat_text" --distractor " the" --out "$tmp/r.html"
+
 patch=$("$cli" patch --model "$models/attnscope-tasks" --text "$ioi_clean" --corrupted "$ioi_corrupt" \
   --answer " Jack" --distractor " Mary" --target head_z --json)
 check "patch --target head_z: the ground truth's IOI heads recover most" json_check '
