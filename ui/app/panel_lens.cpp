@@ -57,11 +57,15 @@ void draw_top_tokens(AppState& state, const LogitLens& r) {
   const int n_layers = model.config().n_layers;
   const float line_h = ImGui::GetTextLineHeight();
   const float cell_w = 84, cell_h = line_h + 8, label_w = 64, header_h = line_h + 6;
-  const float height =
-      std::min(ImGui::GetContentRegionAvail().y * 0.5f, header_h + cell_h * float(r.rows) + 24);
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const ImVec2 content(label_w + cell_w * float(r.positions), header_h + cell_h * float(r.rows));
+  // Room for the rows and the horizontal scrollbar a long prompt needs.
+  const float height = std::min(ImGui::GetContentRegionAvail().y * 0.5f,
+                                content.y + 2 * style.WindowPadding.y + style.ScrollbarSize + 2);
+  ImGui::SetNextWindowContentSize(content);
   ImGui::BeginChild("lens_table", ImVec2(0, height), true, ImGuiWindowFlags_HorizontalScrollbar);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  ImGui::Dummy(ImVec2(label_w + cell_w * float(r.positions), header_h + cell_h * float(r.rows)));
+  ImGui::Dummy(content);
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 win_pos = ImGui::GetWindowPos(), win_size = ImGui::GetWindowSize();
   const float scroll_x = ImGui::GetScrollX();
@@ -131,13 +135,15 @@ void draw_target_rows(AppState& state, const LogitLens& r) {
   std::snprintf(overlay, sizeof overlay, "p(%s) by layer", state.lens.target_shown.c_str());
   ImGui::PlotLines("##lensprob", probs.data(), int(probs.size()), 0, overlay, 0.0f, 1.0f,
                    ImVec2(ImGui::GetContentRegionAvail().x, 80));
-  if (!ImGui::BeginTable("lens_target", 3,
-                         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
-                             ImGuiTableFlags_SizingStretchProp))
+  if (!ImGui::BeginTable(
+          "lens_target", 3,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit))
     return;
-  ImGui::TableSetupColumn("layer");
-  ImGui::TableSetupColumn("probability");
-  ImGui::TableSetupColumn("rank");
+  // Fixed widths: the table's first frame has no measured content to fit (see panel_massive).
+  const float em = ImGui::GetFontSize();
+  ImGui::TableSetupColumn("layer", ImGuiTableColumnFlags_WidthFixed, 5 * em);
+  ImGui::TableSetupColumn("probability", ImGuiTableColumnFlags_WidthFixed, 7 * em);
+  ImGui::TableSetupColumn("rank", ImGuiTableColumnFlags_WidthFixed, 5 * em);
   ImGui::TableHeadersRow();
   for (int row = 0; row < r.rows; row++) {
     ImGui::TableNextRow();

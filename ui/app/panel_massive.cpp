@@ -33,12 +33,6 @@ std::string layer_name(int row, int n_layers) {
 
 void draw_massive_activations(AppState& state) {
   section("Massive activations (Sun et al. 2024)");
-  help_marker(
-      "Per layer, the largest |value| of the residual stream entering the block (and the final "
-      "stream) against the median |value| over every position and channel. Flagged over 100× "
-      "and over 1000× the median; 'massive' when also larger than 100 in absolute terms, the "
-      "paper's rule. They usually sit on the first token or a delimiter, the tokens sinks form "
-      "on.");
   if (!state.run) return;
   ensure_massive(state);
   MassiveState& m = state.massive;
@@ -55,17 +49,27 @@ void draw_massive_activations(AppState& state) {
   int flagged = 0;
   for (const MassiveLayer& l : m.layers) flagged += l.over_100 ? 1 : 0;
   ImGui::Text("%d of %zu layers over 100× their median", flagged, m.layers.size());
+  help_marker(
+      "Per layer, the largest |value| of the residual stream entering the block (and the final "
+      "stream) against the median |value| over every position and channel. Flagged over 100× "
+      "and over 1000× the median; 'massive' when also larger than 100 in absolute terms, the "
+      "paper's rule. They usually sit on the first token or a delimiter, the tokens sinks form "
+      "on.");
   if (!ImGui::BeginTable("massive", 6,
                          ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
                              ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit,
                          ImVec2(0, 0)))
     return;
   ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("layer");
-  ImGui::TableSetupColumn("max |a|");
-  ImGui::TableSetupColumn("median");
-  ImGui::TableSetupColumn("× median");
-  ImGui::TableSetupColumn("position (token), channel");
+  // Fixed widths: a table measures its content only from its second frame on, and the first
+  // one would otherwise show (or be screenshotted) with columns a character wide.
+  const float em = ImGui::GetFontSize();
+  ImGui::TableSetupColumn("layer", ImGuiTableColumnFlags_WidthFixed, 3.5f * em);
+  ImGui::TableSetupColumn("max |a|", ImGuiTableColumnFlags_WidthFixed, 4.5f * em);
+  ImGui::TableSetupColumn("median", ImGuiTableColumnFlags_WidthFixed, 4.0f * em);
+  ImGui::TableSetupColumn("× median", ImGuiTableColumnFlags_WidthFixed, 4.5f * em);
+  ImGui::TableSetupColumn("position (token), channel", ImGuiTableColumnFlags_WidthFixed,
+                          12.0f * em);
   ImGui::TableSetupColumn("flags", ImGuiTableColumnFlags_WidthStretch);
   ImGui::TableHeadersRow();
   const ImVec4 hot(1.0f, 0.45f, 0.35f, 1), warm(1.0f, 0.75f, 0.3f, 1);
