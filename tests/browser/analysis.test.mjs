@@ -94,14 +94,15 @@ test('a patching sweep from a typed corrupted prompt draws its map, with hover v
   const svg = await download('export.patching.svg');
   assert.match(svg.name, /\.svg$/);
   const text = svg.bytes.toString();
-  const parsed = await page.evaluate((t) => {
+  // Parsed and rendered in a blank page of its own (the explorer's page forbids inline styles,
+  // which the figure's text uses): valid XML, a rect per cell, and drawn, screenshotted.
+  const figure = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const parsed = await figure.evaluate((t) => {
     const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
     return { error: doc.querySelector('parsererror')?.textContent ?? '', rects: doc.querySelectorAll('rect').length };
   }, text);
   assert.equal(parsed.error, '');
   assert.ok(parsed.rects >= rows * cols, `${parsed.rects} rects for ${rows * cols} cells`);
-  // The browser renders the SVG: a page with only the figure, screenshotted.
-  const figure = await browser.newPage({ viewport: { width: 1000, height: 700 } });
   await figure.setContent(`<img id="f" src="data:image/svg+xml;base64,${Buffer.from(text).toString('base64')}">`);
   await figure.waitForFunction(() => document.getElementById('f').complete && document.getElementById('f').naturalWidth > 0);
   const rendered = path.join(outputDir, 'explorer_patching_svg.png');
@@ -124,13 +125,16 @@ test('the logit lens shows top tokens per layer, the followed token and the head
   // 'before' table, from the forward pass).
   assert.equal(s.lens.top[rows - 1][cols - 1].token, s.ablation.before[0].token);
   assert.equal(s.lens.target, s.ablation.before[0].token);
-  await hoverCell('lens.cells', rows, cols, rows - 1, cols - 1);
-  let h = (await state()).lens.hover;
-  assert.deepEqual([h.row, h.col], [rows - 1, cols - 1]);
-  assert.equal(h.token, s.lens.top[rows - 1][cols - 1].token);
-  assert.ok(Math.abs(h.value - s.lens.top[rows - 1][cols - 1].p) < 1e-6);
+  // A cell in view (the table scrolls sideways past the first dozen positions).
+  for (const [r, c] of [[rows - 1, 3], [1, 0]]) {
+    await hoverCell('lens.cells', rows, cols, r, c);
+    const h = (await state()).lens.hover;
+    assert.deepEqual([h.row, h.col], [r, c]);
+    assert.equal(h.token, s.lens.top[r][c].token);
+    assert.ok(Math.abs(h.value - s.lens.top[r][c].p) < 1e-6);
+  }
   await hover('dla.L1H2');
-  h = (await state()).lens.hover;
+  const h = (await state()).lens.hover;
   assert.deepEqual([h.row, h.col], [1, 2]);
   assert.ok(Math.abs(h.value - s.lens.dla[1][2]) < 1e-6);
   await hoverCell('lens.cells', rows, cols, 2, cols - 1);

@@ -234,10 +234,11 @@ void draw_result(AppState& state) {
     map.values = &r.normalised;
     map.name = "patch_" + target +
                (r.target == PatchTarget::head_z_position ? "_" + head_label(p.head) : "");
-    map.title = "activation patching, " + target + " (recovered)";
+    // The colour bar's label is short (a long one is cut there); the title says what 0 and 1 are.
+    map.title = "activation patching, " + target + ": recovered, 0 = corrupted, 1 = clean";
     map.row_axis = r.target == PatchTarget::head_z_position ? "head" : "layer";
     map.col_axis = r.target == PatchTarget::head_z ? "head" : "position";
-    map.value_label = "recovered (0 = corrupted, 1 = clean)";
+    map.value_label = "recovered";
     map.row_labels = p.row_labels;
     map.col_labels = p.col_labels;
     map.colormap = Colormap::diverging;
