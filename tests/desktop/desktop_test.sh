@@ -28,8 +28,25 @@ for tab in attention sinks ablation circuits; do
   grep -q '"focus":"L1H2"' "$state" || fail "$tab: the view's head was not focused"
   grep -q '"ranPrompt":"In the beginning God created the heaven and the earth."' "$state" ||
     fail "$tab: the view's prompt did not run"
-  grep -q '"error":""' "$state" || fail "$tab: an error was shown: $(grep -o '"error":"[^"]*"' "$state")"
+  # The top-level error (the analyses' own "error" fields sit in their objects).
+  grep -q '"error":"","errorSerial"' "$state" || fail "$tab: an error was shown: $(grep -o '"error":"[^"]*"' "$state")"
 done
+
+# The new analyses (issue 16). Patching: a link to the view names the set-up and sweeps once the
+# prompt has run; the screenshot waits for it. Lens: computed when its tab opens. The Sinks panel
+# above already shows the massive activations.
+grep -q '"massive":{"error":"","layers":\[{' "$out_dir/desktop_sinks.json" ||
+  fail "sinks: no massive activations: $(grep -o '"massive":{[^]]*' "$out_dir/desktop_sinks.json")"
+clean="In the beginning God created the heaven and the earth. In the beginning God"
+corrupted="In the beginning God made the heaven and the earth. In the beginning God"
+run_app patching "tab=patching&patch=resid_pre&answer=%20created&distractor=%20made&prompt=$clean&corrupted=$corrupted"
+grep -q '"recovered":\[\[' "$out_dir/desktop_patching.json" ||
+  fail "patching: no map: $(grep -o '"patching":{[^}]*' "$out_dir/desktop_patching.json")"
+run_app patching_heads "tab=patching&patch=head_z&answer=%20created&distractor=%20made&prompt=$clean&swap=4&with=%20made"
+grep -q '"cols":\["H0"' "$out_dir/desktop_patching_heads.json" || fail "patching heads: no layer × head map"
+run_app lens "tab=lens&head=L1H2&prompt=$clean"
+grep -q '"lens":{"dla":\[\[' "$out_dir/desktop_lens.json" ||
+  fail "lens: no result: $(grep -o '"lens":{[^}]*' "$out_dir/desktop_lens.json")"
 
 # The line view and the mean over a layer's heads.
 run_app lines "tab=attention&head=L1H2&view=lines&prompt=In the beginning God created the heaven and the earth. In the beginning God"

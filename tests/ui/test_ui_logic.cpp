@@ -302,3 +302,209 @@ TEST_CASE("after a model switch every view belongs to the new model") {
   settle(state);
   CHECK(state.run_error.find("'x' is not a token id") != std::string::npos);
 }
+
+TEST_CASE(
+    "patching, the logit lens and massive activations from the explorer, and what is dropped") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  state.prompt = "In the beginning God created the heaven and the earth. In the beginning God";
+  load_bundled_model(state, "attnscope-kjv");
+  settle(state);
+  REQUIRE(state.run);
+  const Model& kjv = *state.model;
+  const auto created = kjv.single_token(" created");
+  const auto made = kjv.single_token(" made");
+  REQUIRE(created);
+  REQUIRE(made);
+  const std::vector<int>& ids = state.run->ids;
+  const int T = int(ids.size());
+  const int swapped = int(std::find(ids.begin(), ids.end(), *created) - ids.begin());
+  REQUIRE(swapped < T);
+
+  // The one-token swap: " created" → " made"; the metric logit(" created") − logit(" made").
+  PatchingState& p = state.patching;
+  p.source = CorruptionSource::swap;
+  p.swap_position = swapped;
+  p.swap_token = " made";
+  p.answer = " created";
+  p.distractor = " made";
+  p.target = PatchTarget::resid_pre;
+  auto corrupted = patching_corrupted_ids(state);
+  REQUIRE(corrupted);
+  CHECK((*corrupted)[std::size_t(swapped)] == *made);
+  start_patching(state);
+  settle(state);
+  REQUIRE(state.error.empty());
+  REQUIRE(p.result);
+  const Tensor& rec = p.result->normalised;
+  REQUIRE(rec.shape()[0] == 4);
+  REQUIRE(int(rec.shape()[1]) == T);
+  // The clean metric is the explorer's own run's logit difference.
+  const Tensor& logits = state.run->last_logits;
+  CHECK(p.result->clean ==
+        doctest::Approx(double(logits(0, *created)) - logits(0, *made)).epsilon(1e-3));
+  // Layer 0's input differs only at the swapped token: patching it there is the clean run
+  // (recovered 1), anywhere else it changes nothing (0).
+  for (int t = 0; t < T; t++)
+    CHECK(rec(0, t) == doctest::Approx(t == swapped ? 1.0 : 0.0).epsilon(1e-4));
+  CHECK(p.col_labels.size() == std::size_t(T));
+  CHECK(p.row_labels.front() == "L0");
+  const std::string json = state_json(state);
+  CHECK(json.find("\"recovered\":[[") != std::string::npos);
+
+  // Each head's z (layer × head), and one head's z per position.
+  p.target = PatchTarget::head_z;
+  start_patching(state);
+  settle(state);
+  REQUIRE(p.result);
+  CHECK(p.result->normalised.shape()[0] == 4);
+  CHECK(p.result->normalised.shape()[1] == 8);
+  CHECK(p.col_labels.front() == "H0");
+  state.focus = {1, 2};
+  p.target = PatchTarget::head_z_position;
+  start_patching(state);
+  settle(state);
+  REQUIRE(p.result);
+  CHECK(p.result->normalised.shape()[0] == 1);
+  CHECK(p.row_labels.front() == "L1H2");
+
+  // Bad set-ups: one message each, no sweep.
+  const int serial = p.serial;
+  p.source = CorruptionSource::typed;
+  p.corrupted_text = "In the beginning";
+  start_patching(state);
+  CHECK(p.error.find("patching needs the same number") != std::string::npos);
+  CHECK_FALSE(state.background.busy());
+  p.source = CorruptionSource::swap;
+  p.swap_token = " created";
+  start_patching(state);
+  CHECK(p.error.find("same token") != std::string::npos);
+  p.swap_token = " created and";
+  start_patching(state);
+  CHECK(p.error.find("not one") != std::string::npos);
+  p.swap_token = " made";
+  p.answer = "";
+  start_patching(state);
+  CHECK(p.error.find("answer") != std::string::npos);
+  p.answer = " created";
+  p.distractor = " created";  // both runs then score 0: nothing to recover
+  p.target = PatchTarget::resid_pre;
+  start_patching(state);
+  settle(state);
+  CHECK(p.error.find("score the same") != std::string::npos);
+  CHECK(p.serial == serial);
+  state.error.clear();
+  p.distractor = " made";
+
+  // Cancelled: no result, no error.
+  start_patching(state);
+  state.background.cancel();
+  settle(state);
+  CHECK(p.error.empty());
+
+  // The lens: its last row is the model's own prediction; the default target is its top token.
+  ensure_lens(state);
+  settle(state);
+  REQUIRE(state.lens.result);
+  const LogitLens& lens = *state.lens.result;
+  CHECK(lens.rows == 5);
+  CHECK(lens.positions == T);
+  const int top =
+      int(std::max_element(logits.data(), logits.data() + logits.size()) - logits.data());
+  CHECK(lens.top_at(4, T - 1, 0).id == top);
+  CHECK(lens.target == top);
+  CHECK(lens.target_rank(4, T - 1) == 1);
+  const std::vector<double> logp = log_softmax(logits.data(), logits.size());
+  CHECK(lens.target_prob(4, T - 1) ==
+        doctest::Approx(std::exp(logp[std::size_t(top)])).epsilon(1e-4));
+  CHECK(lens.head_dla.shape()[0] == 4);
+  const int lens_serial = state.lens.serial;
+  ensure_lens(state);  // the same run and settings: nothing recomputed
+  settle(state);
+  CHECK(state.lens.serial == lens_serial);
+  state.lens.target = " nonexistent words";
+  ensure_lens(state);
+  settle(state);
+  CHECK(state.lens.error.find("target") != std::string::npos);
+  CHECK_FALSE(state.lens.result);
+  state.lens.target = " created";
+  state.lens.position = swapped - 1;  // where " created" comes next
+  ensure_lens(state);
+  settle(state);
+  REQUIRE(state.lens.result);
+  CHECK(state.lens.result->target == *created);
+  CHECK(state.lens.result->position == swapped - 1);
+
+  // Massive activations: a row per block input and the final stream.
+  ensure_massive(state);
+  settle(state);
+  REQUIRE(state.massive.layers.size() == 5);
+  for (const MassiveLayer& l : state.massive.layers) {
+    REQUIRE_FALSE(l.top.empty());
+    CHECK(l.top.front().position < T);
+    CHECK(l.top.front().channel < kjv.config().d_model);
+  }
+
+  // A new prompt drops every result computed for the old one.
+  start_patching(state);
+  settle(state);
+  REQUIRE(p.result);
+  state.prompt = "And God said, Let there be light";
+  run_prompt(state);
+  settle(state);
+  CHECK_FALSE(p.result);
+  CHECK_FALSE(state.lens.result);
+  CHECK(state.massive.layers.empty());
+  CHECK(state_json(state).find("\"recovered\"") == std::string::npos);
+
+  // A sweep still running when the model switches never lands on the new model.
+  p.source = CorruptionSource::typed;
+  p.corrupted_text = "And God said, Let there be darkness";
+  p.answer = " and";
+  p.distractor = ",";
+  REQUIRE(patching_corrupted_ids(state));
+  start_patching(state);
+  load_bundled_model(state, "attnscope-tasks");
+  settle(state);
+  CHECK(state.model_name == "attnscope-tasks");
+  CHECK_FALSE(p.result);
+  state.lens.target.clear();  // the tasks model's own next token
+  state.lens.position = -1;
+  ensure_lens(state);
+  ensure_massive(state);
+  settle(state);
+  REQUIRE(state.lens.result);
+  CHECK(state.lens.result->rows == state.model->config().n_layers + 1);
+  CHECK(state.lens.result->head_dla.shape()[1] == std::size_t(state.model->config().n_heads));
+  CHECK(state.massive.layers.size() == std::size_t(state.model->config().n_layers + 1));
+}
+
+TEST_CASE("a link to the patching view carries its set-up and sweeps once the prompt has run") {
+  AppState a;
+  a.model_name = "attnscope-kjv";
+  a.tab = Tab::patching;
+  a.patching.target = PatchTarget::head_z;
+  a.patching.source = CorruptionSource::swap;
+  a.patching.swap_position = 4;
+  a.patching.swap_token = " made";
+  a.patching.answer = " created";
+  a.patching.distractor = " made & more";
+  AppState b;
+  apply_view_query(b, view_query(a));
+  CHECK(b.tab == Tab::patching);
+  CHECK(b.patching.target == PatchTarget::head_z);
+  CHECK(b.patching.swap_position == 4);
+  CHECK(b.patching.swap_token == " made");
+  CHECK(b.patching.answer == " created");
+  CHECK(b.patching.distractor == " made & more");
+  CHECK(b.patching.run_on_load);
+  AppState c;  // no corruption named: nothing runs by itself
+  apply_view_query(c, "tab=patching&patch=resid_pre&swap=x");
+  CHECK_FALSE(c.patching.run_on_load);
+  CHECK(c.patching.swap_position == -1);
+  AppState d;
+  apply_view_query(d, "tab=lens&follow=%20the");
+  CHECK(d.tab == Tab::lens);
+  CHECK(d.lens.target == " the");
+}

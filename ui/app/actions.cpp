@@ -264,6 +264,7 @@ void deliver_files(AppState& state, const std::string& request,
         s.circuit.edge_evaluation.reset();
         s.circuit.eap.reset();
         s.circuit.acdc.reset();
+        discard_analyses(s);
         const ModelConfig& c = s.model->config();
         const auto fits = [&c](HeadRef h) { return h.layer < c.n_layers && h.head < c.n_heads; };
         // The first model keeps the heads a shared link named (if they exist in it).
@@ -388,6 +389,7 @@ void run_prompt(AppState& state) {
         if (s.error_source == kRunPromptJob) s.error.clear();  // the prompt runs now
         s.hover_query = s.hover_key = -1;
         s.ablation.sweep.reset();
+        discard_analyses(s);  // patching, lens, massive: computed for the previous prompt
         char line[160];
         std::snprintf(line, sizeof line, "%zu tokens, forward pass %.1f ms", s.run->ids.size(),
                       s.run->seconds * 1e3);

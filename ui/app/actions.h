@@ -53,6 +53,19 @@ void start_circuit(AppState& state);    // the SAE circuit codes
 void start_discovery(AppState& state);  // EAP or ACDC, as the panel's method says
 void ensure_task_files(AppState& state);
 
+// Activation patching (patching_job.cpp): the corrupted prompt's ids as the panel sets it up
+// (typed, or the prompt with one token swapped), or why there are none (different lengths, ...);
+// the sweep on the background runner, its error kept in PatchingState::error.
+Result<std::vector<int>> patching_corrupted_ids(const AppState& state);
+void start_patching(AppState& state);
+bool patching_running(const AppState& state);
+// The logit lens and massive activations of the run on screen, when their views ask
+// (readout_jobs.cpp); a job starts only for a new run or new settings.
+void ensure_lens(AppState& state);
+void ensure_massive(AppState& state);
+// Drops every analysis result of the previous run or model (a new prompt, a model switch).
+void discard_analyses(AppState& state);
+
 // The Circuits panel's prompts: a bundled task's (with its name and the ground truth) or those
 // typed; false after an error or while the task files are still being fetched (said in the
 // status bar).

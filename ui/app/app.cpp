@@ -65,6 +65,8 @@ void handle_shortcuts(AppState& state) {
   if (ImGui::IsKeyPressed(keys::n2)) select_tab(state, Tab::sinks);
   if (ImGui::IsKeyPressed(keys::n3)) select_tab(state, Tab::ablation);
   if (ImGui::IsKeyPressed(keys::n4)) select_tab(state, Tab::circuits);
+  if (ImGui::IsKeyPressed(keys::n5)) select_tab(state, Tab::patching);
+  if (ImGui::IsKeyPressed(keys::n6)) select_tab(state, Tab::lens);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_LeftArrow))) move_focus(state, 0, -1);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_RightArrow))) move_focus(state, 0, 1);
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_UpArrow))) move_focus(state, -1, 0);
@@ -96,6 +98,9 @@ void draw_menu_bar(AppState& state) {
       select_tab(state, Tab::ablation);
     if (ImGui::MenuItem("Circuits", "4", state.tab == Tab::circuits))
       select_tab(state, Tab::circuits);
+    if (ImGui::MenuItem("Patching", "5", state.tab == Tab::patching))
+      select_tab(state, Tab::patching);
+    if (ImGui::MenuItem("Logit lens", "6", state.tab == Tab::lens)) select_tab(state, Tab::lens);
     ImGui::Separator();
     if (ImGui::MenuItem("Light theme", "Ctrl+T", state.theme == Theme::light)) toggle_theme(state);
     ImGui::MenuItem("ImGui metrics", nullptr, &state.show_imgui_metrics);
@@ -119,7 +124,9 @@ void draw_tabs(AppState& state) {
   } tabs[] = {{Tab::attention, "Attention", draw_attention_panel},
               {Tab::sinks, "Sinks", draw_sinks_panel},
               {Tab::ablation, "Ablation", draw_ablation_panel},
-              {Tab::circuits, "Circuits", draw_circuits_panel}};
+              {Tab::circuits, "Circuits", draw_circuits_panel},
+              {Tab::patching, "Patching", draw_patching_panel},
+              {Tab::lens, "Lens", draw_lens_panel}};
   const bool requested = state.tab_requested;
   state.tab_requested = false;
   for (const auto& t : tabs) {

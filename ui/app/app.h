@@ -14,7 +14,10 @@
 #include <vector>
 
 #include "core/analysis/ablation.h"
+#include "core/analysis/activation_patching.h"
 #include "core/analysis/calibration.h"
+#include "core/analysis/logit_lens.h"
+#include "core/analysis/massive_activations.h"
 #include "core/analysis/next_token.h"
 #include "core/analysis/pattern.h"
 #include "core/analysis/sinks.h"
@@ -29,7 +32,7 @@ namespace attnscope::ui {
 class Host;
 
 enum class Theme { dark, light };
-enum class Tab { attention, sinks, ablation, circuits };
+enum class Tab { attention, sinks, ablation, circuits, patching, lens };
 enum class AttentionView { heatmap, lines };
 enum class Aggregate { head, layer_mean, all_mean };
 
@@ -113,6 +116,56 @@ struct CircuitState {
   int serial = 0;
 };
 
+// Activation patching (core/analysis/activation_patching.h) from the current prompt (clean) into
+// a corrupted one of the same length: typed, or the clean prompt with one token swapped.
+enum class CorruptionSource { typed, swap };
+
+struct PatchingState {
+  CorruptionSource source = CorruptionSource::swap;
+  std::string corrupted_text;  // typed: text, or token ids when the prompt is typed as ids
+  int swap_position = -1;      // swap: the position replaced (-1: the first the user picks)
+  std::string swap_token;      // ... and the token put there (one token)
+  MetricKind metric = MetricKind::logit_diff;
+  std::string answer = " mat", distractor = " cat";  // the metric's tokens (one each)
+  PatchTarget target = PatchTarget::resid_pre;
+  bool run_on_load = false;  // a shared link's patching view: sweep once the prompt has run
+  // The last sweep, for the run it was computed on (dropped on a new prompt or model).
+  std::optional<PatchingResult> result;
+  std::vector<std::string> row_labels, col_labels;  // "L0".., tokens or "H0"..
+  HeadRef head;                                     // head_z_position: the head patched
+  std::vector<std::string> corrupted_tokens;        // the corrupted run's tokens
+  int run_serial = -1;                              // the clean run the result is for
+  std::string error;                                // why the last sweep did not run
+  std::string check;  // what is wrong with the corrupted prompt as set up ("" when it is fine)
+  int serial = 0;     // bumps when a result arrives (tests)
+  int hover_row = -1, hover_col = -1;
+  float hover_value = 0;  // the map's value under the mouse (published for tests)
+};
+
+// The logit lens of the current run, computed when its tab is open.
+struct LensState {
+  std::string target;        // the followed token; empty: the model's own top next token
+  std::string target_input;  // the box's text, taken as `target` on Enter
+  int position = -1;         // where heads are attributed; -1: the last
+  std::optional<LogitLens> result;
+  std::string target_shown;  // the target's display text, as computed
+  int run_serial = -1;       // the run the result (or the error) is for
+  std::string asked;         // target + position of the result or job, to recompute on change
+  std::string error;
+  int serial = 0;
+  int hover_row = -1, hover_col = -1;  // top-token table cell or DLA head under the mouse
+  std::string hover_token;
+  float hover_value = 0;
+};
+
+// Massive activations (core/analysis/massive_activations.h) of the current run, per layer.
+struct MassiveState {
+  std::vector<MassiveLayer> layers;
+  int run_serial = -1;  // the run `layers` (or the error) is for
+  std::string error;
+  int serial = 0;
+};
+
 struct ModelEntry {
   std::string name;         // folder name under models/
   std::string description;  // one line from the model card
@@ -159,6 +212,9 @@ struct AppState {
   CalibrationState calibration;
   AblationState ablation;
   CircuitState circuit;
+  PatchingState patching;
+  LensState lens;
+  MassiveState massive;
 
   JobRunner jobs;        // quick work: loading, running the prompt, ablation and calibration
   JobRunner background;  // long work that may run beside it: the sweep, SAE training

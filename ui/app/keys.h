@@ -15,5 +15,7 @@ constexpr int n1 = GLFW_KEY_1;
 constexpr int n2 = GLFW_KEY_2;
 constexpr int n3 = GLFW_KEY_3;
 constexpr int n4 = GLFW_KEY_4;
+constexpr int n5 = GLFW_KEY_5;
+constexpr int n6 = GLFW_KEY_6;
 
 }  // namespace attnscope::ui::keys

@@ -5,9 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "core/export/data_export.h"
-#include "core/export/heatmap_png.h"
 #include "ui/app/actions.h"
+#include "ui/app/figure_export.h"
 #include "ui/app/panels.h"
 #include "ui/app/widgets.h"
 
@@ -16,43 +15,22 @@ namespace attnscope::ui {
 // Shared with the ablation panel: a before/after table of the top next tokens.
 void draw_next_token_table(const AppState& state, const NextTokenEffect& effect, const char* id);
 
-namespace {
-
-std::vector<std::string> head_axis(const char* prefix, int n) {
-  std::vector<std::string> out;
-  for (int i = 0; i < n; i++) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
-}  // namespace
-
 // A layer × head map as a figure, and its data, through the host.
 void export_head_map(AppState& state, const ExportRequest& request, const Tensor& values,
                      const std::string& name, const std::string& title, Colormap colormap,
                      const std::string& value_label) {
-  const int L = int(values.shape()[0]), H = int(values.shape()[1]);
-  const std::string stem = state.model_name + "_" + name;
-  if (request.png) {
-    HeatmapSpec spec;
-    spec.values = values.data();
-    spec.rows = L;
-    spec.cols = H;
-    spec.row_labels = head_axis("L", L);
-    spec.col_labels = head_axis("H", H);
-    spec.title = state.model_name + ": " + title;
-    spec.row_axis = "layer";
-    spec.col_axis = "head";
-    spec.colorbar_label = value_label;
-    spec.colormap = colormap;
-    spec.annotate = true;
-    auto png = render_heatmap_png(spec);
-    if (!png) return set_error(state, png.error().to_string());
-    save_export(state, stem + ".png", *png, "image/png");
-  }
-  ExportInfo info{
-      {{"layer", head_axis("L", L)}, {"head", head_axis("H", H)}},
-      {{"model", state.model_name}, {"value", value_label}, {"prompt", state.ran_prompt}}};
-  save_data_exports(state, request.csv, request.json, values, info, stem);
+  MapExport map;
+  map.values = &values;
+  map.name = name;
+  map.title = title;
+  map.row_axis = "layer";
+  map.col_axis = "head";
+  map.value_label = value_label;
+  map.row_labels = index_labels("L", int(values.shape()[0]));
+  map.col_labels = index_labels("H", int(values.shape()[1]));
+  map.colormap = colormap;
+  map.annotate = true;
+  export_map(state, request, map);
 }
 
 void draw_next_token_table(const AppState& state, const NextTokenEffect& effect, const char* id) {
@@ -180,11 +158,14 @@ void draw_sinks_panel(AppState& state) {
   ImGui::EndChild();
   ImGui::SameLine();
 
-  // Per-head table; the clipper draws only the visible rows.
+  // Per-head table (the clipper draws only the visible rows), and below it the massive
+  // activations the sinks usually sit on.
   ImGui::BeginChild("sinktable", ImVec2(0, 0), false);
+  const float table_h = ImGui::GetContentRegionAvail().y * 0.55f;
   if (ImGui::BeginTable("sinks", 4,
                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
-                            ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable)) {
+                            ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable,
+                        ImVec2(0, table_h))) {
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("head", ImGuiTableColumnFlags_WidthFixed, 50);
     ImGui::TableSetupColumn("mass", ImGuiTableColumnFlags_WidthFixed, 50);
@@ -217,6 +198,7 @@ void draw_sinks_panel(AppState& state) {
       }
     ImGui::EndTable();
   }
+  draw_massive_activations(state);
   ImGui::EndChild();
 }
 

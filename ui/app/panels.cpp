@@ -21,7 +21,10 @@ void draw_help_window(AppState& state) {
         "see it large, hover a cell for the query, key and weight. Sinks: tokens that soak up "
         "attention, and ACT calibration. Ablation: click heads to switch them off and watch the "
         "next token; sweep all heads. Circuits: a sparse autoencoder over head outputs finds the "
-        "heads of a task. Every view exports PNG, CSV and JSON.");
+        "heads of a task. Patching: put pieces of the prompt's run into a corrupted prompt's and "
+        "see "
+        "how much of the answer comes back. Lens: every layer read through the unembedding, and "
+        "each head's direct logit attribution. Every view exports PNG, CSV and JSON.");
     ImGui::Separator();
     if (ImGui::BeginTable("shortcuts", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV)) {
       ImGui::TableSetupColumn("Key", ImGuiTableColumnFlags_WidthFixed, 110.0f);
@@ -29,7 +32,7 @@ void draw_help_window(AppState& state) {
       ImGui::TableHeadersRow();
       const char* rows[][2] = {{"F1", "Show or hide this guide"},
                                {"Ctrl+T", "Dark / light theme"},
-                               {"1 2 3 4", "Attention, Sinks, Ablation, Circuits"},
+                               {"1 … 6", "Attention, Sinks, Ablation, Circuits, Patching, Lens"},
                                {"Arrow keys", "Move the focused head (layer ↑↓, head ←→)"},
                                {"A", "Ablate / restore the focused head"},
                                {"Enter", "Run the prompt (in the prompt box)"},

@@ -5,13 +5,16 @@
 
 namespace attnscope::ui {
 
-void draw_model_panel(AppState& state);      // sidebar: models, the prompt, compute
-void draw_token_strip(AppState& state);      // tokens of the run, sinks highlighted
-void draw_too_long_offer(AppState& state);   // "Keep the last N tokens" after a too-long prompt
-void draw_attention_panel(AppState& state);  // grid, focused head, line view, aggregates
-void draw_sinks_panel(AppState& state);      // sink table and map, ACT calibration
-void draw_ablation_panel(AppState& state);   // ablate heads, next-token effect, sweep
-void draw_circuits_panel(AppState& state);   // SAE codes, EAP and ACDC vs ground truth
+void draw_model_panel(AppState& state);          // sidebar: models, the prompt, compute
+void draw_token_strip(AppState& state);          // tokens of the run, sinks highlighted
+void draw_too_long_offer(AppState& state);       // "Keep the last N tokens" after a too-long prompt
+void draw_attention_panel(AppState& state);      // grid, focused head, line view, aggregates
+void draw_sinks_panel(AppState& state);          // sink table and map, ACT calibration
+void draw_massive_activations(AppState& state);  // beside the sinks: per-layer outliers
+void draw_ablation_panel(AppState& state);       // ablate heads, next-token effect, sweep
+void draw_circuits_panel(AppState& state);       // SAE codes, EAP and ACDC vs ground truth
+void draw_patching_panel(AppState& state);       // clean → corrupted activation patching maps
+void draw_lens_panel(AppState& state);           // logit lens table, target rank, head DLA
 // Parts of the Circuits panel for edge attribution and ACDC (panel_discovery.cpp), and its ROC.
 void draw_discovery_settings(AppState& state);
 void draw_discovery_left(AppState& state, float width);  // run, progress, head score map

@@ -1,5 +1,6 @@
 // view_state.cpp — the view as URL parameters (shareable links in the browser) and the state the
 // end-to-end tests read.
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -50,6 +51,10 @@ const char* tab_name(Tab tab) {
       return "ablation";
     case Tab::circuits:
       return "circuits";
+    case Tab::patching:
+      return "patching";
+    case Tab::lens:
+      return "lens";
   }
   return "attention";
 }
@@ -73,11 +78,27 @@ std::string view_query(const AppState& state) {
     q += "&mode=";
     q += ablation_mode_name(state.ablation.mode);
   }
+  // The patching setup and the lens's token travel with their own tab (a link to the patching
+  // view sweeps once the prompt has run: it shows what the sender saw).
+  if (state.tab == Tab::patching) {
+    const PatchingState& p = state.patching;
+    q += "&patch=" + std::string(patch_target_name(p.target));
+    if (p.metric == MetricKind::probability) q += "&metric=probability";
+    q += "&answer=" + percent_encode(p.answer);
+    if (p.metric == MetricKind::logit_diff) q += "&distractor=" + percent_encode(p.distractor);
+    if (p.source == CorruptionSource::typed && !p.corrupted_text.empty())
+      q += "&corrupted=" + percent_encode(p.corrupted_text);
+    if (p.source == CorruptionSource::swap && p.swap_position >= 0 && !p.swap_token.empty())
+      q += "&swap=" + std::to_string(p.swap_position) + "&with=" + percent_encode(p.swap_token);
+  }
+  if (state.tab == Tab::lens && !state.lens.target.empty())
+    q += "&follow=" + percent_encode(state.lens.target);
   return q;
 }
 
 void apply_view_query(AppState& state, const std::string& query) {
   std::size_t begin = 0;
+  bool patch_link = false, corruption = false;
   std::string text = query;
   if (!text.empty() && (text[0] == '#' || text[0] == '?')) text.erase(0, 1);
   while (begin < text.size()) {
@@ -119,12 +140,122 @@ void apply_view_query(AppState& state, const std::string& query) {
       state.use_webgpu = value == "webgpu";  // read before the first model loads: it goes there
     } else if (key == "mode") {
       if (auto mode = parse_ablation_mode(value)) state.ablation.mode = *mode;
+    } else if (key == "patch") {
+      if (auto target = parse_patch_target(value)) {
+        state.patching.target = *target;
+        patch_link = true;
+      }
+    } else if (key == "metric") {
+      state.patching.metric =
+          value == "probability" ? MetricKind::probability : MetricKind::logit_diff;
+    } else if (key == "answer") {
+      state.patching.answer = value;
+    } else if (key == "distractor") {
+      state.patching.distractor = value;
+    } else if (key == "corrupted" && !value.empty()) {
+      state.patching.corrupted_text = value;
+      state.patching.source = CorruptionSource::typed;
+      corruption = true;
+    } else if (key == "swap") {
+      int position = -1;
+      char end = 0;
+      if (std::sscanf(value.c_str(), "%d%c", &position, &end) == 1 && position >= 0 &&
+          position < 1 << 20) {
+        state.patching.swap_position = position;
+        state.patching.source = CorruptionSource::swap;
+        corruption = true;
+      }
+    } else if (key == "with") {
+      state.patching.swap_token = value;
+    } else if (key == "follow") {
+      state.lens.target = state.lens.target_input = value;
     } else if (key == "tab") {
-      for (Tab t : {Tab::attention, Tab::sinks, Tab::ablation, Tab::circuits})
+      for (Tab t :
+           {Tab::attention, Tab::sinks, Tab::ablation, Tab::circuits, Tab::patching, Tab::lens})
         if (value == tab_name(t)) state.tab = t, state.tab_requested = true;
     }
   }
+  state.patching.run_on_load = patch_link && corruption && state.tab == Tab::patching;
 }
+
+namespace {
+
+nlohmann::json rows_of(const Tensor& t) {
+  nlohmann::json rows = nlohmann::json::array();
+  if (t.dimension() != 2) return rows;
+  for (std::size_t r = 0; r < t.shape()[0]; r++) {
+    nlohmann::json row = nlohmann::json::array();
+    for (std::size_t c = 0; c < t.shape()[1]; c++) row.push_back(t(r, c));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+nlohmann::json patching_json(const AppState& state) {
+  const PatchingState& p = state.patching;
+  nlohmann::json j = {
+      {"serial", p.serial},
+      {"error", p.error},
+      {"running", patching_running(state)},
+      {"hover", {{"row", p.hover_row}, {"col", p.hover_col}, {"value", p.hover_value}}}};
+  j["check"] = p.check;
+  if (p.result && state.run && p.run_serial == state.run->serial) {
+    j["target"] = std::string(patch_target_name(p.result->target));
+    j["clean"] = p.result->clean;
+    j["corrupted"] = p.result->corrupted;
+    j["rows"] = p.row_labels;
+    j["cols"] = p.col_labels;
+    j["recovered"] = rows_of(p.result->normalised);
+  }
+  return j;
+}
+
+nlohmann::json lens_json(const AppState& state) {
+  const LensState& l = state.lens;
+  nlohmann::json j = {{"serial", l.serial},
+                      {"error", l.error},
+                      {"hover",
+                       {{"row", l.hover_row},
+                        {"col", l.hover_col},
+                        {"token", l.hover_token},
+                        {"value", l.hover_value}}}};
+  if (l.result && state.run && l.run_serial == state.run->serial) {
+    const LogitLens& r = *l.result;
+    j["rows"] = r.rows;
+    j["positions"] = r.positions;
+    j["target"] = l.target_shown;
+    j["position"] = r.position;
+    nlohmann::json top = nlohmann::json::array();  // the top-1 token of each row × position
+    for (int row = 0; row < r.rows; row++) {
+      nlohmann::json line = nlohmann::json::array();
+      for (int t = 0; t < r.positions; t++)
+        line.push_back({{"token", state.model->token_display(r.top_at(row, t, 0).id)},
+                        {"p", r.top_at(row, t, 0).prob}});
+      top.push_back(line);
+    }
+    j["top"] = top;
+    j["dla"] = rows_of(r.head_dla);
+  }
+  return j;
+}
+
+nlohmann::json massive_json(const AppState& state) {
+  const MassiveState& m = state.massive;
+  nlohmann::json layers = nlohmann::json::array();
+  if (state.run && m.run_serial == state.run->serial)
+    for (const MassiveLayer& l : m.layers)
+      layers.push_back({{"max", l.top.empty() ? 0.0 : std::fabs(double(l.top.front().value))},
+                        {"position", l.top.empty() ? -1 : l.top.front().position},
+                        {"channel", l.top.empty() ? -1 : l.top.front().channel},
+                        {"median", l.median_abs},
+                        {"ratio", std::isfinite(l.ratio) ? l.ratio : -1.0},
+                        {"over100", l.over_100},
+                        {"over1000", l.over_1000},
+                        {"massive", l.massive}});
+  return {{"serial", m.serial}, {"error", m.error}, {"layers", layers}};
+}
+
+}  // namespace
 
 std::string state_json(const AppState& state) {
   nlohmann::json j;
@@ -205,6 +336,9 @@ std::string state_json(const AppState& state) {
     j["circuitAuc"] = state.circuit.evaluation->roc.auc;
   else if (state.circuit.method != CircuitMethod::sae && discovered && discovered->evaluation)
     j["circuitAuc"] = discovered->evaluation->roc.auc;
+  j["patching"] = patching_json(state);
+  j["lens"] = lens_json(state);
+  j["massive"] = massive_json(state);
   nlohmann::json widgets = nlohmann::json::object();
   for (const auto& [name, r] : state.widgets) widgets[name] = {r[0], r[1], r[2], r[3]};
   j["widgets"] = widgets;

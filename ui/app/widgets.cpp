@@ -169,7 +169,8 @@ MatrixHover draw_matrix(const char* id, const MatrixImage& image,
                         const std::vector<std::string>& row_labels,
                         const std::vector<std::string>& col_labels, float cell_px,
                         const char* row_axis, const char* col_axis, ImVec2 size,
-                        std::optional<int> highlight_row, const std::vector<int>& marked_cols) {
+                        std::optional<int> highlight_row, const std::vector<int>& marked_cols,
+                        const char* value_format) {
   MatrixHover hover;
   if (image.texture.empty() || image.rows == 0) return hover;
   const float line_h = ImGui::GetTextLineHeight();
@@ -274,7 +275,7 @@ MatrixHover draw_matrix(const char* id, const MatrixImage& image,
     if (image.mask_upper && hover.col > hover.row)
       ImGui::TextDisabled("masked (a query never sees later keys)");
     else
-      ImGui::Text("weight %.4f", v);
+      ImGui::Text(value_format, double(v));
     ImGui::EndTooltip();
   }
   ImGui::EndChild();
@@ -350,6 +351,7 @@ std::optional<HeadRef> draw_head_map(const char* id, const Tensor& values,
         (*style.marks)[style.mark_prefix + head_label(head)] = {lo.x, lo.y, style.cell - 2,
                                                                 style.cell - 2};
       if (ImGui::IsItemHovered()) {
+        if (style.hovered) *style.hovered = head;
         ImGui::BeginTooltip();
         ImGui::Text("%s", head_label(head).c_str());
         char vb[48];
@@ -366,12 +368,17 @@ std::optional<HeadRef> draw_head_map(const char* id, const Tensor& values,
   return clicked;
 }
 
-ExportRequest export_buttons(AppState& state, const char* id) {
+ExportRequest export_buttons(AppState& state, const char* id, bool svg) {
   ExportRequest r;
   ImGui::PushID(id);
   r.png = ImGui::SmallButton("PNG");
   mark_widget(state, std::string("export.") + id + ".png");
   ImGui::SameLine();
+  if (svg) {
+    r.svg = ImGui::SmallButton("SVG");
+    mark_widget(state, std::string("export.") + id + ".svg");
+    ImGui::SameLine();
+  }
   r.csv = ImGui::SmallButton("CSV");
   mark_widget(state, std::string("export.") + id + ".csv");
   ImGui::SameLine();

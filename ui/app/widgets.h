@@ -62,14 +62,15 @@ struct MatrixHover {
 
 // The matrix with token labels on both axes in a scrolling child `id` of size `size` (0: fill);
 // cell_px pixels per cell, or 0 to fit the whole matrix in the child. Only visible labels are
-// drawn. Hover shows row, column and value. marked_cols (the focused head's sinks) get an orange
-// bar under the column header.
+// drawn. Hover shows row, column and the value (value_format: a printf format for one double).
+// marked_cols (the focused head's sinks) get an orange bar under the column header.
 MatrixHover draw_matrix(const char* id, const MatrixImage& image,
                         const std::vector<std::string>& row_labels,
                         const std::vector<std::string>& col_labels, float cell_px,
                         const char* row_axis, const char* col_axis, ImVec2 size = ImVec2(0, 0),
                         std::optional<int> highlight_row = std::nullopt,
-                        const std::vector<int>& marked_cols = {});
+                        const std::vector<int>& marked_cols = {},
+                        const char* value_format = "weight %.4f");
 
 // A colour bar for [vmin, vmax], `height` pixels tall.
 void draw_colorbar(Colormap colormap, float vmin, float vmax, float height);
@@ -86,16 +87,19 @@ struct HeadMapStyle {
   // When set, each cell's rectangle is recorded as mark_prefix + "L0H2" (end-to-end tests).
   std::map<std::string, std::array<float, 4>>* marks = nullptr;
   std::string mark_prefix;
+  // When set, the head under the mouse is written there (left alone when there is none).
+  std::optional<HeadRef>* hovered = nullptr;
 };
 std::optional<HeadRef> draw_head_map(const char* id, const Tensor& values,
                                      const std::vector<HeadRef>& outlined,
                                      std::optional<HeadRef> focus, const HeadMapStyle& style);
 
-// Export buttons for one view: PNG (the figure), CSV and JSON (the data).
+// Export buttons for one view: PNG (and with `svg`, SVG: the figure), CSV and JSON (the data).
 struct ExportRequest {
-  bool png = false, csv = false, json = false;
+  bool png = false, svg = false, csv = false, json = false;
+  bool any() const { return png || svg || csv || json; }
 };
-ExportRequest export_buttons(AppState& state, const char* id);
+ExportRequest export_buttons(AppState& state, const char* id, bool svg = false);
 
 // Colours as ImGui wants them.
 ImU32 to_imu32(Rgb rgb, int alpha = 255);

@@ -98,8 +98,13 @@ bool write_screenshot(GLFWwindow* window, const std::string& path) {
 bool after_frame(GLFWwindow* window, const LaunchOptions& options, const AppState& state) {
   if (options.frames == 0 || state.frame < options.frames) return true;
   // Screenshots show finished work: wait (at most ~20 s of frames) for loading and jobs.
+  // Then three more frames: a view whose result just arrived draws its new widgets (tables,
+  // scrollbars) at their measured sizes only from its second frame.
+  static long long idle_since = -1;
   const bool idle = state.load_progress < 0 && !state.jobs.busy() && !state.background.busy();
-  if (!idle && state.frame < options.frames + 1200) return true;
+  if (!idle) idle_since = -1;
+  if (idle && idle_since < 0) idle_since = state.frame;
+  if ((!idle || state.frame < idle_since + 3) && state.frame < options.frames + 1200) return true;
   if (!options.state_path.empty()) {
     std::ofstream out(options.state_path);
     out << static_cast<const DesktopHost*>(state.host)->last_state() << "\n";
