@@ -256,24 +256,49 @@ Status patching_section(const Model& model, const PromptReportOptions& o,
   std::string corrupted;
   for (std::size_t i = 0; i < o.corrupted_ids.size(); i++)
     corrupted += (i ? "|" : "") + model.token_display(o.corrupted_ids[i]);
+  std::vector<ReportedPatching> sweeps = o.patching;
+  if (sweeps.empty()) {
+    for (const PatchTarget target : {PatchTarget::resid_pre, PatchTarget::head_z}) {
+      p.target = target;
+      ATTNSCOPE_ASSIGN(PatchingResult r, activation_patching(model, clean, o.corrupted_ids, p));
+      sweeps.push_back({std::move(r), {}});
+    }
+  }
+  s.paragraphs.push_back("Corrupted prompt: " + corrupted + ". Metric " + metric +
+                         " at the last position: clean " + fixed(sweeps.front().result.clean, 4) +
+                         ", corrupted " + fixed(sweeps.front().result.corrupted, 4) +
+                         "; each map shows what a patch recovers, 0 = corrupted, 1 = clean.");
   json runs = json::object();
-  for (const PatchTarget target : {PatchTarget::resid_pre, PatchTarget::head_z}) {
-    p.target = target;
-    ATTNSCOPE_ASSIGN(const PatchingResult r, activation_patching(model, clean, o.corrupted_ids, p));
-    if (target == PatchTarget::resid_pre)
-      s.paragraphs.push_back("Corrupted prompt: " + corrupted + ". Metric " + metric +
-                             " at the last position: clean " + fixed(r.clean, 4) + ", corrupted " +
-                             fixed(r.corrupted, 4) +
-                             "; each map shows what a patch recovers, 0 = corrupted, 1 = clean.");
-    const bool heads = target == PatchTarget::head_z;
-    ATTNSCOPE_ASSIGN(
-        std::string svg,
-        map_svg(r.normalised, layer_labels(c.n_layers), heads ? head_labels(c.n_heads) : tokens,
-                heads ? "patching each head's z (every position)"
-                      : "patching the residual stream (resid_pre)",
-                "layer", heads ? "head" : "position", "recovered", Colormap::diverging));
+  for (const ReportedPatching& sweep : sweeps) {
+    const PatchingResult& r = sweep.result;
+    std::vector<std::string> rows = layer_labels(c.n_layers), cols = tokens;
+    std::string what, col_axis = "position";
+    switch (r.target) {
+      case PatchTarget::resid_pre:
+        what = "the residual stream (resid_pre)";
+        break;
+      case PatchTarget::attn_out:
+        what = "each layer's attention output";
+        break;
+      case PatchTarget::mlp_out:
+        what = "each layer's MLP output";
+        break;
+      case PatchTarget::head_z:
+        what = "each head's z (every position)";
+        cols = head_labels(c.n_heads);
+        col_axis = "head";
+        break;
+      case PatchTarget::head_z_position:
+        what = head_label(sweep.head) + "'s z, one position at a time";
+        rows = {head_label(sweep.head)};
+        break;
+    }
+    if (r.normalised.shape()[0] != rows.size() || r.normalised.shape()[1] != cols.size())
+      return make_error("a patching result does not fit the model and prompt of the report");
+    ATTNSCOPE_ASSIGN(std::string svg, map_svg(r.normalised, rows, cols, "patching " + what, "layer",
+                                              col_axis, "recovered", Colormap::diverging));
     s.figures.push_back(std::move(svg));
-    runs[std::string(patch_target_name(target))] = {
+    runs[std::string(patch_target_name(r.target))] = {
         {"clean", r.clean}, {"corrupted", r.corrupted}, {"normalised", tensor_json(r.normalised)}};
   }
   data["patching"] = {{"corrupted_ids", o.corrupted_ids},

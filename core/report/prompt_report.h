@@ -8,11 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "core/analysis/activation_patching.h"
 #include "core/error.h"
 #include "core/export/html_report.h"
 #include "core/model/model.h"
 
 namespace attnscope {
+
+// A patching sweep run already (the explorer's), to be shown as it is.
+struct ReportedPatching {
+  PatchingResult result;
+  HeadRef head;  // head_z_position: the head patched
+};
 
 struct PromptReportOptions {
   std::string model_name;  // for the title
@@ -24,6 +31,9 @@ struct PromptReportOptions {
   // distractor (-1: the metric is the answer's probability).
   std::vector<int> corrupted_ids;
   int answer = -1, distractor = -1;
+  // Sweeps done already, for corrupted_ids, answer and distractor above; empty: the report runs
+  // resid_pre and head_z itself.
+  std::vector<ReportedPatching> patching;
   std::vector<std::pair<std::string, std::string>> facts;  // shown first (the caller's setup)
 };
 

@@ -6,22 +6,22 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, nativeBuild, outputDir, repoRoot } from './harness.mjs';
+import { launchBrowser, nativeBuild, outputDir, repoRoot, startServer, watchErrors } from './harness.mjs';
+import { driver } from './driver.mjs';
 
-let browser;
-before(async () => { browser = await launchBrowser(); });
-after(async () => { await browser?.close(); });
+let browser, server;
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer({ isolation: false });
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
 
-test('the report opens offline in a fresh page, figures drawn, nothing fetched', async () => {
-  mkdirSync(outputDir, { recursive: true });
-  const file = path.join(outputDir, 'report_ioi.html');
-  const ioi = '<|endoftext|>Then, Jack and Mary had a long argument at the market. Afterwards';
-  execFileSync(path.join(nativeBuild, 'attnscope'), [
-    'report', '--model', path.join(repoRoot, 'models', 'attnscope-tasks'),
-    '--text', `${ioi} Mary said to`, '--corrupted', `${ioi} Jane said to`,
-    '--answer', ' Jack', '--distractor', ' Mary', '--out', file], { stdio: 'pipe' });
-
-  // A fresh context, offline, with every request refused and recorded.
+// Opens `file` in a fresh context that is offline and refuses every request; returns what the
+// page shows, the requests it made and its errors.
+async function openOffline(file, shots = []) {
   const context = await browser.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
   const requests = [];
   await context.route('**/*', (route) => {
@@ -44,8 +44,28 @@ test('the report opens offline in a fresh page, figures drawn, nothing fetched',
                texts: s.querySelectorAll('text').length };
     }),
     tableRows: [...document.querySelectorAll('table')].map((t) => t.querySelectorAll('tbody tr').length),
+    facts: Object.fromEntries([...document.querySelectorAll('dt')].map((d) => [d.textContent, d.nextElementSibling.textContent])),
     data: JSON.parse(document.getElementById('attnscope-data').textContent),
   }));
+  for (const [name, heading] of shots) {
+    if (heading) await page.locator('h2', { hasText: heading }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(outputDir, name) });
+  }
+  await context.close();
+  return { seen, requests, errors };
+}
+
+test('the report opens offline in a fresh page, figures drawn, nothing fetched', async () => {
+  mkdirSync(outputDir, { recursive: true });
+  const file = path.join(outputDir, 'report_ioi.html');
+  const ioi = '<|endoftext|>Then, Jack and Mary had a long argument at the market. Afterwards';
+  execFileSync(path.join(nativeBuild, 'attnscope'), [
+    'report', '--model', path.join(repoRoot, 'models', 'attnscope-tasks'),
+    '--text', `${ioi} Mary said to`, '--corrupted', `${ioi} Jane said to`,
+    '--answer', ' Jack', '--distractor', ' Mary', '--out', file], { stdio: 'pipe' });
+
+  const { seen, requests, errors } = await openOffline(file, [['report.png', null],
+    ['report_patching.png', 'Activation patching']]);
   assert.deepEqual(requests, []);
   assert.deepEqual(errors, []);
   assert.equal(seen.title, 'attnscope report — attnscope-tasks');
@@ -65,9 +85,46 @@ test('the report opens offline in a fresh page, figures drawn, nothing fetched',
   // The ground truth's name mover L0H5 recovers most of the logit difference (as `patch` says).
   const best = heads.values.indexOf(Math.max(...heads.values));
   assert.equal(best, 0 * 8 + 5);
+});
 
-  await page.screenshot({ path: path.join(outputDir, 'report.png') });
-  await page.locator('h2', { hasText: 'Activation patching' }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(outputDir, 'report_patching.png') });
+test('the explorer's Report button downloads the same kind of file, with the patching sweep on screen', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const pageErrors = watchErrors(page);
+  const { until, click, press, frames, openTab, download } = driver(page);
+  // Replaces a text field's contents by typing (the field is left of its label).
+  const typeInto = async (widget, text) => {
+    await click(widget, 0.2);
+    await press('Control+A');
+    await press('Delete');
+    await page.keyboard.type(text, { delay: 5 });
+    await frames(2);
+  };
+  await page.goto(server.url);
+  await until((s) => s.model === 'attnscope-kjv' && s.runSerial >= 1, 'the first run');
+  // A sweep first, from a typed corrupted prompt (as analysis.test.mjs does).
+  await openTab('Patching');
+  await click('patching.source.typed');
+  await typeInto('patching.corrupted', 'In the beginning God made the heaven and the earth. In the beginning God');
+  await until((x) => x.patching.check === '', 'the corrupted prompt accepted');
+  await typeInto('patching.answer', ' created');
+  await typeInto('patching.distractor', ' made');
+  const before = (await until((x) => x.patching, 'the patching state')).patching.serial;
+  await click('patching.run');
+  await until((x) => x.patching.serial > before && x.patching.recovered, 'the sweep', 120000);
+  const file = await download('prompt.report');
+  assert.match(file.name, /^attnscope-kjv_report\.html$/);
+  const { seen, requests, errors } = await openOffline(file.path);
+  assert.deepEqual(requests, []);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(seen.sections,
+    ['Attention patterns', 'Logit lens', 'Massive activations', 'Activation patching']);
+  assert.equal(seen.svgs.length, 1 + 1 + 1);  // grid, attributions, the sweep on screen
+  assert.ok(seen.facts['prompt text'].startsWith('In the beginning God created'));
+  const shown = (await until((x) => x.patching.recovered, 'the sweep')).patching;
+  const inReport = seen.data.patching.runs.resid_pre.normalised;
+  assert.equal(inReport.values.length, shown.recovered.flat().length);
+  inReport.values.forEach((v, i) => assert.ok(Math.abs(v - shown.recovered.flat()[i]) < 1e-6));
   await context.close();
 });

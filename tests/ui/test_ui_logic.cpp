@@ -508,3 +508,53 @@ TEST_CASE("a link to the patching view carries its set-up and sweeps once the pr
   CHECK(d.tab == Tab::lens);
   CHECK(d.lens.target == " the");
 }
+
+TEST_CASE("the Report button saves one HTML file, with the patching sweep on screen for this run") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  state.prompt = "In the beginning God created the heaven and the earth.";
+  load_bundled_model(state, "attnscope-kjv");
+  settle(state);
+  REQUIRE(state.run);
+  const auto html_of = [&]() {
+    const auto it = host.saved.find("attnscope-kjv_report.html");
+    REQUIRE(it != host.saved.end());
+    return std::string(it->second.begin(), it->second.end());
+  };
+  // Without a sweep: attention, lens and massive activations, and nothing to fetch.
+  export_report(state);
+  settle(state);
+  CHECK(state.error.empty());
+  std::string html = html_of();
+  CHECK(html.find("<h2>Activation patching</h2>") == std::string::npos);
+  CHECK(html.find("<h2>Logit lens</h2>") != std::string::npos);
+  CHECK(html.find("In the beginning God created") != std::string::npos);  // the prompt text
+
+  // With the patching tab's sweep for this run: it is in the report as it is on screen.
+  PatchingState& p = state.patching;
+  p.source = CorruptionSource::typed;
+  p.corrupted_text = "In the beginning God made the heaven and the earth.";
+  p.answer = " created";
+  p.distractor = " made";
+  p.target = PatchTarget::mlp_out;
+  start_patching(state);
+  settle(state);
+  REQUIRE(p.result);
+  host.saved.clear();
+  export_report(state);
+  settle(state);
+  html = html_of();
+  CHECK(html.find("<h2>Activation patching</h2>") != std::string::npos);
+  CHECK(html.find("\"mlp_out\":") != std::string::npos);  // the sweep shown, not one run anew
+  CHECK(html.find("\"head_z\":") == std::string::npos);
+
+  // A new prompt: the old sweep is not this run's, so the report leaves patching out.
+  state.prompt = "And God said, Let there be light.";
+  run_prompt(state);
+  settle(state);
+  host.saved.clear();
+  export_report(state);
+  settle(state);
+  CHECK(html_of().find("<h2>Activation patching</h2>") == std::string::npos);
+}

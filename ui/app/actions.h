@@ -58,6 +58,8 @@ void ensure_task_files(AppState& state);
 // the sweep on the background runner, its error kept in PatchingState::error.
 Result<std::vector<int>> patching_corrupted_ids(const AppState& state);
 void start_patching(AppState& state);
+// The run on screen as one self-contained HTML report, saved as an export (report_export.cpp).
+void export_report(AppState& state);
 bool patching_running(const AppState& state);
 // The logit lens and massive activations of the run on screen, when their views ask
 // (readout_jobs.cpp); a job starts only for a new run or new settings.

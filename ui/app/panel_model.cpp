@@ -75,6 +75,14 @@ void draw_model_panel(AppState& state) {
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::TextDisabled("Enter runs; Ctrl+Enter: new line");
+  ImGui::BeginDisabled(!state.run || state.jobs.busy());
+  if (ImGui::Button("Report…", ImVec2(80, 0))) export_report(state);
+  mark_widget(state, "prompt.report");
+  ImGui::EndDisabled();
+  help_marker(
+      "Save this prompt's attention, sinks, logit lens, massive activations and (when the "
+      "Patching tab has a sweep for it) patching as one HTML file: figures as SVG, the numbers "
+      "as tables and JSON. It opens offline in any browser, without attnscope.");
   if (state.run && state.ran_prompt != prompt_source(state))
     ImGui::TextDisabled("(edited: press Enter)");
   draw_too_long_offer(state);
