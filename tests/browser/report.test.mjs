@@ -87,11 +87,11 @@ test('the report opens offline in a fresh page, figures drawn, nothing fetched',
   assert.equal(best, 0 * 8 + 5);
 });
 
-test('the explorer's Report button downloads the same kind of file, with the patching sweep on screen', async () => {
+test("the explorer's Report button downloads the same kind of file, with the patching sweep on screen", async () => {
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
   const page = await context.newPage();
   const pageErrors = watchErrors(page);
-  const { until, click, press, frames, openTab, download } = driver(page);
+  const { until, click, press, frames, openTab, download, typePrompt, shot } = driver(page);
   // Replaces a text field's contents by typing (the field is left of its label).
   const typeInto = async (widget, text) => {
     await click(widget, 0.2);
@@ -102,7 +102,9 @@ test('the explorer's Report button downloads the same kind of file, with the pat
   };
   await page.goto(server.url);
   await until((s) => s.model === 'attnscope-kjv' && s.runSerial >= 1, 'the first run');
-  // A sweep first, from a typed corrupted prompt (as analysis.test.mjs does).
+  const serial = await typePrompt('In the beginning God created the heaven and the earth. In the beginning God');
+  await until((s) => s.runSerial > serial, 'the typed prompt run');
+  // A sweep, from a typed corrupted prompt (as analysis.test.mjs does).
   await openTab('Patching');
   await click('patching.source.typed');
   await typeInto('patching.corrupted', 'In the beginning God made the heaven and the earth. In the beginning God');
@@ -113,6 +115,7 @@ test('the explorer's Report button downloads the same kind of file, with the pat
   await click('patching.run');
   await until((x) => x.patching.serial > before && x.patching.recovered, 'the sweep', 120000);
   const file = await download('prompt.report');
+  await shot('report_button');
   assert.match(file.name, /^attnscope-kjv_report\.html$/);
   const { seen, requests, errors } = await openOffline(file.path);
   assert.deepEqual(requests, []);
