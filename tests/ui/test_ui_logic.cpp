@@ -9,6 +9,7 @@
 
 #include "core/io/file_source.h"
 #include "ui/app/actions.h"
+#include "ui/app/figure_export.h"
 #include "ui/app/host.h"
 
 using namespace attnscope;
@@ -557,4 +558,38 @@ TEST_CASE("the Report button saves one HTML file, with the patching sweep on scr
   export_report(state);
   settle(state);
   CHECK(html_of().find("<h2>Activation patching</h2>") == std::string::npos);
+}
+
+TEST_CASE("map exports: PNG at the chosen scale, SVG beside it") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  state.model_name = "m";
+  Tensor values = xt::zeros<float>({std::size_t(3), std::size_t(4)});
+  values(1, 2) = 0.5f;
+  MapExport map;
+  map.values = &values;
+  map.name = "effects";
+  map.title = "effects";
+  map.row_axis = "layer";
+  map.col_axis = "head";
+  map.row_labels = index_labels("L", 3);
+  map.col_labels = index_labels("H", 4);
+  const auto png_width = [&](const std::vector<std::uint8_t>& png) {
+    REQUIRE(png.size() > 24);  // the IHDR chunk: width, big-endian, at byte 16
+    return (png[16] << 24) | (png[17] << 16) | (png[18] << 8) | png[19];
+  };
+  ExportRequest request;
+  request.png = request.svg = true;
+  export_map(state, request, map);
+  REQUIRE(host.saved.count("m_effects.png") == 1);
+  REQUIRE(host.saved.count("m_effects.svg") == 1);
+  const int width = png_width(host.saved["m_effects.png"]);
+  const std::string svg(host.saved["m_effects.svg"].begin(), host.saved["m_effects.svg"].end());
+  CHECK(svg.find("width=\"" + std::to_string(width) + "\"") != std::string::npos);
+  for (const int scale : {2, 4}) {
+    state.export_scale = scale;
+    export_map(state, request, map);
+    CHECK(png_width(host.saved["m_effects.png"]) == scale * width);
+  }
 }

@@ -102,6 +102,18 @@ void draw_menu_bar(AppState& state) {
       select_tab(state, Tab::patching);
     if (ImGui::MenuItem("Logit lens", "6", state.tab == Tab::lens)) select_tab(state, Tab::lens);
     ImGui::Separator();
+    if (ImGui::BeginMenu("PNG export size")) {
+      for (const int scale : {1, 2, 4}) {
+        const std::string label = std::to_string(scale) + "× (" +
+                                  (scale == 1   ? "screen"
+                                   : scale == 2 ? "slides"
+                                                : "print") +
+                                  ")";
+        if (ImGui::MenuItem(label.c_str(), nullptr, state.export_scale == scale))
+          state.export_scale = scale;
+      }
+      ImGui::EndMenu();
+    }
     if (ImGui::MenuItem("Light theme", "Ctrl+T", state.theme == Theme::light)) toggle_theme(state);
     ImGui::MenuItem("ImGui metrics", nullptr, &state.show_imgui_metrics);
     ImGui::EndMenu();

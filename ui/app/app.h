@@ -230,6 +230,7 @@ struct AppState {
   std::string last_export;   // what the last export wrote or downloaded
 
   Theme theme = Theme::dark;
+  int export_scale = 1;  // PNG exports at 1×, 2× or 4× (View menu; core/export/figure_raster.h)
   bool show_help = false;
   bool show_about = false;
   bool show_imgui_metrics = false;

@@ -35,7 +35,7 @@ void export_map(AppState& state, const ExportRequest& request, const MapExport& 
     spec.vmax = map.vmax;
     spec.annotate = map.annotate;
     if (request.png) {
-      auto png = render_heatmap_png(spec);
+      auto png = render_heatmap_png(spec, state.export_scale);
       if (!png) return set_error(state, "export: " + png.error().to_string());
       save_export(state, stem + ".png", *png, "image/png");
     }

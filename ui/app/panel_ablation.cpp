@@ -103,7 +103,7 @@ void draw_ablation_panel(AppState& state) {
     ImGui::Text("clean logit diff %.3f", a.sweep->clean);
     ImGui::SameLine();
     const ExportRequest r = export_buttons(state, "sweep");
-    if (r.png || r.csv || r.json)
+    if (r.any())
       export_head_map(state, r, a.sweep->effect,
                       std::string("sweep_") + std::string(ablation_mode_name(a.mode)),
                       "logit difference lost when each head is " +

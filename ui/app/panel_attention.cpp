@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/export/data_export.h"
+#include "core/export/figure_svg.h"
 #include "core/export/heatmap_png.h"
 #include "ui/app/actions.h"
 #include "ui/app/panels.h"
@@ -208,7 +209,7 @@ void export_detail(AppState& state, const ExportRequest& request) {
   std::string stem = title;
   std::replace(stem.begin(), stem.end(), ' ', '_');
   stem = state.model_name + "_" + stem;
-  if (request.png) {
+  if (request.png || request.svg) {
     HeatmapSpec spec;
     spec.values = image.values.data();
     spec.rows = image.rows;
@@ -221,9 +222,16 @@ void export_detail(AppState& state, const ExportRequest& request) {
     spec.mask_upper = true;
     spec.vmin = 0;
     spec.vmax = image.vmax;
-    auto png = render_heatmap_png(spec);
-    if (!png) return set_error(state, png.error().to_string());
-    save_export(state, stem + ".png", *png, "image/png");
+    if (request.png) {
+      auto png = render_heatmap_png(spec, state.export_scale);
+      if (!png) return set_error(state, png.error().to_string());
+      save_export(state, stem + ".png", *png, "image/png");
+    }
+    if (request.svg) {
+      auto svg = render_heatmap_svg(spec);
+      if (!svg) return set_error(state, svg.error().to_string());
+      save_export(state, stem + ".svg", *svg, "image/svg+xml");
+    }
   }
   Tensor matrix = xt::zeros<float>({std::size_t(image.rows), std::size_t(image.cols)});
   std::copy(image.values.begin(), image.values.end(), matrix.data());
@@ -251,8 +259,9 @@ void export_grid(AppState& state) {
       cells.push_back(std::move(*spec));
     }
   }
-  auto png = render_heatmap_grid_png(cells, int(run.patterns[0].shape()[0]),
-                                     state.model_name + ": attention of every head");
+  auto png =
+      render_heatmap_grid_png(cells, int(run.patterns[0].shape()[0]),
+                              state.model_name + ": attention of every head", state.export_scale);
   if (!png) return set_error(state, png.error().to_string());
   save_export(state, state.model_name + "_grid.png", *png, "image/png");
 }
@@ -298,7 +307,7 @@ void draw_attention_panel(AppState& state) {
   }
   ImGui::SameLine();
   const ExportRequest request = export_buttons(state, "detail");
-  if (request.png || request.csv || request.json) export_detail(state, request);
+  if (request.any()) export_detail(state, request);
 
   ImGui::Text("%s", detail_title(state).c_str());
   const MatrixImage& image = images().focused;

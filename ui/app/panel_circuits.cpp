@@ -191,7 +191,7 @@ void draw_circuits_panel(AppState& state) {
     ImGui::TextUnformatted("Node score (softmax of positive-only codes)");
     ImGui::SameLine();
     const ExportRequest req = export_buttons(state, "circuit");
-    if (req.png || req.csv || req.json)
+    if (req.any())
       export_head_map(state, req, scores, "sae_node_scores", "SAE circuit node scores",
                       Colormap::viridis, "node score");
     HeadMapStyle style;

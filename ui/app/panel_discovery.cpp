@@ -124,7 +124,7 @@ void draw_discovery_left(AppState& state, float width) {
   ImGui::SameLine();
   const ExportRequest req = export_buttons(state, "discovery");
   const std::string name = eap ? "eap_head_scores" : "acdc_head_scores";
-  if (req.png || req.csv || req.json)
+  if (req.any())
     export_head_map(state, req, scores, name, eap ? "EAP head scores" : "ACDC head scores",
                     signed_scores ? Colormap::diverging : Colormap::viridis, "head score");
   HeadMapStyle style;

@@ -103,7 +103,7 @@ void draw_sinks_panel(AppState& state) {
   ImGui::TextUnformatted("Sink mass per head");
   ImGui::SameLine();
   const ExportRequest mass_export = export_buttons(state, "sinkmass");
-  if (mass_export.png || mass_export.csv || mass_export.json)
+  if (mass_export.any())
     export_head_map(state, mass_export, sinks.mass, "sink_mass", "share of attention on sinks",
                     Colormap::magma, "sink mass");
   HeadMapStyle style;

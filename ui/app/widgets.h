@@ -99,7 +99,7 @@ struct ExportRequest {
   bool png = false, svg = false, csv = false, json = false;
   bool any() const { return png || svg || csv || json; }
 };
-ExportRequest export_buttons(AppState& state, const char* id, bool svg = false);
+ExportRequest export_buttons(AppState& state, const char* id, bool svg = true);
 
 // Colours as ImGui wants them.
 ImU32 to_imu32(Rgb rgb, int alpha = 255);
