@@ -28,13 +28,6 @@ void scale_block(const RgbaImage& from, PixelRect r, int scale, RgbaImage& out) 
   }
 }
 
-Status check_scale(int scale) {
-  if (scale < 1 || scale > kMaxFigureScale)
-    return make_error("figure scale " + std::to_string(scale) + " is outside 1.." +
-                      std::to_string(kMaxFigureScale));
-  return {};
-}
-
 bool inside(PixelRect r, const RgbaImage& image) {
   return r.x >= 0 && r.y >= 0 && r.width > 0 && r.height > 0 && r.x + r.width <= image.width &&
          r.y + r.height <= image.height;
@@ -42,9 +35,16 @@ bool inside(PixelRect r, const RgbaImage& image) {
 
 }  // namespace
 
+Status check_figure_scale(int scale) {
+  if (scale < 1 || scale > kMaxFigureScale)
+    return make_error("figure scale " + std::to_string(scale) + " is outside 1.." +
+                      std::to_string(kMaxFigureScale));
+  return {};
+}
+
 Result<RgbaImage> rasterise_figure(const HeatmapFigure& figure, const std::vector<FigureOp>& ops,
                                    int scale) {
-  ATTNSCOPE_TRY(check_scale(scale));
+  ATTNSCOPE_TRY(check_figure_scale(scale));
   const RgbaImage& base = figure.image;
   if (scale == 1) return base;
   const std::size_t width = std::size_t(base.width) * scale,
@@ -74,6 +74,10 @@ Result<RgbaImage> rasterise_figure(const HeatmapFigure& figure, const std::vecto
       case FigureOp::Kind::rect:
         out.fill_rect(op.x * scale, op.y * scale, op.w * scale, op.h * scale, op.colour);
         continue;
+      case FigureOp::Kind::line:
+        out.draw_line(op.pen_x * float(scale), op.pen_y * float(scale), op.end_x * float(scale),
+                      op.end_y * float(scale), op.stroke * float(scale), op.colour, op.opacity);
+        continue;
       case FigureOp::Kind::text:
         break;
     }
@@ -92,32 +96,28 @@ Result<RgbaImage> rasterise_figure(const HeatmapFigure& figure, const std::vecto
   return out;
 }
 
-namespace {
-
-Result<std::vector<std::uint8_t>> scaled_png(const HeatmapFigure& figure,
+Result<std::vector<std::uint8_t>> figure_png(const HeatmapFigure& figure,
                                              const std::vector<FigureOp>& ops, int scale) {
   if (scale == 1) return encode_png(figure.image);
   ATTNSCOPE_ASSIGN(const RgbaImage image, rasterise_figure(figure, ops, scale));
   return encode_png(image);
 }
 
-}  // namespace
-
 Result<std::vector<std::uint8_t>> render_heatmap_png(const HeatmapSpec& spec, int scale) {
-  ATTNSCOPE_TRY(check_scale(scale));  // before the layout, which may be large
+  ATTNSCOPE_TRY(check_figure_scale(scale));  // before the layout, which may be large
   std::vector<FigureOp> ops;
   ATTNSCOPE_ASSIGN(const HeatmapFigure figure, render_heatmap(spec, scale > 1 ? &ops : nullptr));
-  return scaled_png(figure, ops, scale);
+  return figure_png(figure, ops, scale);
 }
 
 Result<std::vector<std::uint8_t>> render_heatmap_grid_png(const std::vector<HeatmapSpec>& cells,
                                                           int grid_cols, std::string title,
                                                           int scale) {
-  ATTNSCOPE_TRY(check_scale(scale));
+  ATTNSCOPE_TRY(check_figure_scale(scale));
   std::vector<FigureOp> ops;
   ATTNSCOPE_ASSIGN(const HeatmapFigure figure,
                    render_heatmap_grid(cells, grid_cols, title, scale > 1 ? &ops : nullptr));
-  return scaled_png(figure, ops, scale);
+  return figure_png(figure, ops, scale);
 }
 
 }  // namespace attnscope

@@ -24,5 +24,10 @@ inline constexpr std::size_t kMaxScaledPixels = std::size_t(64) << 20;
 inline constexpr std::size_t kMaxReplayedCells = 100000;
 Result<RgbaImage> rasterise_figure(const HeatmapFigure& figure, const std::vector<FigureOp>& ops,
                                    int scale);
+// An error unless 1 <= scale <= kMaxFigureScale (checked before a layout, which may be large).
+Status check_figure_scale(int scale);
+// The same as PNG bytes (the 1× image itself at scale 1).
+Result<std::vector<std::uint8_t>> figure_png(const HeatmapFigure& figure,
+                                             const std::vector<FigureOp>& ops, int scale);
 
 }  // namespace attnscope

@@ -106,6 +106,15 @@ Result<std::string> figure_svg(const HeatmapFigure& figure, const std::vector<Fi
   }
   for (const FigureOp& op : ops) {
     if (op.kind == FigureOp::Kind::cell && embed) continue;
+    if (op.kind == FigureOp::Kind::line) {
+      // Anti-aliased like the PNG's (the document's crispEdges is for the cells).
+      svg += "<line x1=\"" + number(op.pen_x) + "\" y1=\"" + number(op.pen_y) + "\" x2=\"" +
+             number(op.end_x) + "\" y2=\"" + number(op.end_y) + "\" stroke=\"" + hex(op.colour) +
+             "\" stroke-width=\"" + number(op.stroke) + "\"" +
+             (op.opacity < 1 ? " stroke-opacity=\"" + number(op.opacity) + "\"" : std::string()) +
+             " stroke-linecap=\"round\" shape-rendering=\"geometricPrecision\"/>\n";
+      continue;
+    }
     if (op.kind != FigureOp::Kind::text) {
       // Clipped to the image, as the PNG clips it.
       const int x0 = std::max(op.x, 0), y0 = std::max(op.y, 0);

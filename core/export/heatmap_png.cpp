@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "core/export/figure_parts.h"
 #include "core/export/font.h"
 #include "core/export/ticks.h"
 
@@ -19,24 +20,17 @@ namespace attnscope {
 
 namespace {
 
+using namespace figure;  // the sizes and text helpers every figure shares
+
 // [SECTION] figure constants ---------------------------------------------------------------------
 
-constexpr float kTitlePx = 17, kAxisPx = 14, kTickPx = 12.5f, kPanelTitlePx = 12;
+constexpr float kPanelTitlePx = 12;
 constexpr float kLabelMaxPx = 13, kLabelMinPx = 10;  // token labels shrink to fit their cells
 constexpr float kMaxLabelWidth = 200;                // longer labels end in '…'
-constexpr int kPad = 14;                             // white margin around the figure
-constexpr int kTick = 4, kTextGap = 3;               // tick mark, then a gap, then its text
-constexpr int kAxisGap = 6;                          // labels to axis name
-constexpr int kTitleGap = 10;                        // title to plot
 constexpr int kColorbarGap = 18, kColorbarWidth = 18, kMinColorbarHeight = 120;
 constexpr int kMaxGridColorbarHeight = 480;
 constexpr int kPanelGapX = 14, kPanelGapY = 12;
 constexpr int kMaxPlotSide = 2048, kMaxPanelSide = 1024;  // larger maps are downsampled
-constexpr Rgb kWhite{255, 255, 255}, kInk{26, 26, 26}, kFrame{90, 90, 90};
-
-int ceil_px(float v) {
-  return static_cast<int>(std::ceil(v));
-}
 
 // [SECTION] cells --------------------------------------------------------------------------------
 
@@ -205,13 +199,6 @@ Annotation plan_annotation(const Font& font, const HeatmapSpec& spec, const Cell
   return a;
 }
 
-void draw_frame(RgbaImage& image, PixelRect r) {
-  image.fill_rect(r.x - 1, r.y - 1, r.width + 2, 1, kFrame);
-  image.fill_rect(r.x - 1, r.y + r.height, r.width + 2, 1, kFrame);
-  image.fill_rect(r.x - 1, r.y, 1, r.height, kFrame);
-  image.fill_rect(r.x + r.width, r.y, 1, r.height, kFrame);
-}
-
 void draw_cells(RgbaImage& image, const Font& font, const HeatmapSpec& spec, const CellGrid& g,
                 ValueRange range, Colormap colormap, const Annotation& annotation, PixelRect at) {
   for (int dr = 0; dr < g.drawn_rows; dr++) {
@@ -288,11 +275,6 @@ int label_band(const LabelPlan& plan) {
 }
 int col_label_band(const LabelPlan& plan) {
   return plan.shown.empty() || !plan.upright ? label_band(plan) : 1 + kTick + kTextGap + plan.line;
-}
-
-// The row where a text's visual middle (half the cap height above the baseline) lies.
-float text_middle(const Font& font, const TextBitmap& text, float px) {
-  return text.baseline - font.cap_height(px) / 2;
 }
 
 // Row labels, right-aligned left of the plot, with tick marks.
@@ -382,26 +364,6 @@ void draw_colorbar(RgbaImage& image, const Font& font, const ColorbarPlan& plan,
         static_cast<int>(std::lround(cy - text.width + 1 + (text.origin + text.end) / 2)), kInk,
         TextDirection::up);
   }
-}
-
-// Horizontal text centred on cx with its top at y.
-void draw_centred(RgbaImage& image, const Font& font, const std::u32string& text, float px,
-                  float cx, int y) {
-  if (text.empty()) return;
-  const TextBitmap bitmap = font.render(text, px);
-  image.draw_text(bitmap, static_cast<int>(std::lround(cx - (bitmap.origin + bitmap.end) / 2)), y,
-                  kInk);
-}
-
-// Vertical text (reading bottom to top) with its left at x, centred on cy.
-void draw_vertical_centred(RgbaImage& image, const Font& font, const std::u32string& text, float px,
-                           int x, float cy) {
-  if (text.empty()) return;
-  const TextBitmap bitmap = font.render(text, px);
-  image.draw_text(
-      bitmap, x,
-      static_cast<int>(std::lround(cy - bitmap.width + 1 + (bitmap.origin + bitmap.end) / 2)), kInk,
-      TextDirection::up);
 }
 
 // [SECTION] figures ------------------------------------------------------------------------------

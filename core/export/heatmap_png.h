@@ -52,10 +52,6 @@ inline constexpr Rgb masked_cell_colour(Colormap map) {
   return map == Colormap::greys ? Rgb{255, 255, 255} : kMaskedCell;
 }
 
-struct PixelRect {
-  int x = 0, y = 0, width = 0, height = 0;
-};
-
 // A rendered figure and where its parts are, for tests and for UIs that map pixels to cells.
 struct HeatmapFigure {
   RgbaImage image;

@@ -4,6 +4,7 @@
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -52,6 +53,47 @@ void RgbaImage::paint_rect(int x, int y, int w, int h, Rgb colour) {
       p[0] = colour.r;
       p[1] = colour.g;
       p[2] = colour.b;
+    }
+  }
+}
+
+void RgbaImage::draw_line(float x0, float y0, float x1, float y1, float stroke, Rgb colour,
+                          float opacity) {
+  if (record) {
+    FigureOp op;
+    op.kind = FigureOp::Kind::line;
+    op.pen_x = x0;
+    op.pen_y = y0;
+    op.end_x = x1;
+    op.end_y = y1;
+    op.stroke = stroke;
+    op.opacity = opacity;
+    op.colour = colour;
+    record->push_back(std::move(op));
+  }
+  // Coverage of each pixel centre: how far inside the capsule of radius width/2 around the
+  // segment it lies, ramped over one pixel (a box-filtered edge).
+  const float r = stroke / 2, dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+  const int px0 = std::max(0, static_cast<int>(std::floor(std::min(x0, x1) - r - 1)));
+  const int px1 = std::min(width, static_cast<int>(std::ceil(std::max(x0, x1) + r + 1)));
+  const int py0 = std::max(0, static_cast<int>(std::floor(std::min(y0, y1) - r - 1)));
+  const int py1 = std::min(height, static_cast<int>(std::ceil(std::max(y0, y1) + r + 1)));
+  for (int py = py0; py < py1; py++) {
+    for (int px = px0; px < px1; px++) {
+      const float cx = px + 0.5f, cy = py + 0.5f;
+      const float t =
+          len2 > 0 ? std::clamp(((cx - x0) * dx + (cy - y0) * dy) / len2, 0.0f, 1.0f) : 0.0f;
+      const float ex = cx - (x0 + t * dx), ey = cy - (y0 + t * dy);
+      const float cover = std::clamp(r + 0.5f - std::sqrt(ex * ex + ey * ey), 0.0f, 1.0f);
+      const int a = static_cast<int>(std::lround(255 * cover * std::clamp(opacity, 0.0f, 1.0f)));
+      if (a == 0) continue;
+      std::uint8_t* p = &pixels[(static_cast<std::size_t>(py) * width + px) * 4];
+      const auto blend = [a](std::uint8_t under, std::uint8_t ink) {
+        return static_cast<std::uint8_t>((under * (255 - a) + ink * a + 127) / 255);
+      };
+      p[0] = blend(p[0], colour.r);
+      p[1] = blend(p[1], colour.g);
+      p[2] = blend(p[2], colour.b);
     }
   }
 }

@@ -165,6 +165,16 @@ sys.exit(0 if root.tag.endswith("svg") and texts.count("The") >= 2 and "key" in 
   "$out_dir/cli_L1H2.svg"
 "$cli" heatmap --model "$kjv" --text "$cat_text" --grid --out "$tmp/grid.SVG" 2>/dev/null
 check "heatmap --grid --out .SVG: an SVG" grep -q '</svg>' "$tmp/grid.SVG"
+"$cli" heatmap --model "$kjv" --text "$cat_text" --layer 1 --head 2 --lines --out "$out_dir/cli_L1H2_lines.svg" 2>/dev/null
+check "heatmap --lines --out .svg: XML with a line per weight over 0.02, tokens as text" python3 -c '
+import xml.etree.ElementTree as ET, sys
+root = ET.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+lines, texts = root.iter(ns + "line"), [t.text for t in root.iter(ns + "text")]
+n = sum(1 for _ in lines)
+assert 18 <= n <= 18 * 19 // 2, n
+assert texts.count("·sat") == 4, texts  # two of them, each in both columns
+' "$out_dir/cli_L1H2_lines.svg"
 png_size() { python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(*struct.unpack(">II", d[16:24]))' "$1"; }
 "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 1 --head 2 --scale 2 --out "$out_dir/cli_L1H2_2x.png" 2>/dev/null
 read -r w1 h1 <<<"$(png_size "$out_dir/cli_L1H2.png")"
@@ -203,6 +213,8 @@ one_error "heatmap --scale 3" "--scale 3 is not 1, 2 or 4" \
   "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --scale 3 --out "$tmp/x.png"
 one_error "heatmap --scale with an SVG" "--scale applies to PNG figures" \
   "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --scale 2 --out "$tmp/x.svg"
+one_error "heatmap --lines --grid" "--lines draws one head" \
+  "$cli" heatmap --model "$kjv" --text "$cat_text" --grid --lines --out "$tmp/x.png"
 one_error "heatmap --colormap jet" "--colormap 'jet' is not a colour map" \
   "$cli" heatmap --model "$kjv" --text "$cat_text" --layer 0 --head 2 --colormap jet --out "$tmp/x.png"
 one_error "ablate --colormap jet" "--colormap 'jet' is not a colour map" \

@@ -593,3 +593,30 @@ TEST_CASE("map exports: PNG at the chosen scale, SVG beside it") {
     CHECK(png_width(host.saved["m_effects.png"]) == scale * width);
   }
 }
+
+TEST_CASE("chart exports: PNG at the chosen scale, SVG, and the points as CSV and JSON") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  state.model_name = "m";
+  LineChartSpec chart;
+  chart.title = "p(x) by layer";
+  chart.x_axis = "residual stream";
+  chart.y_axis = "probability";
+  chart.x_categories = {"L0 in", "final, \"quoted\""};
+  chart.series = {{"p", {0, 1}, {0.25, 0.5}}};
+  ExportRequest request;
+  request.png = request.svg = request.csv = request.json = true;
+  export_chart(state, request, chart, "lens_probability");
+  REQUIRE(host.saved.count("m_lens_probability.png") == 1);
+  const std::string svg(host.saved["m_lens_probability.svg"].begin(),
+                        host.saved["m_lens_probability.svg"].end());
+  CHECK(svg.find(">m: p(x) by layer</text>") != std::string::npos);
+  const std::string csv(host.saved["m_lens_probability.csv"].begin(),
+                        host.saved["m_lens_probability.csv"].end());
+  CHECK(csv ==
+        "series,residual stream,probability\np,L0 in,0.25\np,\"final, \"\"quoted\"\"\",0.5\n");
+  const auto json = nlohmann::json::parse(host.saved["m_lens_probability.json"]);
+  CHECK(json["series"][0]["y"][1] == 0.5);
+  CHECK(json["x_categories"][1] == "final, \"quoted\"");
+}

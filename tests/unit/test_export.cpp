@@ -16,12 +16,14 @@
 #include <vector>
 #include <xtensor/xadapt.hpp>
 
+#include "core/export/attention_lines.h"
 #include "core/export/colormap.h"
 #include "core/export/data_export.h"
 #include "core/export/figure_raster.h"
 #include "core/export/figure_svg.h"
 #include "core/export/font.h"
 #include "core/export/heatmap_png.h"
+#include "core/export/line_chart.h"
 #include "core/export/ticks.h"
 
 using namespace attnscope;
@@ -868,6 +870,111 @@ TEST_CASE("export PNG at 2× and 4×: the 1× layout, cells scaled exactly, text
   CHECK(big2.width == render_heatmap(huge).value().image.width * 2);
 }
 
+namespace {
+
+// An ROC-like chart: one curve, the chance diagonal, fixed unit axes.
+LineChartSpec example_roc() {
+  LineChartSpec roc;
+  roc.title = "SAE circuit vs ablation ground truth";
+  roc.x_axis = "false positive rate";
+  roc.y_axis = "true positive rate";
+  roc.series = {{"nodes (AUC 0.81)", {0, 0, 0.25, 0.5, 1}, {0, 0.5, 0.75, 1, 1}, series_colour(0)},
+                {"edges (AUC 0.70)", {0, 0.25, 0.5, 1}, {0, 0.25, 0.75, 1}, series_colour(1)}};
+  roc.chance_diagonal = true;
+  roc.x_min = roc.y_min = 0;
+  roc.x_max = roc.y_max = 1;
+  roc.plot_width = roc.plot_height = 240;
+  return roc;
+}
+
+// A 4-token causal pattern with one strong previous-token link and a first-token sink.
+const std::vector<float> kLinePattern = {1.0f, 0,    0,     0,  //
+                                         0.3f, 0.7f, 0,     0,  //
+                                         0.6f, 0.1f, 0.3f,  0,  //
+                                         0.5f, 0.0f, 0.45f, 0.05f};
+
+}  // namespace
+
+TEST_CASE("export line chart: points where the axes put them, legend, scales, errors") {
+  LineChartSpec flat;
+  flat.series = {{"", {0, 1, 2}, {0.5, 0.5, 0.5}, Rgb{200, 0, 0}}};
+  flat.y_min = 0;
+  flat.y_max = 1;
+  flat.x_axis = "layer";
+  flat.y_axis = "probability";
+  const HeatmapFigure f = render_line_chart(flat).value();
+  const PixelRect plot = f.plots.at(0);
+  const RgbaImage& im = f.image;
+  // The line at y = 0.5 crosses the plot's middle row in its colour; off the line is white.
+  const int mid = plot.y + plot.height / 2;
+  CHECK(colour_distance(im.at(plot.x + plot.width / 2, mid), Rgb{200, 0, 0}) < 40);
+  CHECK(im.at(plot.x + plot.width * 3 / 8, plot.y + plot.height / 4 + 3) == Rgb{255, 255, 255});
+  CHECK(im.at(plot.x + 10, plot.y - 1) == Rgb{90, 90, 90});  // the frame
+  // As SVG: two segments, tick labels as text, the axis names.
+  const std::string svg = render_line_chart_svg(flat).value();
+  CHECK(count_of(svg, "<line ") == 2);
+  CHECK(svg.find(">probability</text>") != std::string::npos);
+  CHECK(svg.find(">0.5</text>") != std::string::npos);
+  // Categories label x; a 2× PNG doubles the figure.
+  LineChartSpec layers = flat;
+  layers.x_categories = {"L0 in", "L1 in", "final"};
+  CHECK(render_line_chart_svg(layers).value().find(">final</text>") != std::string::npos);
+  const Decoded twice = decode_png(render_line_chart_png(layers, 2).value());
+  CHECK(twice.width == render_line_chart(layers).value().image.width * 2);
+
+  const LineChartSpec roc = example_roc();
+  const std::string roc_svg = render_line_chart_svg(roc).value();
+  CHECK(roc_svg.find(">nodes (AUC 0.81)</text>") != std::string::npos);  // the legend
+  CHECK(roc_svg.find("stroke=\"#0072b2\"") != std::string::npos);        // Okabe–Ito blue
+  save("export_roc.png", render_line_chart_png(roc, 2).value());
+
+  const auto error_of = [](LineChartSpec s) {
+    auto r = render_line_chart(s);
+    REQUIRE_FALSE(r.ok());
+    return r.error().message;
+  };
+  CHECK(error_of(LineChartSpec{}).find("at least one series") != std::string::npos);
+  LineChartSpec uneven = flat;
+  uneven.series[0].y.pop_back();
+  CHECK(error_of(uneven).find("3 x and 2 y values") != std::string::npos);
+  LineChartSpec tiny = flat;
+  tiny.plot_width = 10;
+  CHECK(error_of(tiny).find("64..2048") != std::string::npos);
+  LineChartSpec nan_end = flat;
+  nan_end.y_max = std::nan("");
+  CHECK(error_of(nan_end).find("finite") != std::string::npos);
+  CHECK_FALSE(render_line_chart_png(flat, 5).ok());
+}
+
+TEST_CASE("export attention lines: one line per weight over the threshold, a query's alone") {
+  AttentionLinesSpec spec;
+  spec.pattern = kLinePattern.data();
+  spec.tokens = 4;
+  spec.labels = {"The", "·cat", "·sat", "<&>"};
+  spec.title = "L0H1 lines";
+  const std::string svg = render_attention_lines_svg(spec).value();
+  int over = 0;
+  for (int q = 0; q < 4; q++)
+    for (int k = 0; k <= q; k++) over += kLinePattern[q * 4 + k] >= 0.02f;
+  CHECK(count_of(svg, "<line ") == std::size_t(over));
+  CHECK(svg.find(">&lt;&amp;&gt;</text>") != std::string::npos);  // labels escaped, twice
+  spec.query = 3;
+  CHECK(count_of(render_attention_lines_svg(spec).value(), "<line ") == 3);  // 0.5, 0.45, 0.05
+  const Decoded d1 = decode_png(render_attention_lines_png(spec).value());
+  const Decoded d4 = decode_png(render_attention_lines_png(spec, 4).value());
+  CHECK(d4.width == 4 * d1.width);
+  save("export_lines.png", render_attention_lines_png(spec, 2).value());
+  spec.query = 9;
+  CHECK_FALSE(render_attention_lines(spec).ok());
+  std::vector<float> big(600 * 600, 0.0f);
+  AttentionLinesSpec many;
+  many.pattern = big.data();
+  many.tokens = 600;
+  const auto r = render_attention_lines(many);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("at most 512") != std::string::npos);
+}
+
 // Reference renderings (tests/unit/reference_figures): the figures as they looked when they were
 // last checked by eye. A change to the layout, the font or a colormap shows up here; after
 // looking at the new images in <build>/test-output, run the test with
@@ -875,25 +982,32 @@ TEST_CASE("export PNG at 2× and 4×: the 1× layout, cells scaled exactly, text
 TEST_CASE("export figures equal their reference renderings") {
   const std::string dir = std::string(ATTNSCOPE_SOURCE_DIR) + "/tests/unit/reference_figures";
   const bool update = std::getenv("ATTNSCOPE_UPDATE_REFERENCE_FIGURES") != nullptr;
-  struct Case {
-    const char* file;
-    Colormap map;
-    int scale;
-  };
-  for (const Case c : {Case{"small_viridis_1x.png", Colormap::viridis, 1},
-                       Case{"small_viridis_2x.png", Colormap::viridis, 2},
-                       Case{"small_greys_1x.png", Colormap::greys, 1},
-                       Case{"small_diverging_1x.png", Colormap::diverging, 1}}) {
-    CAPTURE(std::string(c.file));
-    SmallFigure f(c.map);
-    if (c.map == Colormap::diverging) {
+  const auto small = [](Colormap map, int scale) {
+    SmallFigure f(map);
+    if (map == Colormap::diverging) {
       for (float& v : f.values) v = std::isnan(v) ? v : v - 0.3f;
       f.spec.vmin = -0.7f;
       f.spec.vmax = 0.7f;
     }
-    const std::vector<std::uint8_t> png = render_heatmap_png(f.spec, c.scale).value();
-    save(std::string("reference_") + c.file, png);
-    const std::string path = dir + "/" + c.file;
+    return render_heatmap_png(f.spec, scale).value();
+  };
+  AttentionLinesSpec lines;
+  lines.pattern = kLinePattern.data();
+  lines.tokens = 4;
+  lines.labels = {"The", "·cat", "·sat", "·on"};
+  lines.title = "L0H1 — reference";
+  const std::vector<std::pair<const char*, std::vector<std::uint8_t>>> cases = {
+      {"small_viridis_1x.png", small(Colormap::viridis, 1)},
+      {"small_viridis_2x.png", small(Colormap::viridis, 2)},
+      {"small_greys_1x.png", small(Colormap::greys, 1)},
+      {"small_diverging_1x.png", small(Colormap::diverging, 1)},
+      {"roc_1x.png", render_line_chart_png(example_roc()).value()},
+      {"lines_1x.png", render_attention_lines_png(lines).value()},
+  };
+  for (const auto& [name, png] : cases) {
+    CAPTURE(std::string(name));
+    save(std::string("reference_") + name, png);
+    const std::string path = dir + "/" + name;
     if (update) {
       std::filesystem::create_directories(dir);
       std::ofstream(path, std::ios::binary)

@@ -1,9 +1,12 @@
 // figure_export.cpp — see figure_export.h.
 #include "ui/app/figure_export.h"
 
+#include <cmath>
+
 #include "core/export/data_export.h"
 #include "core/export/figure_svg.h"
 #include "core/export/heatmap_png.h"
+#include "core/export/line_chart.h"
 #include "ui/app/actions.h"
 
 namespace attnscope::ui {
@@ -50,6 +53,51 @@ void export_map(AppState& state, const ExportRequest& request, const MapExport& 
   info.meta["value"] = map.value_label;
   info.meta["prompt"] = state.ran_prompt;
   save_data_exports(state, request.csv, request.json, values, info, stem);
+}
+
+void export_chart(AppState& state, const ExportRequest& request, LineChartSpec chart,
+                  const std::string& name) {
+  const std::string stem = state.model_name + "_" + name;
+  chart.title = state.model_name + ": " + chart.title;
+  if (request.png) {
+    auto png = render_line_chart_png(chart, state.export_scale);
+    if (!png) return set_error(state, "export: " + png.error().to_string());
+    save_export(state, stem + ".png", *png, "image/png");
+  }
+  if (request.svg) {
+    auto svg = render_line_chart_svg(chart);
+    if (!svg) return set_error(state, "export: " + svg.error().to_string());
+    save_export(state, stem + ".svg", *svg, "image/svg+xml");
+  }
+  const auto x_text = [&](double x) {
+    const long i = std::lround(x);
+    return chart.x_categories.empty() || i < 0 || i >= long(chart.x_categories.size())
+               ? float_text(float(x))
+               : csv_field(chart.x_categories[std::size_t(i)]);
+  };
+  if (request.csv) {
+    std::string csv = "series," + csv_field(chart.x_axis.empty() ? "x" : chart.x_axis) + "," +
+                      csv_field(chart.y_axis.empty() ? "y" : chart.y_axis) + "\n";
+    for (const LineSeries& s : chart.series)
+      for (std::size_t i = 0; i < s.x.size(); i++)
+        csv += csv_field(s.label) + "," + x_text(s.x[i]) + "," + float_text(float(s.y[i])) + "\n";
+    save_export(state, stem + ".csv", csv, "text/csv");
+  }
+  if (request.json) {
+    nlohmann::json series = nlohmann::json::array();
+    for (const LineSeries& s : chart.series)
+      series.push_back({{"label", s.label}, {"x", s.x}, {"y", s.y}});
+    const nlohmann::json j = {{"model", state.model_name},
+                              {"title", chart.title},
+                              {"x_axis", chart.x_axis},
+                              {"y_axis", chart.y_axis},
+                              {"x_categories", chart.x_categories},
+                              {"prompt", state.ran_prompt},
+                              {"series", series}};
+    save_export(state, stem + ".json",
+                j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace),
+                "application/json");
+  }
 }
 
 }  // namespace attnscope::ui

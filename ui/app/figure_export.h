@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/export/colormap.h"
+#include "core/export/line_chart.h"
 #include "core/tensor.h"
 #include "ui/app/widgets.h"
 
@@ -26,6 +27,12 @@ struct MapExport {
 };
 
 void export_map(AppState& state, const ExportRequest& request, const MapExport& map);
+
+// A line chart (an ROC, a probability by layer) as PNG / SVG, and its points as CSV (series, x,
+// y; with the categories' names when x is categorical) and JSON. `name` is the file stem after
+// the model's name; the chart's title gets the model's name in front.
+void export_chart(AppState& state, const ExportRequest& request, LineChartSpec chart,
+                  const std::string& name);
 
 // "L0".."L{n-1}" or "H0"..: a layer or head axis.
 std::vector<std::string> index_labels(const char* prefix, int n);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/export/attention_lines.h"
 #include "core/export/data_export.h"
 #include "core/export/figure_svg.h"
 #include "core/export/heatmap_png.h"
@@ -209,7 +210,24 @@ void export_detail(AppState& state, const ExportRequest& request) {
   std::string stem = title;
   std::replace(stem.begin(), stem.end(), ' ', '_');
   stem = state.model_name + "_" + stem;
-  if (request.png || request.svg) {
+  if ((request.png || request.svg) && state.attention_view == AttentionView::lines) {
+    // The line view exports as lines (every query's), the heatmap view as a heatmap.
+    AttentionLinesSpec lines;
+    lines.pattern = image.values.data();
+    lines.tokens = image.rows;
+    lines.labels = run.tokens;
+    lines.title = state.model_name + " " + title;
+    if (request.png) {
+      auto png = render_attention_lines_png(lines, state.export_scale);
+      if (!png) return set_error(state, png.error().to_string());
+      save_export(state, stem + "_lines.png", *png, "image/png");
+    }
+    if (request.svg) {
+      auto svg = render_attention_lines_svg(lines);
+      if (!svg) return set_error(state, svg.error().to_string());
+      save_export(state, stem + "_lines.svg", *svg, "image/svg+xml");
+    }
+  } else if (request.png || request.svg) {
     HeatmapSpec spec;
     spec.values = image.values.data();
     spec.rows = image.rows;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "ui/app/actions.h"
+#include "ui/app/figure_export.h"
 #include "ui/app/panels.h"
 #include "ui/app/widgets.h"
 
@@ -146,6 +147,33 @@ void draw_roc(const RocCurve& roc, float size) {
   ImGui::TextDisabled("false positive rate → (y: true positive rate)");
 }
 
+void roc_export_buttons(AppState& state, const char* id, const std::string& title,
+                        const std::vector<std::pair<std::string, const RocCurve*>>& curves) {
+  const ExportRequest request = export_buttons(state, id);
+  if (!request.any()) return;
+  LineChartSpec chart;
+  chart.title = title;
+  chart.x_axis = "false positive rate";
+  chart.y_axis = "true positive rate";
+  chart.chance_diagonal = true;
+  chart.x_min = chart.y_min = 0;
+  chart.x_max = chart.y_max = 1;
+  chart.plot_width = chart.plot_height = 320;
+  for (const auto& [label, roc] : curves) {
+    LineSeries s;
+    char auc[32];
+    std::snprintf(auc, sizeof auc, " (AUC %.3f)", roc->auc);
+    s.label = label + auc;
+    s.colour = series_colour(chart.series.size());
+    for (const RocPoint& p : roc->points) {
+      s.x.push_back(p.fpr);
+      s.y.push_back(p.tpr);
+    }
+    chart.series.push_back(std::move(s));
+  }
+  export_chart(state, request, std::move(chart), std::string(id) + "_roc");
+}
+
 void draw_circuits_panel(AppState& state) {
   if (!state.model) {
     ImGui::TextDisabled("Load a model first.");
@@ -220,6 +248,9 @@ void draw_circuits_panel(AppState& state) {
                 e.at_cut.precision, e.at_cut.recall, e.at_cut.selected,
                 int(c.n_layers * c.n_heads));
     draw_roc(e.roc, std::min(220.0f, ImGui::GetContentRegionAvail().x - 20));
+    std::vector<std::pair<std::string, const RocCurve*>> curves = {{"heads", &e.roc}};
+    if (cs.edge_evaluation) curves.push_back({"heads from edges", &cs.edge_evaluation->roc});
+    roc_export_buttons(state, "sae_circuit", "SAE circuit vs ablation ground truth", curves);
   }
   if (cs.result) {
     const SaeCircuitResult& r = *cs.result;

@@ -162,6 +162,11 @@ void draw_discovery_right(AppState& state) {
     ImGui::Text("precision %.2f, recall %.2f at the outline (%d of %d heads)", e.at_cut.precision,
                 e.at_cut.recall, e.at_cut.selected, c.n_layers * c.n_heads);
     draw_roc(e.roc, std::min(220.0f, ImGui::GetContentRegionAvail().x - 20));
+    const bool eap = d->result.method == DiscoveryMethod::eap;
+    std::vector<std::pair<std::string, const RocCurve*>> curves = {{"heads by score", &e.roc}};
+    if (d->threshold_roc) curves.push_back({"a point per threshold", &*d->threshold_roc});
+    roc_export_buttons(state, eap ? "eap" : "acdc",
+                       std::string(eap ? "EAP" : "ACDC") + " vs ablation ground truth", curves);
   }
   section(d->result.method == DiscoveryMethod::eap ? "Strongest edges (score)"
                                                    : "Edges kept longest (largest τ)");

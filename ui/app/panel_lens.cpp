@@ -135,6 +135,25 @@ void draw_target_rows(AppState& state, const LogitLens& r) {
   std::snprintf(overlay, sizeof overlay, "p(%s) by layer", state.lens.target_shown.c_str());
   ImGui::PlotLines("##lensprob", probs.data(), int(probs.size()), 0, overlay, 0.0f, 1.0f,
                    ImVec2(ImGui::GetContentRegionAvail().x, 80));
+  const ExportRequest request = export_buttons(state, "lens_prob");
+  if (request.any()) {
+    LineChartSpec chart;
+    chart.title =
+        "p(" + state.lens.target_shown + ") by layer at position " + std::to_string(r.position);
+    chart.x_axis = "residual stream";
+    chart.y_axis = "probability";
+    chart.y_min = 0;
+    chart.y_max = 1;
+    LineSeries s;
+    s.markers = true;
+    for (int row = 0; row < r.rows; row++) {
+      chart.x_categories.push_back(row_name(row, n_layers));
+      s.x.push_back(row);
+      s.y.push_back(probs[std::size_t(row)]);
+    }
+    chart.series.push_back(std::move(s));
+    export_chart(state, request, std::move(chart), "lens_probability");
+  }
   if (!ImGui::BeginTable(
           "lens_target", 3,
           ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit))

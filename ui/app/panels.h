@@ -20,6 +20,9 @@ void draw_discovery_settings(AppState& state);
 void draw_discovery_left(AppState& state, float width);  // run, progress, head score map
 void draw_discovery_right(AppState& state);              // ROC, strongest edges, the runs
 void draw_roc(const RocCurve& roc, float size);
+// Export buttons for ROC curves against the ground truth (one per labelled curve) as a figure.
+void roc_export_buttons(AppState& state, const char* id, const std::string& title,
+                        const std::vector<std::pair<std::string, const RocCurve*>>& curves);
 void draw_file_browser(AppState& state);  // desktop: pick a model folder
 void draw_help_window(AppState& state);
 void draw_about_window(AppState& state);

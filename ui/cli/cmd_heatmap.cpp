@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/analysis/attention_stats.h"
+#include "core/export/attention_lines.h"
 #include "core/export/data_export.h"
 #include "core/export/figure_svg.h"
 #include "core/export/heatmap_png.h"
@@ -21,6 +22,7 @@ struct HeatmapOptions {
   int layer = -1;
   int head = -1;
   bool grid = false;
+  bool lines = false;     // the line view (queries left, keys right) instead of a heatmap
   std::string aggregate;  // "", "mean" or "max"
   std::string out, csv, json_data, npy;
   FigureStyle style;
@@ -99,6 +101,8 @@ Status heatmap(const HeatmapOptions& options) {
   ATTNSCOPE_ASSIGN(const FigureFormat format, figure_format(options.out, "--out"));
   HeatmapSpec style_check;  // a bad --colormap or --scale is reported before the model loads
   ATTNSCOPE_TRY(apply_figure_style(options.style, format, style_check));
+  if (options.lines && options.grid)
+    return make_error("--lines draws one head (or --aggregate), not --grid");
   ATTNSCOPE_ASSIGN(const Model model,
                    load_model(options.prompt.model_path, options.prompt.backend));
   ATTNSCOPE_ASSIGN(const std::vector<int> ids, prompt_ids(model, options.prompt));
@@ -128,6 +132,17 @@ Status heatmap(const HeatmapOptions& options) {
     } else {
       ATTNSCOPE_ASSIGN(png,
                        render_heatmap_grid_png(cells, c.n_heads, data.title, options.style.scale));
+    }
+  } else if (options.lines) {
+    AttentionLinesSpec lines;
+    lines.pattern = data.values.data();
+    lines.tokens = T;
+    lines.labels = tokens;
+    lines.title = data.title;
+    if (svg) {
+      ATTNSCOPE_ASSIGN(svg_text, render_attention_lines_svg(lines));
+    } else {
+      ATTNSCOPE_ASSIGN(png, render_attention_lines_png(lines, options.style.scale));
     }
   } else {
     HeatmapSpec spec = attention_spec(data.values.data(), T, tokens, options.style);
@@ -176,6 +191,8 @@ void register_heatmap(CLI::App& app) {
   cmd->add_flag("--grid", options->grid,
                 "Every layer × head as small multiples (ignores --layer / --head)");
   cmd->add_option("--aggregate", options->aggregate, "mean or max over the heads of --layer");
+  cmd->add_flag("--lines", options->lines,
+                "Draw the line view (queries left, keys right, a line per weight) instead");
   cmd->add_option("--out", options->out, "Output file: .png, or .svg (text as text)")->required();
   add_figure_style_options(cmd, options->style);
   cmd->add_option("--csv", options->csv, "Also write the values as CSV");
