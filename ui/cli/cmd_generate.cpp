@@ -22,13 +22,26 @@ struct GenerateOptions {
   bool json = false;
 };
 
-// The continuation as text: the tokenizer's bytes (made safe for a terminal), or the tokens'
-// display forms for a model without a tokenizer.
+// The continuation as text: the tokenizer's bytes, or the tokens' display forms ("<id 17>") for a
+// model without a tokenizer.
 std::string continuation_text(const Model& model, std::span<const int> ids) {
-  if (const BpeTokenizer* tokenizer = model.tokenizer()) return printable(tokenizer->decode(ids));
+  if (const BpeTokenizer* tokenizer = model.tokenizer()) return tokenizer->decode(ids);
   std::string text;
   for (const std::string& t : token_texts(model, ids)) text += (text.empty() ? "" : " ") + t;
   return text;
+}
+
+// Generated text for a terminal: its lines and tabs kept, every other control byte (an ESC a
+// model happened to produce) shown as \xHH.
+std::string terminal_text(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); i++)
+    if (text[i] == '\n' || text[i] == '\t') {
+      out += printable(text.substr(start, i - start)) + text[i];
+      start = i + 1;
+    }
+  return out + printable(text.substr(start));
 }
 
 nlohmann::json generation_json(const Model& model, const GenerateOptions& o, const Generation& g) {
@@ -44,7 +57,7 @@ nlohmann::json generation_json(const Model& model, const GenerateOptions& o, con
           {"prompt_tokens", token_texts(model, prompt)},
           {"ids", std::vector<int>(generated.begin(), generated.end())},
           {"tokens", token_texts(model, generated)},
-          {"text", continuation_text(model, generated)},
+          {"text", continuation_text(model, generated)},  // invalid UTF-8 replaced by print_json
           {"probabilities", probabilities},
           {"stop", stop_reason_name(g.stop)},
           {"cache", o.generation.use_cache},
@@ -65,8 +78,8 @@ Status generate_command(GenerateOptions o) {
     print_json(generation_json(model, o, g));
     return {};
   }
-  std::printf("%s\n",
-              continuation_text(model, std::span(g.sequence).subspan(g.prompt_length)).c_str());
+  const std::string text = continuation_text(model, std::span(g.sequence).subspan(g.prompt_length));
+  std::printf("%s\n", terminal_text(text).c_str());
   return {};
 }
 
