@@ -93,11 +93,11 @@ TEST_CASE("cached greedy generation equals uncached on every fixture and backend
   o.max_new_tokens = 12;
   for (Backend* backend : backends_under_test()) {
     CAPTURE(backend->name());
-    for (const char* name : kFixtures) {
+    for (const std::string name : kFixtures) {
       CAPTURE(name);
       const Model model = load_fixture(name).bound_to(*backend);
       const double worst = check_cache_equals_full(model, fixture_prompt(name), o);
-      MESSAGE(std::string(name) << " on " << backend->name() << ": worst relative logit diff "
+      MESSAGE(name << " on " << backend->name() << ": worst relative logit diff "
                                 << worst);
     }
   }
@@ -107,7 +107,7 @@ TEST_CASE("cached greedy generation equals uncached on the bundled models, every
   GenerationOptions o;
   o.max_new_tokens = 10;
   o.stop_at_end_of_text = false;  // every step compared, even after the model's end of text
-  for (const char* name : {"attnscope-kjv", "attnscope-tasks"}) {
+  for (const std::string name : {"attnscope-kjv", "attnscope-tasks"}) {
     const Model loaded = load_bundled(name);
     auto prompt = loaded.tokenize("The cat sat on the mat. The cat");
     REQUIRE(prompt.ok());
@@ -123,7 +123,7 @@ TEST_CASE("seeded sampling: reproducible, the same with and without the cache") 
   GenerationOptions o;
   o.max_new_tokens = 16;
   o.sampling = {1.5f, 40, 0.95f, 7};
-  for (const char* name : {"gpt2", "gpt_neox", "llama", "qwen2"}) {
+  for (const std::string name : {"gpt2", "gpt_neox", "llama", "qwen2"}) {
     CAPTURE(name);
     const Model model = load_fixture(name);
     const std::vector<int> prompt = fixture_prompt(name);
@@ -156,7 +156,7 @@ TEST_CASE("seeded sampling: reproducible, the same with and without the cache") 
 TEST_CASE("top-k 1, and a nucleus of one token, equal greedy") {
   GenerationOptions greedy;
   greedy.max_new_tokens = 10;
-  for (const char* name : {"gpt2", "llama"}) {
+  for (const std::string name : {"gpt2", "llama"}) {
     CAPTURE(name);
     const Model model = load_fixture(name);
     const std::vector<int> prompt = fixture_prompt(name);
@@ -187,7 +187,7 @@ TEST_CASE("top-k 1, and a nucleus of one token, equal greedy") {
 }
 
 TEST_CASE("forward_step: a prompt in chunks equals the full pass, hooks see the step") {
-  for (const char* name : {"gpt2", "gpt_neox", "llama", "qwen2"}) {
+  for (const std::string name : {"gpt2", "gpt_neox", "llama", "qwen2"}) {
     CAPTURE(name);
     const Model model = load_fixture(name);
     const ModelConfig& c = model.config();
