@@ -97,8 +97,7 @@ TEST_CASE("cached greedy generation equals uncached on every fixture and backend
       CAPTURE(name);
       const Model model = load_fixture(name).bound_to(*backend);
       const double worst = check_cache_equals_full(model, fixture_prompt(name), o);
-      MESSAGE(name << " on " << backend->name() << ": worst relative logit diff "
-                                << worst);
+      MESSAGE(name << " on " << backend->name() << ": worst relative logit diff " << worst);
     }
   }
 }
@@ -195,6 +194,8 @@ TEST_CASE("forward_step: a prompt in chunks equals the full pass, hooks see the 
         reference_ids(reference_outputs(name), "L32.input_ids");  // 32 tokens
     HookPlan plan;
     plan.capture("blocks.*.attn.hook_pattern");
+    plan.capture("blocks.*.attn.hook_k");  // written into the cache's rows of the step
+    plan.capture("blocks.*.hook_resid_post");
     Cache full_cache;
     auto full = model.forward(ids, plan, &full_cache);
     REQUIRE(full.ok());
@@ -226,6 +227,16 @@ TEST_CASE("forward_step: a prompt in chunks equals the full pass, hooks see the 
               worst =
                   std::max(worst, double(std::fabs((*step)(h, i, j) - (*whole)(h, begin + i, j))));
         CHECK(worst <= kTolerance);
+        // [T, ...] hooks hold the step's positions: the full pass's rows begin..begin+chunk.
+        for (const std::string other : {".attn.hook_k", ".hook_resid_post"}) {
+          const std::string name_l = "blocks." + std::to_string(l) + other;
+          const Tensor* s = step_cache.find(name_l);
+          const Tensor* f = full_cache.find(name_l);
+          REQUIRE(s != nullptr);
+          REQUIRE(s->shape()[0] == chunk);
+          const std::size_t row = s->size() / chunk;
+          CHECK(relative_max_diff(s->data(), f->data() + begin * row, s->size()) <= kTolerance);
+        }
       }
       begin += chunk;
     }
