@@ -35,8 +35,9 @@ Result<KvCache> KvCache::create(const Model& model, int capacity) {
   return kv;
 }
 
-std::size_t KvCache::bytes() const {
-  return 2 * std::size_t(layers_) * std::size_t(capacity_) * std::size_t(row_) * sizeof(float);
+std::uint64_t KvCache::bytes() const {
+  return 2 * std::uint64_t(layers_) * std::uint64_t(capacity_) * std::uint64_t(row_) *
+         sizeof(float);
 }
 
 bool KvCache::fits(const ModelConfig& config, const Backend& backend) const {

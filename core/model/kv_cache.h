@@ -10,6 +10,7 @@
 // WebGPU), allocated once for `capacity` positions: a step never allocates it again.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -29,7 +30,8 @@ class KvCache {
 
   int length() const { return length_; }  // positions held (the next step's first position)
   int capacity() const { return capacity_; }
-  std::size_t bytes() const;
+  // In 64 bits: in a 32-bit (WASM) build a long context's cache could wrap size_t.
+  std::uint64_t bytes() const;
   // Forgets every position (a new sequence); the memory is kept.
   void clear() { length_ = 0; }
 

@@ -529,10 +529,11 @@ std::vector<OpCase> op_cases() {
   // The fused op with a past length (a generation step with a key/value cache): T queries at
   // positions past.. against S = past + T keys, one query (decoding) and several (a prompt run
   // after earlier text), across key tiles; pattern [H, T, S] fully written (it starts at 5).
-  for (const auto& [T, past] :
+  // (Plain ints, not a structured binding: clang 14, the WASM build's, cannot capture those.)
+  for (const std::pair<int, int>& shape :
        std::vector<std::pair<int, int>>{{1, 1}, {1, 7}, {1, 64}, {1, 149}, {3, 33}, {40, 100}}) {
     for (int D : {12, 80}) {
-      const int H = 6, G = 2, S = past + T;
+      const int T = shape.first, past = shape.second, H = 6, G = 2, S = past + T;
       const auto q = random_vector(static_cast<std::size_t>(T) * H * D, 33);
       const auto k = random_vector(static_cast<std::size_t>(S) * G * D, 34);
       const auto v = random_vector(static_cast<std::size_t>(S) * G * D, 35);
