@@ -122,6 +122,7 @@ class ForwardPass {
                           last_logits_only ? 1 : T, w.backend().host_memory(), kv != nullptr)) {}
 
   Result<Tensor> run(std::span<const int> ids) {
+    ATTNSCOPE_TRY(check_step_hooks());
     const int T = int(T_), C = c_.d_model;
     // The residual stream starts as the token embeddings (hook_embed), plus learned positions.
     const View resid = slot(kResid);
@@ -176,6 +177,20 @@ class ForwardPass {
   }
   void finish(HostTarget& t) {
     if (t.read_back) be().read_async(t.view, t.tensor.data(), t.tensor.size() * sizeof(float));
+  }
+
+  // A step after the first (past > 0) runs attention fused only: hooks on the scores and pattern
+  // edits need the separate ops, which take a whole sequence. Refused before any op runs.
+  Status check_step_hooks() const {
+    if (past_ == 0) return {};
+    for (int l = 0; l < c_.n_layers; l++)
+      for (const HookId id :
+           {HookId{HookPoint::attn_scores, l}, HookId{HookPoint::attn_pattern, l}})
+        if (id.point == HookPoint::attn_scores ? set_.wants(id) : set_.edits(id))
+          return make_error("a cached generation step cannot run " + hook_name(id) +
+                                " (hooks on the scores and pattern edits need the whole sequence)",
+                            "run them on a full forward pass of the sequence");
+    return {};
   }
 
   Result<Tensor> run_blocks(int first_layer) {
@@ -343,11 +358,6 @@ class ForwardPass {
       cache_->put(pattern_id, std::move(pattern.tensor));
       return {};
     }
-    if (past > 0)
-      return make_error("a cached generation step cannot run " +
-                            hook_name(set_.wants(scores_id) ? scores_id : pattern_id) +
-                            " (hooks on the scores and pattern edits need the whole sequence)",
-                        "run them on a full forward pass of the sequence");
     const View scores = slot(kScores), pattern = slot(kPattern);
     sch_.attention_scores(scores, q, k, T, H, G, D, scale);
     ATTNSCOPE_TRY(hook(scores_id, scores, pattern_shape));

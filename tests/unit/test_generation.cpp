@@ -271,6 +271,20 @@ TEST_CASE("forward_step refuses score hooks after the first step, and a foreign 
   REQUIRE(!refused.ok());
   CHECK(refused.error().message.find("blocks.0.attn.hook_attn_scores") != std::string::npos);
   CHECK(kv->length() == 4);  // a refused step leaves the cache as it was
+  HookPlan pattern_edit;
+  pattern_edit.edit({HookPoint::attn_pattern, 2}, [](Tensor& p) { p *= 0.5f; });
+  auto refused_edit = gpt2.forward_step(std::span(ids).first(1), *kv, pattern_edit);
+  REQUIRE(!refused_edit.ok());
+  CHECK(refused_edit.error().to_string() ==
+        "a cached generation step cannot run blocks.2.attn.hook_pattern (hooks on the scores and "
+        "pattern edits need the whole sequence) (run them on a full forward pass of the sequence)");
+  // Capturing the pattern is fine: the fused op writes it ([H, 1, 5] here).
+  HookPlan pattern_capture;
+  pattern_capture.capture("blocks.2.attn.hook_pattern");
+  Cache step_cache;
+  REQUIRE(gpt2.forward_step(std::span(ids).first(1), *kv, pattern_capture, &step_cache).ok());
+  CHECK(step_cache.find("blocks.2.attn.hook_pattern")->shape() ==
+        std::vector<std::size_t>{4, 1, 5});
   auto foreign = llama.forward_step(ids, *kv);
   REQUIRE(!foreign.ok());
   CHECK(foreign.error().message == "this key/value cache was made for another model or backend");
