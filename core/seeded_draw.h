@@ -27,4 +27,9 @@ inline std::vector<int> seeded_draw(int n, int k, std::mt19937_64& rng) {
   return all;
 }
 
+// A uniform double in [0, 1) from the engine's top 53 bits: the same value on every platform.
+inline double seeded_uniform(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1p-53;
+}
+
 }  // namespace attnscope

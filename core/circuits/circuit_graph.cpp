@@ -267,7 +267,7 @@ void CircuitGraph::run_head(int l, int h, const float* x, Run& r) const {
   std::vector<float> z(std::size_t(T) * D);
   float* pattern = r.pattern.data() + (std::size_t(l) * H + h) * T * T;
   k.attention(z.data(), pattern, qkv, qkv + std::size_t(T) * D, qkv + 2 * std::size_t(T) * D, T, 1,
-              1, D, scale);
+              1, D, scale, 0);
   // out = z · W_O[:, hD : hD + D]ᵀ: the head's columns of W_O, rows H·D apart.
   float* out = r.out.data() + std::size_t(head_sender(l, h)) * T * C;
   k.linear_strided(out, C, z.data(), D,

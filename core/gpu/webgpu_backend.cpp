@@ -245,14 +245,15 @@ class WebGpuBackend final : public Backend {
         std::size_t(T) * heads * (R / 2));
   }
   void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
-                 float scale) override {
+                 float scale, int past) override {
     if (D > int(wgsl::kMaxAttentionHeadDim))
       throw std::runtime_error("WebGPU: attention supports head dimensions up to 256, not " +
                                std::to_string(D));
     if (T <= 0) return;
     const unsigned rows = attention_rows(T, H), block = 16 * rows;
     dispatch("attention", wgsl::attention, {{z}, {pattern}, {q}, {k}, {v}},
-             {u32(T), u32(H), u32(G), u32(D), bits(scale)}, (u32(T) + block - 1) / block, u32(H),
+             {u32(T), u32(H), u32(G), u32(D), bits(scale), u32(past)}, (u32(T) + block - 1) / block,
+             u32(H),
              "const RQ = " + std::to_string(rows) +
                  "u;\nconst DJ = " + std::to_string((D + 15) / 16) + "u;\n");
   }

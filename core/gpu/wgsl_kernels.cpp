@@ -343,7 +343,9 @@ const std::string_view attention_mix = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
 // the GPU (a T = 1024, 12-head pass has only 192 groups of 64 queries). Groups take query blocks
 // from the last back, so the causal mask's heaviest blocks start first and the light ones fill the
 // tail. RQ and DJ = ceil(D / 16) (each thread holds RQ × DJ outputs) are constants the backend
-// puts before this source. Parameters: 8 T, 9 H, 10 G, 11 D (≤ 256), 12 scale.
+// puts before this source. Parameters: 8 T, 9 H, 10 G, 11 D (≤ 256), 12 scale, 13 P: the queries
+// are positions P..P+T−1 of S = P + T keys (a generation step with a key/value cache; P = 0 for a
+// whole sequence), query t sees keys 0..P+t, and the pattern is [H, T, S].
 const std::string_view attention = R"(
 var<workgroup> sm: array<f32, 4096>;
 var<private> s: array<f32, 4u * RQ>;
@@ -354,6 +356,7 @@ fn score_tile(t0: u32, j0: u32, h: u32, g: u32, lid: vec3<u32>) {
   let H = pu(9u);
   let G = pu(10u);
   let D = pu(11u);
+  let S = pu(13u) + T;
   let li = lid.y * 16u + lid.x;
   for (var e = 0u; e < 4u * RQ; e = e + 1u) { s[e] = 0.0; }
   for (var d0 = 0u; d0 < D; d0 = d0 + 16u) {
@@ -367,7 +370,7 @@ fn score_tile(t0: u32, j0: u32, h: u32, g: u32, lid: vec3<u32>) {
         sm[(e % 16u) * 65u + row] = qv;
       }
       var kv = 0.0;
-      if (j0 + row < T && d < D) { kv = ld3(((j0 + row) * G + g) * D + d); }
+      if (j0 + row < S && d < D) { kv = ld3(((j0 + row) * G + g) * D + d); }
       sm[1040u + (e % 16u) * 65u + row] = kv;
     }
     workgroupBarrier();
@@ -391,12 +394,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let G = pu(10u);
   let D = pu(11u);
   let scale = pf(12u);
+  let P = pu(13u);
+  let S = P + T;
   let QB = 16u * RQ;
   let t0 = (nwg.x - 1u - wg.x) * QB;
   let h = wg.y;
   let g = h / (H / G);
   let li = lid.y * 16u + lid.x;
-  let blocks = (min(T, t0 + QB) - 1u) / 64u + 1u;  // the key blocks any of these queries sees
+  let blocks = (P + min(T, t0 + QB) - 1u) / 64u + 1u;  // the key blocks any of these queries sees
   var m: array<f32, RQ>;
   var l: array<f32, RQ>;
   for (var i = 0u; i < RQ; i = i + 1u) { m[i] = -3.4e38; l[i] = 0.0; }
@@ -406,7 +411,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       let t = t0 + lid.y + 16u * i;
       for (var j = 0u; j < 4u; j = j + 1u) {
         let k = b * 64u + lid.x + 16u * j;
-        if (k <= t && t < T) {
+        if (k <= P + t && t < T) {
           let v = s[i * 4u + j] * scale;
           let mx = max(m[i], v);
           l[i] = l[i] * exp(m[i] - mx) + exp(v - mx);
@@ -442,9 +447,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       for (var j = 0u; j < 4u; j = j + 1u) {
         let k = b * 64u + lid.x + 16u * j;
         var p = 0.0;
-        if (k <= t && t < T) { p = exp(s[i * 4u + j] * scale - m[i]) * inv[i]; }
+        if (k <= P + t && t < T) { p = exp(s[i * 4u + j] * scale - m[i]) * inv[i]; }
         s[i * 4u + j] = p;
-        if (has1() && t < T && k < T) { st1((h * T + t) * T + k, p); }
+        if (has1() && t < T && k < S) { st1((h * T + t) * S + k, p); }
       }
     }
     // Keys b·64 + 16c + x for c < 4: their probabilities (key-major) and V rows.
@@ -456,7 +461,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
           let key = b * 64u + 16u * c + e / 64u;
           let d = dc * 16u + e % 64u;
           var vv = 0.0;
-          if (key < T && d < D) { vv = ld4((key * G + g) * D + d); }
+          if (key < S && d < D) { vv = ld4((key * G + g) * D + d); }
           sm[1040u + e] = vv;
         }
         workgroupBarrier();
@@ -487,7 +492,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     for (var i = 0u; i < RQ; i = i + 1u) {
       let t = t0 + lid.y + 16u * i;
       if (t < T) {
-        for (var k = blocks * 64u + lid.x; k < T; k = k + 16u) { st1((h * T + t) * T + k, 0.0); }
+        for (var k = blocks * 64u + lid.x; k < S; k = k + 16u) { st1((h * T + t) * S + k, 0.0); }
       }
     }
   }

@@ -14,10 +14,19 @@
 // logits into the returned tensor (or, for forward_into, the cache's buffer). hook_result ([T, H,
 // C], expensive) is only computed when the plan asks for it, as one product per head over that
 // head's columns of W_O.
+//
+// A step with a key/value cache (forward_step) runs only the step's T new tokens, at positions
+// past..past+T−1 (past = the cache's length): learned position embeddings and RoPE take those
+// positions, each block's new keys and values are written straight into the cache's rows past..,
+// and attention reads all S = past + T of them. Hooks then see the step's positions only:
+// [T, ...] tensors for the new tokens, and hook_pattern as [H, T, S] (the step's queries against
+// every key). Hooks on the scores, and pattern edits, need the separate attention ops, which take
+// a whole sequence: a step with past > 0 refuses them (run those on a full forward).
 #include <array>
 #include <cmath>
 #include <numeric>
 
+#include "core/model/kv_cache.h"
 #include "core/model/model.h"
 #include "core/ops/arena.h"
 #include "core/ops/scheduler.h"
@@ -66,10 +75,11 @@ PassNeeds needs_of(const HookSet& set, int n_layers, bool caching) {
   return n;
 }
 
-// Bytes of each slot for a pass over T tokens (0: not needed).
+// Bytes of each slot for a pass over T tokens (0: not needed). With a key/value cache, k and v
+// are written into the cache instead of slots.
 std::array<std::size_t, kSlotCount> slot_bytes(const ModelConfig& c, const PassNeeds& needs,
                                                std::size_t T, std::size_t logit_rows,
-                                               bool host_memory) {
+                                               bool host_memory, bool kv_cache) {
   const std::size_t C = c.d_model, H = c.n_heads, G = c.n_kv_heads, D = c.d_head, F = c.d_mlp,
                     V = c.vocab_size, f = sizeof(float);
   std::array<std::size_t, kSlotCount> b{};
@@ -77,7 +87,7 @@ std::array<std::size_t, kSlotCount> slot_bytes(const ModelConfig& c, const PassN
   if (c.position == PositionKind::learned) b[kPositions] = T * sizeof(int), b[kPos] = T * C * f;
   b[kResid] = b[kX] = b[kAttnOut] = b[kMlpIn] = b[kMlpOut] = b[kNormed] = T * C * f;
   b[kQ] = b[kZ] = T * H * D * f;
-  b[kK] = b[kV] = T * G * D * f;
+  if (!kv_cache) b[kK] = b[kV] = T * G * D * f;
   b[kHidden] = T * F * f;
   if (c.gated_mlp) b[kGate] = T * F * f;
   if (needs.split_attention) b[kScores] = H * T * T * f;
@@ -91,9 +101,11 @@ std::array<std::size_t, kSlotCount> slot_bytes(const ModelConfig& c, const PassN
 class ForwardPass {
  public:
   // logits_into_cache: the logits become the cache's "logits" entry (resident where the backend
-  // computes) and run() returns an empty tensor.
+  // computes) and run() returns an empty tensor. kv: a step's key/value cache; its length is the
+  // first position of the pass's tokens.
   ForwardPass(const ModelConfig& c, const BoundWeights& w, const HookPlan& hooks, Cache* cache,
-              std::size_t T, bool last_logits_only, bool logits_into_cache = false)
+              std::size_t T, bool last_logits_only, bool logits_into_cache = false,
+              KvCache* kv = nullptr)
       : c_(c),
         w_(w),
         hooks_(hooks),
@@ -103,10 +115,14 @@ class ForwardPass {
         T_(T),
         last_logits_only_(last_logits_only),
         logits_into_cache_(logits_into_cache && cache),
-        arena_(w.backend(), slot_bytes(c, needs_of(set_, c.n_layers, cache != nullptr), T,
-                                       last_logits_only ? 1 : T, w.backend().host_memory())) {}
+        kv_(kv),
+        past_(kv ? std::size_t(kv->length()) : 0),
+        arena_(w.backend(),
+               slot_bytes(c, needs_of(set_, c.n_layers, cache != nullptr), T,
+                          last_logits_only ? 1 : T, w.backend().host_memory(), kv != nullptr)) {}
 
   Result<Tensor> run(std::span<const int> ids) {
+    ATTNSCOPE_TRY(check_step_hooks());
     const int T = int(T_), C = c_.d_model;
     // The residual stream starts as the token embeddings (hook_embed), plus learned positions.
     const View resid = slot(kResid);
@@ -115,7 +131,7 @@ class ForwardPass {
     ATTNSCOPE_TRY(hook({HookPoint::embed}, resid, {T_, std::size_t(C)}));
     if (c_.position == PositionKind::learned) {
       std::vector<int> positions(T_);
-      std::iota(positions.begin(), positions.end(), 0);
+      std::iota(positions.begin(), positions.end(), int(past_));
       upload(arena_.i32(kPositions), positions.data(), T_ * sizeof(int));
       sch_.gather_rows(slot(kPos), w_.pos_embed, arena_.i32(kPositions), T, C);
       ATTNSCOPE_TRY(hook({HookPoint::pos_embed}, slot(kPos), {T_, std::size_t(C)}));
@@ -161,6 +177,20 @@ class ForwardPass {
   }
   void finish(HostTarget& t) {
     if (t.read_back) be().read_async(t.view, t.tensor.data(), t.tensor.size() * sizeof(float));
+  }
+
+  // A step after the first (past > 0) runs attention fused only: hooks on the scores and pattern
+  // edits need the separate ops, which take a whole sequence. Refused before any op runs.
+  Status check_step_hooks() const {
+    if (past_ == 0) return {};
+    for (int l = 0; l < c_.n_layers; l++)
+      for (const HookId id :
+           {HookId{HookPoint::attn_scores, l}, HookId{HookPoint::attn_pattern, l}})
+        if (id.point == HookPoint::attn_scores ? set_.wants(id) : set_.edits(id))
+          return make_error("a cached generation step cannot run " + hook_name(id) +
+                                " (hooks on the scores and pattern edits need the whole sequence)",
+                            "run them on a full forward pass of the sequence");
+    return {};
   }
 
   Result<Tensor> run_blocks(int first_layer) {
@@ -309,20 +339,21 @@ class ForwardPass {
     float scale = 1.0f / std::sqrt(static_cast<float>(D));
     if (c_.scale_attn_by_inverse_layer_idx) scale /= static_cast<float>(l + 1);
     const HookId scores_id{HookPoint::attn_scores, l}, pattern_id{HookPoint::attn_pattern, l};
-    const Shape pattern_shape = {std::size_t(H), T_, T_};
+    const int past = int(past_);
+    const Shape pattern_shape = {std::size_t(H), T_, past_ + T_};
     if (!set_.wants(scores_id) && !set_.edits(pattern_id)) {
       if (!cache_ || !set_.captures(pattern_id)) {
-        sch_.attention(z, {}, q, k, v, T, H, G, D, scale);
+        sch_.attention(z, {}, q, k, v, T, H, G, D, scale, past);
         return {};
       }
       if (!be().host_memory()) {
         const auto buffer = resident(pattern_shape);
-        sch_.attention(z, {buffer.get(), 0, DType::f32, 0}, q, k, v, T, H, G, D, scale);
+        sch_.attention(z, {buffer.get(), 0, DType::f32, 0}, q, k, v, T, H, G, D, scale, past);
         cache_->put_resident(pattern_id, be(), buffer, pattern_shape);
         return {};
       }
       HostTarget pattern = target(pattern_shape, kPattern);
-      sch_.attention(z, pattern.view, q, k, v, T, H, G, D, scale);
+      sch_.attention(z, pattern.view, q, k, v, T, H, G, D, scale, past);
       finish(pattern);
       cache_->put(pattern_id, std::move(pattern.tensor));
       return {};
@@ -342,9 +373,15 @@ class ForwardPass {
     const int T = int(T_), C = c_.d_model, H = c_.n_heads, G = c_.n_kv_heads, D = c_.d_head,
               F = c_.d_mlp;
     const std::size_t sC = C, sH = H, sG = G, sD = D, sF = F, TC = T_ * sC, TF = T_ * sF;
-    const View resid = slot(kResid), x = slot(kX), q = slot(kQ), k = slot(kK), v = slot(kV),
-               z = slot(kZ), attn_out = slot(kAttnOut), mlp_in = slot(kMlpIn),
-               hidden = slot(kHidden), mlp_out = slot(kMlpOut);
+    const View resid = slot(kResid), x = slot(kX), q = slot(kQ), z = slot(kZ),
+               attn_out = slot(kAttnOut), mlp_in = slot(kMlpIn), hidden = slot(kHidden),
+               mlp_out = slot(kMlpOut);
+    // This pass's keys and values [T, G, D]: slots, or the key/value cache's rows past.. (then
+    // attention reads the cache's rows 0..past+T−1: keys_all, values_all).
+    const View k = kv_ ? kv_->keys(l).at(past_, 0).with_ld(0) : slot(kK),
+               v = kv_ ? kv_->values(l).at(past_, 0).with_ld(0) : slot(kV),
+               keys_all = kv_ ? kv_->keys(l).with_ld(0) : k,
+               values_all = kv_ ? kv_->values(l).with_ld(0) : v;
     ATTNSCOPE_TRY(hook({HookPoint::resid_pre, l}, resid, {T_, sC}));
 
     // Attention.
@@ -357,12 +394,12 @@ class ForwardPass {
     ATTNSCOPE_TRY(hook({HookPoint::attn_k, l}, k, {T_, sG, sD}));
     ATTNSCOPE_TRY(hook({HookPoint::attn_v, l}, v, {T_, sG, sD}));
     if (c_.position == PositionKind::rotary) {
-      sch_.rope(q, T, H, D, c_.rotary_dims, c_.rope_theta, 0);
-      sch_.rope(k, T, G, D, c_.rotary_dims, c_.rope_theta, 0);
+      sch_.rope(q, T, H, D, c_.rotary_dims, c_.rope_theta, int(past_));
+      sch_.rope(k, T, G, D, c_.rotary_dims, c_.rope_theta, int(past_));
       ATTNSCOPE_TRY(hook({HookPoint::attn_rot_q, l}, q, {T_, sH, sD}));
       ATTNSCOPE_TRY(hook({HookPoint::attn_rot_k, l}, k, {T_, sG, sD}));
     }
-    ATTNSCOPE_TRY(attention(l, q, k, v, z));
+    ATTNSCOPE_TRY(attention(l, q, keys_all, values_all, z));
     ATTNSCOPE_TRY(hook({HookPoint::attn_z, l}, z, {T_, sH, sD}));
 
     if (set_.wants({HookPoint::attn_result, l})) {
@@ -417,6 +454,8 @@ class ForwardPass {
   std::size_t T_;
   bool last_logits_only_;
   bool logits_into_cache_;
+  KvCache* kv_;
+  std::size_t past_;
   Arena arena_;
   std::vector<std::unique_ptr<Buffer>> borrowed_;  // wrapped host tensors, uploaded sources
   std::vector<std::pair<const Tensor*, View>> sources_;
@@ -436,6 +475,24 @@ Status Model::forward_into(std::span<const int> ids, const HookPlan& hooks, Cach
   Result<Tensor> logits = pass.run(ids);
   if (!logits) return logits.error();
   return {};
+}
+
+Result<Tensor> Model::forward_step(std::span<const int> ids, KvCache& kv, const HookPlan& hooks,
+                                   Cache* cache, bool last_logits_only) const {
+  ATTNSCOPE_TRY(check_ids(ids));
+  if (!kv.fits(*config_, backend()))
+    return make_error("this key/value cache was made for another model or backend",
+                      "create it with KvCache::create(model, capacity)");
+  const std::size_t past = std::size_t(kv.length()), end = past + ids.size();
+  if (end > std::size_t(kv.capacity()))
+    return make_error("this step reaches position " + std::to_string(end) +
+                          ", past the key/value cache's " + std::to_string(kv.capacity()) +
+                          " positions",
+                      "create the cache with room for the prompt and every new token");
+  ForwardPass pass(*config_, *bound_, hooks, cache, ids.size(), last_logits_only, false, &kv);
+  ATTNSCOPE_ASSIGN(Tensor logits, pass.run(ids));
+  kv.length_ = int(end);
+  return logits;
 }
 
 Result<Tensor> Model::forward_from(int layer, const Tensor& resid_pre, const HookPlan& hooks,

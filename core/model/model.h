@@ -16,6 +16,7 @@
 #include "core/model/bound_weights.h"
 #include "core/model/config.h"
 #include "core/model/hooks.h"
+#include "core/model/kv_cache.h"
 #include "core/model/weights.h"
 #include "core/ops/backend.h"
 #include "core/tensor.h"
@@ -64,6 +65,15 @@ class Model {
   // The same pass with its logits, too, left in `cache` (as its "logits" entry): on a GPU
   // backend nothing comes back to the host until an entry is asked for.
   Status forward_into(std::span<const int> ids, const HookPlan& hooks, Cache& cache) const;
+
+  // One step of a sequence whose earlier positions are in `kv` (see kv_cache.h): `ids` run as
+  // positions kv.length().. and their keys and values join the cache (its length grows by
+  // ids.size()). The logits are the step's [T, vocab], or its last position's [1, vocab] with
+  // last_logits_only. Hooks see the step's positions only (hook_pattern [H, T, past + T]); hooks
+  // on the scores and pattern edits are refused once the cache holds positions. Errors: a cache
+  // of another model or backend, or a step past the cache's capacity.
+  Result<Tensor> forward_step(std::span<const int> ids, KvCache& kv, const HookPlan& hooks = {},
+                              Cache* cache = nullptr, bool last_logits_only = false) const;
 
   // Continues a forward pass from block `layer`, given that block's hook_resid_pre [pos,
   // d_model] (captured from an earlier run): interventions in later layers need not redo the

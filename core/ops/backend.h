@@ -100,9 +100,10 @@ class Backend {
   virtual void linear(View out, View x, View w, View bias, int T, int K, int N) = 0;
   virtual void linear_multi(View x, int T, int K, std::span<const LinearTarget> targets) = 0;
   virtual void rope(View x, int T, int heads, int D, int R, float theta, int pos0) = 0;
-  // pattern may be empty: the fused op then writes only z.
+  // pattern may be empty: the fused op then writes only z. past > 0: k, v [past+T, G, D] and
+  // pattern [H, T, past+T], query i at position past+i (kernels.h).
   virtual void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
-                         float scale) = 0;
+                         float scale, int past) = 0;
   virtual void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
                                 float scale) = 0;
   virtual void softmax_rows(View pattern, View scores, int H, int T) = 0;

@@ -249,14 +249,41 @@ class CpuReferenceKernels final : public Kernels {
     }
   }
 
+  // One query row at a time over its S = past + T keys, with the arithmetic of attention_scores,
+  // softmax_rows and attention_mix in their order (so past 0 gives the separate ops' bits).
   void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
-                 int H, int G, int D, float scale) override {
-    const std::size_t n = static_cast<std::size_t>(H) * T * T;
-    std::vector<float> scores(n), own_pattern(pattern ? 0 : n);
-    float* p = pattern ? pattern : own_pattern.data();
-    attention_scores(scores.data(), q, k, T, H, G, D, scale);
-    softmax_rows(p, scores.data(), H, T);
-    attention_mix(z, p, v, T, H, G, D);
+                 int H, int G, int D, float scale, int past) override {
+    const int S = past + T, group = H / G;
+    std::vector<float> scores(static_cast<std::size_t>(S)), own_row(pattern ? 0 : S);
+    for (int h = 0; h < H; h++) {
+      for (int i = 0; i < T; i++) {
+        const int last = past + i;  // the query's own position: its last visible key
+        const float* qi = q + (static_cast<std::size_t>(i) * H + h) * D;
+        float* p = pattern ? pattern + (static_cast<std::size_t>(h) * T + i) * S : own_row.data();
+        float max = kNegInf;
+        for (int j = 0; j <= last; j++) {
+          const float* kj = k + (static_cast<std::size_t>(j) * G + h / group) * D;
+          float sum = 0.0f;
+          for (int d = 0; d < D; d++) sum += qi[d] * kj[d];
+          scores[j] = sum * scale;
+          max = std::max(max, scores[j]);
+        }
+        float total = 0.0f;
+        for (int j = 0; j < S; j++) {
+          p[j] = j > last ? 0.0f : std::exp(scores[j] - max);
+          total += p[j];
+        }
+        const float inv = 1.0f / total;
+        for (int j = 0; j < S; j++) p[j] *= inv;
+        float* zi = z + (static_cast<std::size_t>(i) * H + h) * D;
+        std::fill(zi, zi + D, 0.0f);
+        for (int j = 0; j < S; j++) {
+          if (p[j] == 0.0f) continue;
+          const float* vj = v + (static_cast<std::size_t>(j) * G + h / group) * D;
+          for (int d = 0; d < D; d++) zi[d] += p[j] * vj[d];
+        }
+      }
+    }
   }
 
   void gather_rows(float* out, WeightView table, const int* ids, int n, int C) override {

@@ -679,8 +679,8 @@ class CpuSimdKernels final : public Kernels {
     simd::attention_mix(z, pattern, v, T, H, G, D);
   }
   void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
-                 int H, int G, int D, float scale) override {
-    simd::attention(z, pattern, q, k, v, T, H, G, D, scale);
+                 int H, int G, int D, float scale, int past) override {
+    simd::attention(z, pattern, q, k, v, T, H, G, D, scale, past);
   }
   void gather_rows(float* out, WeightView table, const int* ids, int n, int C) override {
     parallel_for(n, row_grain(n, C, 16), [&](std::size_t b, std::size_t e) {

@@ -109,9 +109,11 @@ class HostBackend final : public Backend {
     run(Op::rope, [&] { k_.rope(f32(x), T, heads, D, R, theta, pos0); });
   }
   void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
-                 float scale) override {
+                 float scale, int past) override {
     run([&] { return std::string(pattern ? "attention+pattern" : "attention"); },
-        [&] { k_.attention(f32(z), f32(pattern), f32(q), f32(k), f32(v), T, H, G, D, scale); });
+        [&] {
+          k_.attention(f32(z), f32(pattern), f32(q), f32(k), f32(v), T, H, G, D, scale, past);
+        });
   }
   void attention_scores(View scores, View q, View k, int T, int H, int G, int D,
                         float scale) override {

@@ -157,10 +157,14 @@ class Kernels {
                              int D) = 0;
 
   // Causal attention in one op: z[T,H,D] = softmax(q · kᵀ · scale, keys up to the query) · v, as
-  // attention_scores, softmax_rows and attention_mix compute it. pattern[H,T,T] is written only
-  // when not null (the forward pass asks for it when a hook captures the pattern).
+  // attention_scores, softmax_rows and attention_mix compute it. pattern is written only when not
+  // null (the forward pass asks for it when a hook captures the pattern).
+  // With past > 0 the T queries are the positions past..past+T−1 of a longer sequence (a step of
+  // generation with a key/value cache): k and v are [S = past+T, G, D], every key and value up to
+  // the last query, and query i sees keys 0..past+i; pattern is [H,T,S]. past 0 is the whole
+  // sequence, S = T.
   virtual void attention(float* z, float* pattern, const float* q, const float* k, const float* v,
-                         int T, int H, int G, int D, float scale) = 0;
+                         int T, int H, int G, int D, float scale, int past) = 0;
 
   // out[n,C] = table[ids[i], :C] widened to float32 (an embedding lookup); every id must be a row
   // of the table.

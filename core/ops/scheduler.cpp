@@ -135,11 +135,12 @@ void Scheduler::rope(View x, int T, int heads, int D, int R, float theta, int po
 }
 
 void Scheduler::attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
-                          float scale) {
-  if (on_backend(Op::attention)) return be_.attention(z, pattern, q, k, v, T, H, G, D, scale);
+                          float scale, int past) {
+  if (on_backend(Op::attention)) return be_.attention(z, pattern, q, k, v, T, H, G, D, scale, past);
   Staging s;
-  cpu_.attention(s.out(z, n_of(T, H, D)), s.out(pattern, n_of(H, T, T)), s.in(q, n_of(T, H, D)),
-                 s.in(k, n_of(T, G, D)), s.in(v, n_of(T, G, D)), T, H, G, D, scale);
+  const int S = past + T;  // keys
+  cpu_.attention(s.out(z, n_of(T, H, D)), s.out(pattern, n_of(H, T, S)), s.in(q, n_of(T, H, D)),
+                 s.in(k, n_of(S, G, D)), s.in(v, n_of(S, G, D)), T, H, G, D, scale, past);
 }
 
 void Scheduler::attention_scores(View scores, View q, View k, int T, int H, int G, int D,

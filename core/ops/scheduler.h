@@ -31,7 +31,7 @@ class Scheduler {
   void linear_multi(View x, int T, int K, std::span<const LinearTarget> targets);
   void rope(View x, int T, int heads, int D, int R, float theta, int pos0);
   void attention(View z, View pattern, View q, View k, View v, int T, int H, int G, int D,
-                 float scale);
+                 float scale, int past = 0);
   void attention_scores(View scores, View q, View k, int T, int H, int G, int D, float scale);
   void softmax_rows(View pattern, View scores, int H, int T);
   void attention_mix(View z, View pattern, View v, int T, int H, int G, int D);

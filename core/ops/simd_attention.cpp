@@ -4,6 +4,8 @@
 //
 // Shape legend: T tokens, H query heads, G key/value heads (query head h reads h / (H/G)), D head
 // dimension; BQ query rows per work item, BK keys per tile (4 vectors), Tp = T rounded up to BK.
+// The fused op also takes a past length: its T queries are the positions past.. of S = past + T
+// keys (a generation step with a key/value cache), so it packs S keys and Tp rounds S up.
 //
 // Layout. Keys are packed once per call transposed, kt[G][D][Tp], so that the scores of 4 query
 // rows against BK keys are a register tile (4 rows × 4 vectors of keys) that broadcasts q[d]
@@ -207,19 +209,21 @@ void MixRows(float* HWY_RESTRICT z, const float* HWY_RESTRICT pattern, const flo
   }
 }
 
-// The fused op for head h, query rows [i0, i1).
+// The fused op for head h, query rows [i0, i1) at positions past + i; kt and vp hold S = past + T
+// keys and values, the pattern rows are S long.
 void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float* HWY_RESTRICT q,
                 const float* HWY_RESTRICT kt, const float* HWY_RESTRICT vp, int T, int H, int G,
-                int D, float scale, int h, int i0, int i1) {
+                int D, float scale, int h, int i0, int i1, int past) {
   const DF d;
   const DI di;
-  const std::size_t lanes = hn::Lanes(d), BK = KeyTile(), Tp = (std::size_t(T) + BK - 1) / BK * BK,
+  const int S = past + T;
+  const std::size_t lanes = hn::Lanes(d), BK = KeyTile(), Tp = (std::size_t(S) + BK - 1) / BK * BK,
                     Dv = ValueWidth(D);
   const int g = h / (H / G);
   const float* kg = kt + std::size_t(g) * D * Tp;
-  const float* vg = vp + std::size_t(g) * T * Dv;
+  const float* vg = vp + std::size_t(g) * S * Dv;
   const int rows = i1 - i0;
-  const int tiles = int((i1 - 1) / int(BK)) + 1;
+  const int tiles = int((past + i1 - 1) / int(BK)) + 1;
   thread_local simd::AlignedFloats o_buffer;
   thread_local std::vector<float> tile_max;
   // O of the block's rows, then scratch rows for the repeated rows of a partial group.
@@ -237,7 +241,7 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
     const int j0 = tile * int(BK);
     for (int r0 = 0; r0 < rows; r0 += kRowsPerTile) {
       const int nr = std::min(kRowsPerTile, rows - r0);
-      if (j0 > i0 + r0 + nr - 1) continue;  // every row of this group is before the tile
+      if (j0 > past + i0 + r0 + nr - 1) continue;  // every row of this group is before the tile
       const float* qr[kRowsPerTile];
       float* orow[kRowsPerTile];
       const float* prow[kRowsPerTile];
@@ -255,11 +259,11 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
           continue;
         }
         const int row = r0 + r, i = i0 + row;
-        // Mask keys after the query, find the tile's max.
+        // Mask keys after the query (at position past + i), find the tile's max.
         VF vmax = vninf;
         for (int v = 0; v < kKeyVectors; v++) {
           const auto key = hn::Iota(di, j0 + v * int(lanes));
-          const auto keep = hn::RebindMask(d, hn::Lt(key, hn::Set(di, i + 1)));
+          const auto keep = hn::RebindMask(d, hn::Lt(key, hn::Set(di, past + i + 1)));
           const VF sv = hn::IfThenElse(keep, hn::LoadU(d, sr + v * lanes), vninf);
           hn::StoreU(sv, d, sr + v * lanes);
           vmax = hn::Max(vmax, sv);
@@ -288,11 +292,11 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
             hn::StoreU(hn::Mul(hn::LoadU(d, orow[r] + c), vc), d, orow[r] + c);
         }
         if (pattern) {
-          float* prow_out = pattern + (std::size_t(h) * T + i) * T + j0;
-          std::copy_n(sr, std::min<int>(int(BK), T - j0), prow_out);
+          float* prow_out = pattern + (std::size_t(h) * T + i) * S + j0;
+          std::copy_n(sr, std::min<int>(int(BK), S - j0), prow_out);
         }
       }
-      MixTile(prow, std::min<int>(int(BK), T - j0), vg + std::size_t(j0) * Dv, Dv, orow);
+      MixTile(prow, std::min<int>(int(BK), S - j0), vg + std::size_t(j0) * Dv, Dv, orow);
     }
   }
   for (int row = 0; row < rows; row++) {
@@ -302,11 +306,11 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
     const float* orow = o + std::size_t(row) * Dv;
     for (int dd = 0; dd < D; dd++) zr[dd] = orow[dd] * inv;
     if (!pattern) continue;
-    float* pr = pattern + (std::size_t(h) * T + i) * T;
-    const int row_tiles = i / int(BK) + 1;
+    float* pr = pattern + (std::size_t(h) * T + i) * S;
+    const int row_tiles = (past + i) / int(BK) + 1;
     for (int tile = 0; tile < row_tiles; tile++) {
       const float f = std::exp(tile_max[std::size_t(row) * tiles + tile] - m[row]) * inv;
-      const int j0 = tile * int(BK), n = std::min<int>(int(BK), T - j0);
+      const int j0 = tile * int(BK), n = std::min<int>(int(BK), S - j0);
       const VF vf = hn::Set(d, f);
       int j = 0;
       for (; j + int(lanes) <= n; j += int(lanes))
@@ -314,7 +318,7 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
       for (; j < n; j++) pr[j0 + j] *= f;
     }
     // Keys past the row's last tile (the tiles wrote zeros after the query themselves).
-    std::fill(pr + std::min<int>(T, row_tiles * int(BK)), pr + T, 0.0f);
+    std::fill(pr + std::min<int>(S, row_tiles * int(BK)), pr + S, 0.0f);
   }
 }
 
@@ -409,19 +413,22 @@ void attention_mix(float* z, const float* pattern, const float* v, int T, int H,
                });
 }
 
+// Keys and values are packed for all S = past + T positions; the work items are the T queries'.
 void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
-               int H, int G, int D, float scale) {
+               int H, int G, int D, float scale, int past) {
   thread_local AlignedFloats kbuf, vbuf;
-  const float* kt = packed_keys(k, T, G, D, kbuf);
-  const float* vp = packed_values(v, T, G, D, vbuf);
+  const int S = past + T;
+  const float* kt = packed_keys(k, S, G, D, kbuf);
+  const float* vp = packed_values(v, S, G, D, vbuf);
   const Items items{H, (T + kQueryBlock - 1) / kQueryBlock};
-  parallel_for(items.count(), grain(items.count(), std::size_t(H) * T * T * D),
+  parallel_for(items.count(), grain(items.count(), std::size_t(H) * T * S * D),
                [&](std::size_t b, std::size_t e) {
                  for (std::size_t i = b; i < e; i++) {
                    int h, block;
                    items.at(i, h, block);
                    const int i0 = block * kQueryBlock, i1 = std::min(T, i0 + kQueryBlock);
-                   ATTNSCOPE_ATTN(FusedBlock)(z, pattern, q, kt, vp, T, H, G, D, scale, h, i0, i1);
+                   ATTNSCOPE_ATTN(FusedBlock)
+                   (z, pattern, q, kt, vp, T, H, G, D, scale, h, i0, i1, past);
                  }
                });
 }

@@ -79,6 +79,6 @@ void attention_scores(float* scores, const float* q, const float* k, int T, int 
                       float scale);
 void attention_mix(float* z, const float* pattern, const float* v, int T, int H, int G, int D);
 void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
-               int H, int G, int D, float scale);
+               int H, int G, int D, float scale, int past);
 
 }  // namespace attnscope::simd

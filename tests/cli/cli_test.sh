@@ -409,6 +409,58 @@ one_error "massive: --top 0" "keep at least 1 activation" \
 one_error "massive: an id outside the vocabulary" "outside the vocabulary" \
   "$cli" massive --model "$fixtures/gpt2" --ids 3,600
 
+# generate: continues a prompt (core/analysis/generation.h). Greedy with the key/value cache is
+# the same text as without it (a full forward pass per token); seeded sampling repeats itself,
+# with and without the cache; bad options are one error line each.
+check "--help lists generate" grep -q '^  generate' <<<"$help"
+gen=$("$cli" generate --model "$kjv" --prompt "$cat_text" --tokens 8 --json)
+check "generate --json: ids, token strings, each step's probability" json_check '
+  j.ids.length === 8 && j.tokens.length === 8 && j.probabilities.length === 8 &&
+  j.probabilities.every(p => p > 0 && p <= 1) && j.stop === "token count" && j.cache === true &&
+  j.sampling.greedy === true && j.prompt_ids.length === j.prompt_tokens.length &&
+  j.prompt_tokens[0] === "The" && typeof j.text === "string" && j.text.length > 0' <<<"$gen"
+gen_text=$("$cli" generate --model "$kjv" --prompt "$cat_text" --tokens 8)
+check "generate prints the continuation (the JSON's text)" json_check \
+  "j.text === $(node -e 'console.log(JSON.stringify(process.argv[1]))' "$gen_text")" <<<"$gen"
+check "generate --no-cache: the same greedy continuation" \
+  test "$("$cli" generate --model "$kjv" --prompt "$cat_text" --tokens 8 --no-cache)" = "$gen_text"
+# (A prompt the model is unsure how to continue: it repeats the cat sentence, most tokens at p > 0.98.)
+sample=(--prompt "And he said" --tokens 12 --temperature 1.2 --top-k 20 --top-p 0.9)
+sampled=$("$cli" generate --model "$kjv" "${sample[@]}" --seed 3)
+check "generate with a seed: the same sample twice" \
+  test -n "$sampled" -a "$("$cli" generate --model "$kjv" "${sample[@]}" --seed 3)" = "$sampled"
+check "generate with a seed: the same sample without the cache" \
+  test "$("$cli" generate --model "$kjv" "${sample[@]}" --seed 3 --no-cache)" = "$sampled"
+greedy=$("$cli" generate --model "$kjv" --prompt "And he said" --tokens 12)
+check "generate with a seed: not the greedy continuation" test -n "$greedy" -a "$greedy" != "$sampled"
+other=$("$cli" generate --model "$kjv" "${sample[@]}" --seed 4)
+check "generate with another seed: another sample" test -n "$other" -a "$other" != "$sampled"
+check "generate on every family's fixture: cache and no cache agree" bash -c '
+  for f in gpt2 gpt_neox gpt_neox_sequential llama qwen2 gpt2_bf16 llama_f16; do
+    a=$("$0" generate --model "$1/$f" --ids 3,14,15,92 --tokens 6 --json) || exit 1
+    b=$("$0" generate --model "$1/$f" --ids 3,14,15,92 --tokens 6 --json --no-cache) || exit 1
+    node -e "const [a, b] = process.argv.slice(1).map(JSON.parse);
+      process.exit(a.ids.length === 6 && a.ids.join() === b.ids.join() && a.cache && !b.cache ? 0 : 1)" \
+      "$a" "$b" || exit 1
+  done' "$cli" "$fixtures"
+check "generate on a model without a tokenizer prints token ids" \
+  grep -q '^<id [0-9]*>' <<<"$("$cli" generate --model "$fixtures/qwen2" --ids 3,14,15 --tokens 3)"
+one_error "generate: negative --tokens" "cannot generate -3 tokens" \
+  "$cli" generate --model "$fixtures/gpt2" --ids 3,14 --tokens -3
+one_error "generate: --top-p 0" "top-p 0.000000 is outside (0, 1]" \
+  "$cli" generate --model "$fixtures/gpt2" --ids 3,14 --temperature 1 --top-p 0
+one_error "generate: --top-p 1.5" "top-p 1.500000 is outside (0, 1]" \
+  "$cli" generate --model "$fixtures/gpt2" --ids 3,14 --temperature 1 --top-p 1.5
+one_error "generate: a negative temperature" "temperature -1.000000 is not allowed" \
+  "$cli" generate --model "$fixtures/gpt2" --ids 3,14 --temperature -1
+one_error "generate: past the context" "exceed the model's context of 256 positions" \
+  "$cli" generate --model "$fixtures/gpt2" --ids 3,14 --tokens 255
+one_error "generate: no prompt" "no prompt" "$cli" generate --model "$fixtures/gpt2"
+if [ -n "${VK_ICD_FILENAMES:-}" ] && [ "${ATTNSCOPE_WEBGPU:-}" = required ]; then
+  check "generate --backend webgpu: the CPU's greedy continuation" \
+    test "$("$cli" generate --model "$kjv" --prompt "$cat_text" --tokens 8 --backend webgpu 2>/dev/null)" = "$gen_text"
+fi
+
 # bench: a fixture model and a small capture, just that it runs and prints valid JSON (no timing
 # is asserted: the machine may be busy).
 check "--help lists bench" grep -q '^  bench' <<<"$help"

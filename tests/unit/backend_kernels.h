@@ -94,10 +94,11 @@ class BackendKernels final : public Kernels {
     finish();
   }
   void attention(float* z, float* pattern, const float* q, const float* k, const float* v, int T,
-                 int H, int G, int D, float scale) override {
+                 int H, int G, int D, float scale, int past) override {
     const DropOnThrow guard{*this};
-    sch_.attention(out_(z, n3(T, H, D)), out_(pattern, n3(H, T, T)), in_(q, n3(T, H, D)),
-                   in_(k, n3(T, G, D)), in_(v, n3(T, G, D)), T, H, G, D, scale);
+    const int S = past + T;
+    sch_.attention(out_(z, n3(T, H, D)), out_(pattern, n3(H, T, S)), in_(q, n3(T, H, D)),
+                   in_(k, n3(S, G, D)), in_(v, n3(S, G, D)), T, H, G, D, scale, past);
     finish();
   }
   void gather_rows(float* out, WeightView table, const int* ids, int n, int C) override {

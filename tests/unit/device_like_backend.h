@@ -79,8 +79,8 @@ class DeviceLikeBackend final : public Backend {
     k().rope(f(x), T, heads, D, R, theta, pos0);
   }
   void attention(View z, View pattern, View q, View kk, View v, int T, int H, int G, int D,
-                 float scale) override {
-    k().attention(f(z), f(pattern), f(q), f(kk), f(v), T, H, G, D, scale);
+                 float scale, int past) override {
+    k().attention(f(z), f(pattern), f(q), f(kk), f(v), T, H, G, D, scale, past);
   }
   void attention_scores(View scores, View q, View kk, int T, int H, int G, int D,
                         float scale) override {

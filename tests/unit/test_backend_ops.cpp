@@ -154,12 +154,19 @@ TEST_CASE("reference fused attention, gather_rows, sum_heads, linear_strided") {
   const std::vector<float> k = {1, 0, /*t1*/ 0, 1};
   const std::vector<float> v = {1, 2, /*t1*/ 3, 4};
   std::vector<float> z(8), pattern(8);
-  ref().attention(z.data(), pattern.data(), q.data(), k.data(), v.data(), 2, 2, 1, 2, 0.5f);
+  ref().attention(z.data(), pattern.data(), q.data(), k.data(), v.data(), 2, 2, 1, 2, 0.5f, 0);
   CHECK(pattern[2] == doctest::Approx(0.5f));
   CHECK(z[4] == doctest::Approx(2.0f));
   std::vector<float> z2(8);
-  ref().attention(z2.data(), nullptr, q.data(), k.data(), v.data(), 2, 2, 1, 2, 0.5f);
+  ref().attention(z2.data(), nullptr, q.data(), k.data(), v.data(), 2, 2, 1, 2, 0.5f, 0);
   CHECK(z2 == z);
+  // The second query alone with a past of 1 (a cached generation step): the last rows of the
+  // whole sequence, pattern [H = 2, T = 1, S = 2], exactly.
+  std::vector<float> z_step(4), pattern_step(4, 5.0f);
+  ref().attention(z_step.data(), pattern_step.data(), q.data() + 4, k.data(), v.data(), 1, 2, 1, 2,
+                  0.5f, 1);
+  CHECK(z_step == std::vector<float>(z.begin() + 4, z.end()));
+  CHECK(pattern_step == std::vector<float>{pattern[2], pattern[3], pattern[6], pattern[7]});
   // Rows 2 and 0 of a [3, 2] table.
   const std::vector<float> table = {1, 2, 3, 4, 5, 6};
   const std::vector<int> ids = {2, 0};
@@ -508,9 +515,38 @@ std::vector<OpCase> op_cases() {
                          const std::size_t n = static_cast<std::size_t>(H) * T * T;
                          std::vector<float> pattern(n, 5.0f), z(q.size()), z2(q.size());
                          be.attention(z.data(), pattern.data(), q.data(), k.data(), v.data(), T, H,
-                                      G, D, scale);
+                                      G, D, scale, 0);
                          be.attention(z2.data(), nullptr, q.data(), k.data(), v.data(), T, H, G, D,
-                                      scale);
+                                      scale, 0);
+                         std::vector<float> all = pattern;
+                         all.insert(all.end(), z.begin(), z.end());
+                         all.insert(all.end(), z2.begin(), z2.end());
+                         return all;
+                       },
+                       1e-5f});
+    }
+  }
+  // The fused op with a past length (a generation step with a key/value cache): T queries at
+  // positions past.. against S = past + T keys, one query (decoding) and several (a prompt run
+  // after earlier text), across key tiles; pattern [H, T, S] fully written (it starts at 5).
+  // (Plain ints, not a structured binding: clang 14, the WASM build's, cannot capture those.)
+  for (const std::pair<int, int>& shape :
+       std::vector<std::pair<int, int>>{{1, 1}, {1, 7}, {1, 64}, {1, 149}, {3, 33}, {40, 100}}) {
+    for (int D : {12, 80}) {
+      const int T = shape.first, past = shape.second, H = 6, G = 2, S = past + T;
+      const auto q = random_vector(static_cast<std::size_t>(T) * H * D, 33);
+      const auto k = random_vector(static_cast<std::size_t>(S) * G * D, 34);
+      const auto v = random_vector(static_cast<std::size_t>(S) * G * D, 35);
+      const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+      cases.push_back({"fused attention with a past T=" + std::to_string(T) +
+                           " past=" + std::to_string(past) + " D=" + std::to_string(D),
+                       [=](Kernels& be) {
+                         std::vector<float> pattern(std::size_t(H) * T * S, 5.0f), z(q.size()),
+                             z2(q.size());
+                         be.attention(z.data(), pattern.data(), q.data(), k.data(), v.data(), T, H,
+                                      G, D, scale, past);
+                         be.attention(z2.data(), nullptr, q.data(), k.data(), v.data(), T, H, G, D,
+                                      scale, past);
                          std::vector<float> all = pattern;
                          all.insert(all.end(), z.begin(), z.end());
                          all.insert(all.end(), z2.begin(), z2.end());

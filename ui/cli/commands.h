@@ -24,6 +24,7 @@ void register_patch(CLI::App& app);
 void register_lens(CLI::App& app);
 void register_massive(CLI::App& app);
 void register_report(CLI::App& app);
+void register_generate(CLI::App& app);
 
 // Record a command's outcome: an error prints one line "attnscope: error: ..." on stderr.
 void finish(const Status& status);

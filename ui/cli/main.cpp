@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   attnscope::cli::register_lens(cli);
   attnscope::cli::register_massive(cli);
   attnscope::cli::register_report(cli);
+  attnscope::cli::register_generate(cli);
   attnscope::cli::register_heatmap(cli);
   attnscope::cli::register_circuit(cli);
   attnscope::cli::register_discover(cli);
