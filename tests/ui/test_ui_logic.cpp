@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/analysis/generation.h"
 #include "core/io/file_source.h"
 #include "ui/app/actions.h"
 #include "ui/app/figure_export.h"
@@ -619,4 +620,53 @@ TEST_CASE("chart exports: PNG at the chosen scale, SVG, and the points as CSV an
   const auto json = nlohmann::json::parse(host.saved["m_lens_probability.json"]);
   CHECK(json["series"][0]["y"][1] == 0.5);
   CHECK(json["x_categories"][1] == "final, \"quoted\"");
+}
+
+TEST_CASE("Generate: the continuation joins the prompt, runs again, and equals core's generate") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  state.prompt = "In the beginning God created the heaven";
+  load_bundled_model(state, "attnscope-kjv");
+  settle(state);
+  REQUIRE(state.run);
+  const std::vector<int> prompt = state.run->ids;
+  const int first_serial = state.run->serial;
+  GenerationOptions o;
+  o.max_new_tokens = 5;
+  const Generation want = generate(*state.model, prompt, o).value();
+
+  state.generation.new_tokens = 5;
+  start_generation(state);
+  settle(state);
+  CHECK(state.generation.error.empty());
+  CHECK(state.generation.serial == 1);
+  REQUIRE(state.run);
+  CHECK(state.run->serial > first_serial);  // the prompt ran again
+  CHECK(state.run->ids == want.sequence);   // and holds the continuation, token for token
+  CHECK(state.run->tokens.size() == want.sequence.size());
+  CHECK_FALSE(state.generation.last.empty());
+
+  // Sampled, from a seed: the same draw as core's.
+  state.generation.sample = true;
+  state.generation.seed = 7;
+  state.generation.new_tokens = 4;
+  GenerationOptions sampled;
+  sampled.max_new_tokens = 4;
+  sampled.sampling.temperature = state.generation.temperature;
+  sampled.sampling.top_k = state.generation.top_k;
+  sampled.sampling.top_p = state.generation.top_p;
+  sampled.sampling.seed = 7;
+  const Generation drawn = generate(*state.model, state.run->ids, sampled).value();
+  start_generation(state);
+  settle(state);
+  CHECK(state.run->ids == drawn.sequence);
+
+  // Past the context: one message beside the button, and nothing runs.
+  const std::size_t before = state.run->ids.size();
+  state.generation.new_tokens = state.model->config().n_ctx;
+  start_generation(state);
+  settle(state);
+  CHECK(state.generation.error.find("room for") != std::string::npos);
+  CHECK(state.run->ids.size() == before);
 }

@@ -58,6 +58,10 @@ void ensure_task_files(AppState& state);
 // the sweep on the background runner, its error kept in PatchingState::error.
 Result<std::vector<int>> patching_corrupted_ids(const AppState& state);
 void start_patching(AppState& state);
+// Continues the prompt on screen (generation_job.cpp) on the background runner, a token per
+// step; the new tokens then join the prompt and it runs again.
+void start_generation(AppState& state);
+bool generation_running(const AppState& state);
 // The run on screen as one self-contained HTML report, saved as an export (report_export.cpp).
 void export_report(AppState& state);
 bool patching_running(const AppState& state);

@@ -142,6 +142,20 @@ struct PatchingState {
   float hover_value = 0;  // the map's value under the mouse (published for tests)
 };
 
+// Continuing the prompt (core/analysis/generation.h): the new tokens join the prompt, which runs
+// again, so every view shows the longer sequence.
+struct GenerationState {
+  int new_tokens = 10;
+  bool sample = false;  // false: greedy
+  float temperature = 0.8f;
+  int top_k = 40;
+  float top_p = 0.95f;
+  int seed = 1;
+  std::string error;
+  std::string last;  // the last continuation, as the token strip shows it, with probabilities
+  int serial = 0;    // bumps when a continuation has joined the prompt (tests)
+};
+
 // The logit lens of the current run, computed when its tab is open.
 struct LensState {
   std::string target;        // the followed token; empty: the model's own top next token
@@ -214,6 +228,7 @@ struct AppState {
   CircuitState circuit;
   PatchingState patching;
   LensState lens;
+  GenerationState generation;
   MassiveState massive;
 
   JobRunner jobs;        // quick work: loading, running the prompt, ablation and calibration

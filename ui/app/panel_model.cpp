@@ -1,6 +1,8 @@
 // panel_model.cpp — the sidebar: bundled models, the user's own model, the prompt, compute.
 #include <imgui.h>
 
+#include <algorithm>
+
 #include "core/ops/backend.h"
 #include "core/version.h"
 #include "ui/app/actions.h"
@@ -91,6 +93,8 @@ void draw_model_panel(AppState& state) {
     mark_widget(state, "prompt.keep_last");
   }
 
+  draw_generation(state);
+
   section("Compute");
   ImGui::SetNextItemWidth(160);
   // The combo is marked while closed (inside BeginCombo the last item is its popup); its items
@@ -118,6 +122,51 @@ void draw_model_panel(AppState& state) {
   }
   ImGui::TextDisabled("jobs: %s", JobRunner::mode());
   ImGui::TextDisabled("%s", state.platform.c_str());
+}
+
+// Continuing the prompt: greedy, or sampled with temperature, top-k and top-p from a seed.
+void draw_generation(AppState& state) {
+  GenerationState& g = state.generation;
+  section("Continue the prompt");
+  const bool running = generation_running(state);
+  ImGui::PushItemWidth(110);
+  ImGui::InputInt("new tokens", &g.new_tokens);
+  mark_widget(state, "generate.tokens");
+  g.new_tokens = std::clamp(g.new_tokens, 1, 4096);
+  ImGui::Checkbox("sample", &g.sample);
+  mark_widget(state, "generate.sample");
+  help_marker(
+      "Off: greedy, the most likely token each step. On: a draw from the softmax at this "
+      "temperature, among the top-k tokens and the smallest set reaching top-p; the seed "
+      "makes it repeatable. The model's key/value cache runs only the newest token.");
+  if (g.sample) {
+    ImGui::SliderFloat("temperature", &g.temperature, 0.05f, 2.0f, "%.2f");
+    ImGui::InputInt("top-k (0: all)", &g.top_k);
+    g.top_k = std::max(0, g.top_k);
+    ImGui::SliderFloat("top-p", &g.top_p, 0.01f, 1.0f, "%.2f");
+    ImGui::InputInt("seed", &g.seed);
+  }
+  ImGui::PopItemWidth();
+  ImGui::BeginDisabled(!state.run || running || state.jobs.busy());
+  if (ImGui::Button("Generate", ImVec2(80, 0))) start_generation(state);
+  mark_widget(state, "generate.run");
+  ImGui::EndDisabled();
+  if (running) {
+    ImGui::SameLine();
+    ImGui::ProgressBar(state.background.current()->progress(), ImVec2(120, 0));
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Cancel")) state.background.cancel();
+    mark_widget(state, "generate.cancel");
+  }
+  if (!g.error.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(ImVec4(1, 0.55f, 0.5f, 1), "%s", g.error.c_str());
+    ImGui::PopTextWrapPos();
+  } else if (!g.last.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("last: %s", g.last.c_str());
+    ImGui::PopTextWrapPos();
+  }
 }
 
 void draw_too_long_offer(AppState& state) {

@@ -286,6 +286,10 @@ std::string state_json(const AppState& state) {
   j["hover"] = {
       {"query", state.hover_query}, {"key", state.hover_key}, {"value", state.hover_value}};
   j["ablationMode"] = std::string(ablation_mode_name(state.ablation.mode));
+  j["generation"] = {{"serial", state.generation.serial},
+                     {"error", state.generation.error},
+                     {"last", state.generation.last},
+                     {"running", generation_running(state)}};
   if (state.run) {
     j["runSerial"] = state.run->serial;
     j["ranPrompt"] = state.ran_prompt;
