@@ -718,6 +718,21 @@ TEST_CASE("a saved session reopens in a fresh explorer to the same view, setting
   CHECK(b.focus == HeadRef{0, 0});
   CHECK(b.patching.run_on_load);
   CHECK_FALSE(b.patching.result);
+  CHECK_FALSE(b.circuit.run_on_load);  // no circuit result was saved
+
+  // Circuit results are not stored: a session saved on the Circuits tab with one finds it again
+  // (the panel starts it); on another tab it does not.
+  CHECK(doc["circuits"]["found"] == false);
+  auto circuits = doc;
+  circuits["circuits"]["found"] = true;
+  open_session(b, circuits.dump());
+  settle(b);
+  CHECK_FALSE(b.circuit.run_on_load);  // saved on the Patching tab
+  circuits["view"]["tab"] = "circuits";
+  open_session(b, circuits.dump());
+  settle(b);
+  CHECK(b.tab == Tab::circuits);
+  CHECK(b.circuit.run_on_load);
 }
 
 TEST_CASE("a session file that is not one changes nothing and says why, once") {
@@ -785,11 +800,12 @@ TEST_CASE("a session file that is not one changes nothing and says why, once") {
     CHECK(view_query(state) == before);  // nothing changed
     CHECK_FALSE(state.pending_session);
   }
-  // The good file still opens after all that.
+  // The good file still opens after all that, and the last file's message goes.
   state.focus = {0, 0};
   open_session(state, good);
   settle(state);
   CHECK(state.focus == HeadRef{2, 1});
+  CHECK(state.error.empty());
 }
 
 TEST_CASE("a session made with the user's own model waits for it") {

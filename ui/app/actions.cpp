@@ -208,9 +208,9 @@ void deliver_files(AppState& state, const std::string& request,
   // is their failure.
   if (superseded(state, request)) return;
   if (kind == "session") {  // a session file picked or dropped (browser): one file
-    if (!files) return set_error(state, "session: " + files.error().to_string());
+    if (!files) return session_error(state, "session: " + files.error().to_string());
     auto bytes = (*files)->read("session.json");
-    if (!bytes) return set_error(state, "session: " + bytes.error().to_string());
+    if (!bytes) return session_error(state, "session: " + bytes.error().to_string());
     return open_session(state, bytes->text());
   }
   if (!files) {

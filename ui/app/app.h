@@ -115,6 +115,9 @@ struct CircuitState {
   std::optional<CircuitEvaluation> evaluation;       // with ground truth
   std::optional<CircuitEvaluation> edge_evaluation;  // the edge-derived node scores' ROC
   std::string evaluated_task;
+  // A session saved on this tab with the shown method's result: found again once the task
+  // prompts are here (the panel starts it, as the Patching tab does for a link).
+  bool run_on_load = false;
   int serial = 0;
 };
 

@@ -130,8 +130,9 @@ void draw_session_controls(AppState& state) {
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (state.host->has_file_system()) {
-    // Desktop: a path, like a model's (a saved session's path is filled in).
-    ImGui::SetNextItemWidth(-60);
+    // Desktop: a path, like a model's (a saved session's path is filled in); room is left for
+    // Open and the help marker.
+    ImGui::SetNextItemWidth(-95);
     input_text("##session_path", state.session_path_input);
     mark_widget(state, "session.path");
     ImGui::SameLine();
@@ -146,8 +147,9 @@ void draw_session_controls(AppState& state) {
       "A session is one JSON file: the model's name, the prompt, the view, ablated and calibrated "
       "heads, the patching set-up with its map, the lens's token and the circuit settings. "
       "Opening one loads its model and runs the prompt (a model of your own must be opened "
-      "again: the file holds only its name). Circuit results are not saved: Find computes them "
-      "again. In the browser a session file can also be dropped on the page.");
+      "again: the file holds only its name). Circuit results are not saved: a session saved on "
+      "the Circuits tab finds its circuit again when opened; elsewhere, Find does. In the "
+      "browser a session file can also be dropped on the page.");
 }
 
 void draw_too_long_offer(AppState& state) {

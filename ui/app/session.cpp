@@ -329,6 +329,9 @@ std::optional<int> parse_task(std::string_view name) {
 // The settings the Circuits panel shows (panel_circuits.cpp, panel_discovery.cpp), within the
 // ranges it allows.
 json circuits_json(const CircuitState& c) {
+  const bool found = c.method == CircuitMethod::sae   ? c.result.has_value()
+                     : c.method == CircuitMethod::eap ? c.eap.has_value()
+                                                      : c.acdc.has_value();
   const DiscoveryOptions& d = c.discovery;
   const SaeCircuitOptions& o = c.options;
   return {{"task", task_names()[std::size_t(std::clamp(c.task, 0, int(task_names().size()) - 1))]},
@@ -359,13 +362,16 @@ json circuits_json(const CircuitState& c) {
             {"per_position", o.activations.per_position},
             {"normalise", o.scores.normalize},
             {"top_k", o.cut.top_k}}},
-          {"results", "not stored: press Find to compute them again"}};
+          // The results hold trained weights and activations: not stored. `found` says the shown
+          // method had one; a session saved on the Circuits tab finds it again on opening.
+          {"found", found}};
 }
 
 void read_circuits(JsonReader r, CircuitState& c) {
   read_name(r, "task", c.task, parse_task,
             "a bundled task (induction, ioi, greater_than, docstring)");
   r.flag("typed", c.typed);
+  r.flag("found", c.run_on_load);  // kept only if the session opens on the Circuits tab
   r.text("positive", c.positive_text, kMaxText);
   r.text("negative", c.negative_text, kMaxText);
   read_name(r, "method", c.method, parse_circuit_method, "\"sae\", \"eap\" or \"acdc\"");

@@ -10,8 +10,10 @@
 //    tab open, it sweeps again, as a shared link does;
 //  - the run, ablation and calibration effects, the lens and massive activations: recomputed from
 //    the prompt (a forward pass or two, quick on the bundled models);
-//  - circuit results (trained SAE, EAP scores, ACDC sweeps): not stored; their settings are, and
-//    Find runs them again.
+//  - circuit results (trained SAE, EAP scores, ACDC sweeps): not stored (they hold trained weights
+//    and activations); their settings are. A session saved on the Circuits tab with the shown
+//    method's result finds it again on opening (a long job, on the background runner); on other
+//    tabs, Find runs them again.
 #pragma once
 
 #include <memory>
@@ -61,6 +63,10 @@ struct Session {
 std::string session_json(const AppState& state);
 // Reads and checks a session file; the error says what is wrong, in one line. Changes nothing.
 Result<Session> parse_session(std::string_view text);
+
+// A session's error in the error line; before the first model is on screen (a session opened at
+// start) it is said again once the model has loaded, which clears older errors.
+void session_error(AppState& state, const std::string& message);
 
 // Saves the session through the host (`<model>_session.json`), saying so in the status line.
 void save_session(AppState& state);

@@ -11,6 +11,8 @@ namespace attnscope::ui {
 
 namespace {
 
+constexpr const char* kSessionSource = "session";  // errors about session files (set_error)
+
 // The session's settings, on the model now on screen (heads it lacks are dropped, as a link's
 // are). Results computed for what was on screen before are dropped with it; the prompt's run
 // recomputes the rest.
@@ -74,6 +76,7 @@ void apply_settings(AppState& state, const Session& s) {
   cs.acdc_to = s.circuit.acdc_to;
   cs.acdc_steps = s.circuit.acdc_steps;
   cs.options = s.circuit.options;
+  cs.run_on_load = s.circuit.run_on_load && s.tab == Tab::circuits;
   // Results of other settings would sit beside these ones as if they were theirs.
   state.background.cancel();
   cs.result.reset();
@@ -84,6 +87,11 @@ void apply_settings(AppState& state, const Session& s) {
 }
 
 }  // namespace
+
+void session_error(AppState& state, const std::string& message) {
+  if (!state.model) state.start_notice = message;  // a model's load clears older errors
+  set_error(state, message, kSessionSource);
+}
 
 void save_session(AppState& state) {
   const std::string stem = state.model_name.empty() ? "attnscope" : state.model_name;
@@ -98,8 +106,9 @@ void save_session(AppState& state) {
 
 void open_session(AppState& state, std::string_view text) {
   auto session = parse_session(text);
-  if (!session) return set_error(state, "session: " + session.error().to_string());
+  if (!session) return session_error(state, "session: " + session.error().to_string());
   auto s = std::make_shared<const Session>(std::move(*session));
+  if (state.error_source == kSessionSource) state.error.clear();  // an earlier file's problem
   if (state.model && state.model_name == s->model) {
     state.pending_session.reset();
     apply_settings(state, *s);
@@ -113,9 +122,9 @@ void open_session(AppState& state, std::string_view text) {
   if (!bundled) {
     state.session_choice = state.model_choice;
     // Not a model this explorer ships: the user's own, which no file can carry.
-    set_error(state, "session: made with your model '" + s->model +
-                         "': open that model (Model › Open your model…) and the session "
-                         "continues on it");
+    session_error(state, "session: made with your model '" + s->model +
+                             "': open that model (Model › Open your model…) and the session "
+                             "continues on it");
     return;
   }
   set_status(state, "opening the session: loading " + s->model);

@@ -50,19 +50,19 @@ void DesktopHost::open_user_model(AppState& state, const std::string& path) {
 }
 
 void DesktopHost::open_session_file(AppState& state, const std::string& path) {
-  if (path.empty()) return set_error(state, "session: type the path of a session file");
+  if (path.empty()) return session_error(state, "session: type the path of a session file");
   // The size first: a wrong path to a huge file is refused without reading it.
   std::error_code ec;
   const std::uintmax_t size = fs::file_size(path, ec);
-  if (ec) return set_error(state, "session: cannot read " + path + ": " + ec.message());
+  if (ec) return session_error(state, "session: cannot read " + path + ": " + ec.message());
   if (size > kMaxSessionBytes)
-    return set_error(state, "session: " + path + " is " + std::to_string(size >> 20) +
-                                " MiB; at most " + std::to_string(kMaxSessionBytes >> 20) +
-                                " MiB are read");
+    return session_error(state, "session: " + path + " is " + std::to_string(size >> 20) +
+                                    " MiB; at most " + std::to_string(kMaxSessionBytes >> 20) +
+                                    " MiB are read");
   std::ifstream in(path, std::ios::binary);
   std::string text(std::size_t(size), '\0');
   if (!in.read(text.data(), std::streamsize(size)))
-    return set_error(state, "session: cannot read " + path);
+    return session_error(state, "session: cannot read " + path);
   open_session(state, text);
 }
 
