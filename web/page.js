@@ -147,6 +147,42 @@
     }
   }
 
+  // A session file (ui/app/session.h): one .json, read whole into WASM memory, so its size is
+  // checked first (the app says the limit at start).
+  let maxSessionBytes = 64 * 1024 * 1024;
+  let sessions = 0;
+  const MODEL_JSON = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.json',
+    'model.safetensors.index.json', 'generation_config.json', 'special_tokens_map.json'];
+  const isSessionFile = (files) => files.length === 1 && /\.json$/i.test(files[0].name) &&
+    !MODEL_JSON.includes(files[0].name);
+
+  async function loadSessionFile(file) {
+    await appReady;
+    const request = 'session#upload' + (++sessions);
+    if (file.size > maxSessionBytes) {
+      done(request, `${file.name} is ${humanSize(file.size)}; session files are read up to ` +
+        humanSize(maxSessionBytes));
+      return;
+    }
+    try {
+      addFile(request, 'session.json', new Uint8Array(await file.arrayBuffer()));
+      done(request, '');
+    } catch (e) {
+      done(request, String(e.message || e));
+    }
+  }
+
+  const sessionPicker = document.createElement('input');
+  sessionPicker.type = 'file';
+  sessionPicker.accept = '.json,application/json';
+  sessionPicker.id = 'session-file';
+  sessionPicker.style.display = 'none';
+  sessionPicker.addEventListener('change', () => {
+    if (sessionPicker.files.length) loadSessionFile(sessionPicker.files[0]);
+    sessionPicker.value = '';
+  });
+  document.body.appendChild(sessionPicker);
+
   const picker = document.createElement('input');
   picker.type = 'file';
   picker.multiple = true;
@@ -175,7 +211,9 @@
   window.addEventListener('drop', (e) => {
     e.preventDefault();
     showDropHint(false);
-    if (e.dataTransfer.files.length) loadUserFiles(e.dataTransfer.files);
+    const files = Array.from(e.dataTransfer.files);
+    if (isSessionFile(files)) loadSessionFile(files[0]);
+    else if (files.length) loadUserFiles(files);
   });
 
   // The clipboard. Emscripten's GLFW keeps its own (a stub), so the app asks here instead: a
@@ -209,6 +247,8 @@
   window.attnscopeHost = {
     fetchBundled,
     openPicker: () => picker.click(),
+    openSessionPicker: () => sessionPicker.click(),
+    setMaxSessionBytes: (n) => { maxSessionBytes = n; },
     loadUserFiles,
     download,
     // Raw: the app decodes it itself (decodeURIComponent throws on a stray '%').

@@ -62,6 +62,32 @@ run_app long_prompt "prompt=$long"
 grep -q '"error":"Running the prompt: ' "$out_dir/desktop_long_prompt.json" ||
   fail "a too-long prompt gave no error: $(grep -o '"error":"[^"]*"' "$out_dir/desktop_long_prompt.json")"
 
+# A session file (ui/app/session.h) opened at start with --session: its model loads instead of the
+# default, its prompt runs, its head, tab and ablated heads are on screen (heads the model lacks
+# are dropped). A damaged one: one message, and the default view stays.
+session=$out_dir/desktop_session_in.json
+ioi="When Mary and John went to the store, John gave a drink to"
+cat > "$session" <<JSON
+{"format": "attnscope-session", "version": 1,
+ "model": {"name": "attnscope-tasks", "bundled": true},
+ "prompt": {"mode": "text", "text": "$ioi"},
+ "view": {"tab": "ablation", "focus": "L1H2"},
+ "ablation": {"mode": "zero", "heads": ["L1H2", "L0H3", "L99H0"]}}
+JSON
+run_app session "" --session "$session"
+state=$out_dir/desktop_session.json
+grep -q '"model":"attnscope-tasks"' "$state" || fail "session: its model did not load"
+grep -q '"focus":"L1H2"' "$state" || fail "session: its head is not focused"
+grep -q '"tab":"ablation"' "$state" || fail "session: its tab is not open"
+grep -q "\"ranPrompt\":\"$ioi\"" "$state" || fail "session: its prompt did not run"
+grep -q '"heads":\["L1H2","L0H3"\]' "$state" || fail "session: ablated heads: $(grep -o '"ablation":{[^]]*' "$state")"
+grep -q '"error":"","errorSerial"' "$state" || fail "session: an error was shown: $(grep -o '"error":"[^"]*"' "$state")"
+head -c 100 "$session" > "$out_dir/session_broken_in.json"
+run_app session_broken "" --session "$out_dir/session_broken_in.json"
+grep -q '"error":"session: not valid JSON' "$out_dir/desktop_session_broken.json" ||
+  fail "a damaged session gave no message: $(grep -o '"error":"[^"]*"' "$out_dir/desktop_session_broken.json")"
+grep -q '"focus":"L0H0"' "$out_dir/desktop_session_broken.json" || fail "a damaged session changed the view"
+
 # A models folder without models: one clear error.
 run_app no_models "" --models /nonexistent
 grep -q '"error":"no bundled model found' "$out_dir/desktop_no_models.json" || fail "no error for a missing models folder"

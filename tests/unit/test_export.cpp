@@ -1004,7 +1004,10 @@ TEST_CASE("export figures equal their reference renderings") {
       {"roc_1x.png", render_line_chart_png(example_roc()).value()},
       {"lines_1x.png", render_attention_lines_png(lines).value()},
   };
-  for (const auto& [name, png] : cases) {
+  for (const auto& one : cases) {
+    // Not a structured binding: clang 14 (the WASM build) cannot capture one in CAPTURE's lambda.
+    const char* name = one.first;
+    const std::vector<std::uint8_t>& png = one.second;
     CAPTURE(std::string(name));
     save(std::string("reference_") + name, png);
     const std::string path = dir + "/" + name;

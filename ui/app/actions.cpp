@@ -8,6 +8,7 @@
 #include "core/gpu/shared_webgpu.h"
 #include "core/gpu/webgpu_backend.h"
 #include "ui/app/host.h"
+#include "ui/app/session.h"
 
 namespace attnscope::ui {
 
@@ -105,6 +106,7 @@ void open_initial_view(AppState& state, const std::string& query) {
 void load_bundled_model(AppState& state, const std::string& name) {
   state.load_progress = 0;
   state.load_stage = "fetching " + name;
+  state.model_requested = name;
   state.model_choice = ++state.request_serial;
   const std::string request = "model:" + name + "#" + std::to_string(state.model_choice);
   state.host->request_bundled(state, request, name, model_file_names());
@@ -205,6 +207,12 @@ void deliver_files(AppState& state, const std::string& request,
   // another one (the default, still downloading when a folder is dropped) are dropped, and so
   // is their failure.
   if (superseded(state, request)) return;
+  if (kind == "session") {  // a session file picked or dropped (browser): one file
+    if (!files) return session_error(state, "session: " + files.error().to_string());
+    auto bytes = (*files)->read("session.json");
+    if (!bytes) return session_error(state, "session: " + bytes.error().to_string());
+    return open_session(state, bytes->text());
+  }
   if (!files) {
     if (kind == "tasks") state.task_files_requested = false;  // let a later click try again
     state.load_progress = -1;
@@ -284,6 +292,7 @@ void deliver_files(AppState& state, const std::string& request,
         }
         if (!s.backend_note.empty()) set_error(s, s.backend_note);
         if (!s.start_notice.empty()) set_error(s, std::exchange(s.start_notice, ""));
+        apply_pending_session(s);  // a session opened for this model: its prompt runs now
         run_prompt(s);
       },
       [](AppState& s, const std::string&) {
@@ -389,7 +398,8 @@ void run_prompt(AppState& state) {
         if (s.error_source == kRunPromptJob) s.error.clear();  // the prompt runs now
         s.hover_query = s.hover_key = -1;
         s.ablation.sweep.reset();
-        discard_analyses(s);  // patching, lens, massive: computed for the previous prompt
+        discard_analyses(s);      // patching, lens, massive: computed for the previous prompt
+        adopt_saved_patching(s);  // ... unless an opened session saved a map for this run
         char line[160];
         std::snprintf(line, sizeof line, "%zu tokens, forward pass %.1f ms", s.run->ids.size(),
                       s.run->seconds * 1e3);

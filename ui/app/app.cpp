@@ -9,6 +9,7 @@
 #include "ui/app/host.h"
 #include "ui/app/keys.h"
 #include "ui/app/panels.h"
+#include "ui/app/session.h"
 #include "ui/app/widgets.h"
 
 namespace attnscope::ui {
@@ -88,6 +89,12 @@ void draw_menu_bar(AppState& state) {
       else
         state.host->open_user_model(state, "");
     }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Save session…", nullptr, false, state.model != nullptr))
+      save_session(state);
+    // Desktop: the path in the sidebar's session box.
+    if (ImGui::MenuItem("Open session…"))
+      state.host->open_session_file(state, state.session_path_input);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("View")) {

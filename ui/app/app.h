@@ -30,6 +30,8 @@
 namespace attnscope::ui {
 
 class Host;
+struct Session;        // session.h
+struct SavedPatching;  // session.h
 
 enum class Theme { dark, light };
 enum class Tab { attention, sinks, ablation, circuits, patching, lens };
@@ -113,6 +115,9 @@ struct CircuitState {
   std::optional<CircuitEvaluation> evaluation;       // with ground truth
   std::optional<CircuitEvaluation> edge_evaluation;  // the edge-derived node scores' ROC
   std::string evaluated_task;
+  // A session saved on this tab with the shown method's result: found again once the task
+  // prompts are here (the panel starts it, as the Patching tab does for a link).
+  bool run_on_load = false;
   int serial = 0;
 };
 
@@ -193,6 +198,7 @@ struct AppState {
   std::string model_name;           // "attnscope-kjv", or the user's folder
   std::vector<ModelEntry> bundled;  // the models the host can load
   std::string model_path_input;     // desktop: a folder typed or browsed to
+  std::string model_requested;      // the bundled model asked for last
   float load_progress = -1;         // 0..1 while the browser downloads files; -1 idle
   std::string load_stage;
   std::string prompt = "The cat sat on the mat. The cat sat on the mat.";
@@ -243,6 +249,12 @@ struct AppState {
   std::string start_notice;  // said once the first model has loaded (a link's unknown model)
   int error_serial = 0;      // counts errors (tests wait for a new one)
   std::string last_export;   // what the last export wrote or downloaded
+  // A session file opened (session.h): waiting for its model to load (or for the user to open
+  // theirs), and its patching map waiting for the run it was made on.
+  std::shared_ptr<const Session> pending_session;
+  int session_choice = 0;  // model_choice when it was opened: a model chosen later drops it
+  std::shared_ptr<const SavedPatching> saved_patching;
+  std::string session_path_input;  // desktop: the session file to open
 
   Theme theme = Theme::dark;
   int export_scale = 1;  // PNG exports at 1×, 2× or 4× (View menu; core/export/figure_raster.h)

@@ -29,6 +29,10 @@ class Host {
   // A user's own model. Desktop: the folder (or .safetensors file) at `path`. Browser: opens the
   // file picker (the files arrive like a drop); `path` is ignored.
   virtual void open_user_model(AppState& state, const std::string& path) = 0;
+  // A session file (session.h). Desktop: the file at `path`, opened at once. Browser: opens the
+  // session file picker (the file arrives like a dropped one, as request "session#…"); `path` is
+  // ignored.
+  virtual void open_session_file(AppState& state, const std::string& path) = 0;
   // True where a path can be typed and browsed (desktop); false in the browser.
   virtual bool has_file_system() const = 0;
 

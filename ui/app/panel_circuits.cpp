@@ -180,6 +180,13 @@ void draw_circuits_panel(AppState& state) {
     return;
   }
   CircuitState& cs = state.circuit;
+  if (cs.run_on_load && !state.background.busy() && (cs.typed || !state.task_files.empty())) {
+    cs.run_on_load = false;
+    if (cs.method == CircuitMethod::sae)
+      start_circuit(state);
+    else
+      start_discovery(state);
+  }
   const ModelConfig& c = state.model->config();
   const float left_w = std::min(ImGui::GetContentRegionAvail().x * 0.48f, 560.0f);
   ImGui::BeginChild("circuit_left", ImVec2(left_w, 0), false);

@@ -8,6 +8,7 @@
 #include "ui/app/actions.h"
 #include "ui/app/host.h"
 #include "ui/app/panels.h"
+#include "ui/app/session.h"
 #include "ui/app/widgets.h"
 
 namespace attnscope::ui {
@@ -46,6 +47,8 @@ void draw_model_panel(AppState& state) {
     ImGui::TextDisabled("%s · %d layers × %d heads · d_model %d", c.model_type.c_str(), c.n_layers,
                         c.n_heads, c.d_model);
   }
+
+  draw_session_controls(state);
 
   section("Prompt");
   const bool has_tokenizer = state.model && state.model->tokenizer();
@@ -167,6 +170,35 @@ void draw_generation(AppState& state) {
     ImGui::TextDisabled("last: %s", g.last.c_str());
     ImGui::PopTextWrapPos();
   }
+}
+
+void draw_session_controls(AppState& state) {
+  ImGui::BeginDisabled(!state.model);
+  if (ImGui::Button("Save session…")) save_session(state);
+  mark_widget(state, "session.save");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (state.host->has_file_system()) {
+    // Desktop: a path, like a model's (a saved session's path is filled in); room is left for
+    // Open and the help marker.
+    ImGui::SetNextItemWidth(-95);
+    input_text("##session_path", state.session_path_input);
+    mark_widget(state, "session.path");
+    ImGui::SameLine();
+    if (ImGui::Button("Open##session"))
+      state.host->open_session_file(state, state.session_path_input);
+    mark_widget(state, "session.open");
+  } else {
+    if (ImGui::Button("Open session…")) state.host->open_session_file(state, "");
+    mark_widget(state, "session.open");
+  }
+  help_marker(
+      "A session is one JSON file: the model's name, the prompt, the view, ablated and calibrated "
+      "heads, the patching set-up with its map, the lens's token and the circuit settings. "
+      "Opening one loads its model and runs the prompt (a model of your own must be opened "
+      "again: the file holds only its name). Circuit results are not saved: a session saved on "
+      "the Circuits tab finds its circuit again when opened; elsewhere, Find does. In the "
+      "browser a session file can also be dropped on the page.");
 }
 
 void draw_too_long_offer(AppState& state) {

@@ -9,6 +9,7 @@ void draw_model_panel(AppState& state);          // sidebar: models, the prompt,
 void draw_token_strip(AppState& state);          // tokens of the run, sinks highlighted
 void draw_too_long_offer(AppState& state);       // "Keep the last N tokens" after a too-long prompt
 void draw_generation(AppState& state);           // continue the prompt: greedy or sampled
+void draw_session_controls(AppState& state);     // sidebar: Save session…, Open session…
 void draw_attention_panel(AppState& state);      // grid, focused head, line view, aggregates
 void draw_sinks_panel(AppState& state);          // sink table and map, ACT calibration
 void draw_massive_activations(AppState& state);  // beside the sinks: per-layer outliers

@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "core/split_list.h"
 #include "ui/app/actions.h"
+#include "ui/app/view_names.h"
 
 namespace attnscope::ui {
 
@@ -41,24 +41,6 @@ std::string percent_decode(const std::string& text) {
   return out;
 }
 
-const char* tab_name(Tab tab) {
-  switch (tab) {
-    case Tab::attention:
-      return "attention";
-    case Tab::sinks:
-      return "sinks";
-    case Tab::ablation:
-      return "ablation";
-    case Tab::circuits:
-      return "circuits";
-    case Tab::patching:
-      return "patching";
-    case Tab::lens:
-      return "lens";
-  }
-  return "attention";
-}
-
 }  // namespace
 
 std::string view_query(const AppState& state) {
@@ -66,9 +48,10 @@ std::string view_query(const AppState& state) {
   q += "&prompt=" + percent_encode(state.prompt);
   q += "&head=" + head_label(state.focus);
   q += std::string("&tab=") + tab_name(state.tab);
-  if (state.attention_view == AttentionView::lines) q += "&view=lines";
-  if (state.aggregate == Aggregate::layer_mean) q += "&mean=layer";
-  if (state.aggregate == Aggregate::all_mean) q += "&mean=all";
+  if (state.attention_view != AttentionView::heatmap)
+    q += std::string("&view=") + attention_view_name(state.attention_view);
+  if (state.aggregate != Aggregate::head)
+    q += std::string("&mean=") + aggregate_name(state.aggregate);
   if (state.use_webgpu) q += "&backend=webgpu";
   if (!state.ablation.heads.empty()) {
     std::string heads;
@@ -114,28 +97,14 @@ void apply_view_query(AppState& state, const std::string& query) {
     } else if (key == "prompt" && !value.empty()) {
       state.prompt = value;
     } else if (key == "head") {
-      int layer = 0, head = 0;
-      if (std::sscanf(value.c_str(), "L%dH%d", &layer, &head) == 2 && layer >= 0 && head >= 0)
-        state.focus = {layer, head};
+      if (auto head = parse_head_label(value)) state.focus = *head;
     } else if (key == "view") {
-      state.attention_view = value == "lines" ? AttentionView::lines : AttentionView::heatmap;
+      state.attention_view = parse_attention_view(value).value_or(AttentionView::heatmap);
     } else if (key == "mean") {
-      state.aggregate = value == "layer" ? Aggregate::layer_mean
-                        : value == "all" ? Aggregate::all_mean
-                                         : Aggregate::head;
+      state.aggregate = parse_aggregate(value).value_or(Aggregate::head);
     } else if (key == "ablate") {
-      state.ablation.heads.clear();
-      for (std::string_view item : split_list(value)) {
-        int layer = -1, head = -1;
-        char end = 0;
-        const std::string one(item);
-        // Exactly "L<layer>H<head>"; heads the model lacks are dropped once it has loaded.
-        if (std::sscanf(one.c_str(), "L%dH%d%c", &layer, &head, &end) == 2 && layer >= 0 &&
-            head >= 0 && layer < 4096 && head < 4096 &&
-            std::find(state.ablation.heads.begin(), state.ablation.heads.end(),
-                      HeadRef{layer, head}) == state.ablation.heads.end())
-          state.ablation.heads.push_back({layer, head});
-      }
+      // Heads the model lacks are dropped once it has loaded.
+      state.ablation.heads = parse_head_list(value);
     } else if (key == "backend") {
       state.use_webgpu = value == "webgpu";  // read before the first model loads: it goes there
     } else if (key == "mode") {
@@ -170,9 +139,7 @@ void apply_view_query(AppState& state, const std::string& query) {
     } else if (key == "follow") {
       state.lens.target = state.lens.target_input = value;
     } else if (key == "tab") {
-      for (Tab t :
-           {Tab::attention, Tab::sinks, Tab::ablation, Tab::circuits, Tab::patching, Tab::lens})
-        if (value == tab_name(t)) state.tab = t, state.tab_requested = true;
+      if (auto tab = parse_tab(value)) state.tab = *tab, state.tab_requested = true;
     }
   }
   state.patching.run_on_load = patch_link && corruption && state.tab == Tab::patching;

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "ui/app/actions.h"
+#include "ui/app/session.h"
 
 namespace attnscope::ui {
 
@@ -46,6 +47,23 @@ void DesktopHost::open_user_model(AppState& state, const std::string& path) {
   if (name.empty()) name = fs::path(path).parent_path().filename().string();
   deliver_files(state, "model:" + name + "#path",
                 std::shared_ptr<const FileSource>(std::move(*source)));
+}
+
+void DesktopHost::open_session_file(AppState& state, const std::string& path) {
+  if (path.empty()) return session_error(state, "session: type the path of a session file");
+  // The size first: a wrong path to a huge file is refused without reading it.
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (ec) return session_error(state, "session: cannot read " + path + ": " + ec.message());
+  if (size > kMaxSessionBytes)
+    return session_error(state, "session: " + path + " is " + std::to_string(size >> 20) +
+                                    " MiB; at most " + std::to_string(kMaxSessionBytes >> 20) +
+                                    " MiB are read");
+  std::ifstream in(path, std::ios::binary);
+  std::string text(std::size_t(size), '\0');
+  if (!in.read(text.data(), std::streamsize(size)))
+    return session_error(state, "session: cannot read " + path);
+  open_session(state, text);
 }
 
 Result<std::string> DesktopHost::save(const std::string& filename,

@@ -15,6 +15,7 @@ class DesktopHost final : public Host {
   void request_bundled(AppState& state, const std::string& request, const std::string& folder,
                        const std::vector<std::string>& names) override;
   void open_user_model(AppState& state, const std::string& path) override;
+  void open_session_file(AppState& state, const std::string& path) override;
   bool has_file_system() const override { return true; }
   Result<std::string> save(const std::string& filename, const std::vector<std::uint8_t>& bytes,
                            const std::string& mime) override;

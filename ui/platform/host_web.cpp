@@ -13,6 +13,7 @@
 
 #include "core/gpu/shared_webgpu.h"
 #include "ui/app/actions.h"
+#include "ui/app/session.h"
 #include "ui/platform/bundled_models.h"
 #include "wasm/webgpu_browser.h"
 
@@ -28,6 +29,10 @@ EM_JS(void, js_fetch_bundled, (const char* request, const char* folder, const ch
                                     UTF8ToString(names).split('\n'));
 });
 EM_JS(void, js_open_picker, (), { window.attnscopeHost.openPicker(); });
+EM_JS(void, js_open_session_picker, (), { window.attnscopeHost.openSessionPicker(); });
+// The largest session file page.js reads into memory (session.h's limit, said once).
+EM_JS(void, js_set_max_session_bytes, (double bytes),
+      { window.attnscopeHost.setMaxSessionBytes(bytes); });
 EM_JS(void, js_app_ready, (), { window.attnscopeHost.appReady(); });
 // wasmMemory.buffer, not HEAPU8: in the threaded build another thread may have grown the memory
 // since this thread's views were made.
@@ -110,6 +115,7 @@ WebHost::WebHost(AppState& state) {
   g_state = &state;
   set_gpu_device_opener(open_browser_gpu_device);  // navigator.gpu, from a job's thread
   js_install_copy_in();
+  js_set_max_session_bytes(double(kMaxSessionBytes));
   js_app_ready();
 }
 
@@ -128,6 +134,10 @@ void WebHost::request_bundled(AppState&, const std::string& request, const std::
 
 void WebHost::open_user_model(AppState&, const std::string&) {
   js_open_picker();
+}
+
+void WebHost::open_session_file(AppState&, const std::string&) {
+  js_open_session_picker();
 }
 
 Result<std::string> WebHost::save(const std::string& filename,

@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   state.bundled = host->bundled_models();
   // The view to start from (the browser's URL hash, the desktop's --view), then its model.
   open_initial_view(state, host->initial_view());
+  if (!options.session_path.empty()) host->open_session_file(state, options.session_path);
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   host->install_clipboard();
   ImGui_ImplOpenGL3_Init(gl.glsl);

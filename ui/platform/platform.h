@@ -20,7 +20,8 @@ struct LaunchOptions {
   std::string models_dir;                        // desktop: the bundled models' folder
   std::string export_dir = "attnscope-exports";  // desktop: where exports are written
   std::string view;                              // desktop: initial view, as the browser's URL hash
-  std::string state_path;  // desktop: write the app's state (JSON) here on exit
+  std::string state_path;    // desktop: write the app's state (JSON) here on exit
+  std::string session_path;  // desktop: a session file to open at start (session.h)
 };
 
 // The platform's Host (files, downloads, URL); see ui/app/host.h.

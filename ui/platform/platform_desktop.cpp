@@ -56,6 +56,8 @@ bool parse_launch_options(int argc, char** argv, LaunchOptions& options, int& ex
   cli.add_option("--view", options.view,
                  "Start view, as the browser's URL hash: model=attnscope-kjv&prompt=...&head=L1H2"
                  "&tab=attention|sinks|ablation|circuits");
+  cli.add_option("--session", options.session_path,
+                 "Open a session file saved by the explorer (Save session…) at start");
   cli.add_option("--state", options.state_path, "Write the app's state as JSON here on exit");
   try {
     cli.parse(argc, argv);
