@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "core/tokenizer/utf8.h"
+#include "core/export/xml_text.h"
 
 namespace attnscope {
 
@@ -23,34 +23,9 @@ std::string number(float v) {
   return s;
 }
 
-// Text content for XML: the five special characters escaped, and code points XML 1.0 does not
-// allow (controls, surrogates, U+FFFE/U+FFFF) written as U+FFFD.
 std::string xml_text(const std::u32string& text) {
   std::string out;
-  for (char32_t cp : text) {
-    switch (cp) {
-      case U'&':
-        out += "&amp;";
-        continue;
-      case U'<':
-        out += "&lt;";
-        continue;
-      case U'>':
-        out += "&gt;";
-        continue;
-      case U'"':
-        out += "&quot;";
-        continue;
-      case U'\'':
-        out += "&apos;";
-        continue;
-      default:
-        break;
-    }
-    const bool allowed = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
-                         (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
-    append_utf8(out, allowed ? cp : U'\uFFFD');
-  }
+  for (char32_t cp : text) append_xml_text(out, cp);
   return out;
 }
 

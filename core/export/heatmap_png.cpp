@@ -555,6 +555,21 @@ Result<HeatmapFigure> render_heatmap_grid(const std::vector<HeatmapSpec>& cells,
   return figure;
 }
 
+HeatmapSpec attention_pattern_spec(const float* values, int tokens,
+                                   const std::vector<std::string>& labels) {
+  HeatmapSpec spec;
+  spec.values = values;
+  spec.rows = spec.cols = tokens;
+  spec.row_labels = spec.col_labels = labels;
+  spec.row_axis = "query";
+  spec.col_axis = "key";
+  spec.colorbar_label = "attention";
+  spec.mask_upper = true;
+  spec.vmin = 0.0f;
+  spec.vmax = 1.0f;
+  return spec;
+}
+
 Result<HeatmapSpec> heatmap_of(const Tensor& tensor, std::size_t index) {
   const std::size_t dims = tensor.dimension();
   if (dims == 0) return make_error("cannot draw a 0-D tensor as a heatmap");

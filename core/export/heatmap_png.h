@@ -78,6 +78,11 @@ Result<std::vector<std::uint8_t>> render_heatmap_grid_png(const std::vector<Heat
                                                           int grid_cols, std::string title,
                                                           int scale = 1);
 
+// One head's causal attention pattern [T, T] as a map: token labels on both axes (query down, key
+// across), the masked upper triangle, the 0..1 range. Every attention figure starts from it.
+HeatmapSpec attention_pattern_spec(const float* values, int tokens,
+                                   const std::vector<std::string>& labels);
+
 // A spec viewing matrix `index` of a tensor [..., rows, cols] (leading dimensions in row-major
 // order, e.g. the head of a hook_pattern [head, query, key]); a 1-D tensor is one row. The tensor
 // must outlive the spec.

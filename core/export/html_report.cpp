@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "core/export/xml_text.h"
 #include "core/tokenizer/utf8.h"
 
 namespace attnscope {
@@ -64,27 +65,8 @@ std::string html_escape(std::string_view text) {
     const DecodedCodePoint d = decode_utf8(text, i);
     i += d.bytes;
     const char32_t cp = d.cp == kInvalidCodePoint ? U'\uFFFD' : d.cp;
-    switch (cp) {
-      case U'&':
-        out += "&amp;";
-        continue;
-      case U'<':
-        out += "&lt;";
-        continue;
-      case U'>':
-        out += "&gt;";
-        continue;
-      case U'"':
-        out += "&quot;";
-        continue;
-      case U'\'':
-        out += "&#39;";
-        continue;
-      default:
-        break;
-    }
-    const bool control = (cp < 0x20 && cp != U'\t' && cp != U'\n') || (cp >= 0x7F && cp < 0xA0);
-    append_utf8(out, control ? U'\uFFFD' : cp);
+    // XML's rules, and C1 controls (allowed in XML, not in HTML text) replaced too.
+    append_xml_text(out, cp >= 0x7F && cp < 0xA0 ? U'\uFFFD' : cp);
   }
   return out;
 }

@@ -37,8 +37,9 @@ struct HtmlReport {
   std::string data_json;  // every number of the report, embedded as application/json; may be empty
 };
 
-// Text for HTML: &, <, >, " and ' escaped; invalid UTF-8 and control characters other than tab
-// and newline replaced (U+FFFD), so a token's bytes cannot break the document.
+// Text for HTML: &, <, >, " and ' escaped (xml_text.h); invalid UTF-8 and control characters
+// other than tab, newline and carriage return replaced (U+FFFD), so a token's bytes cannot break
+// the document.
 std::string html_escape(std::string_view text);
 
 std::string report_html(const HtmlReport& report);

@@ -82,16 +82,8 @@ Status attention_section(const Model& model, const std::vector<int>& ids,
   std::vector<HeatmapSpec> cells;
   for (int l = 0; l < c.n_layers; l++)
     for (int h = 0; h < c.n_heads; h++) {
-      HeatmapSpec spec;
-      spec.values = patterns[std::size_t(l)]->data() + std::size_t(h) * T * T;
-      spec.rows = spec.cols = T;
-      spec.row_labels = spec.col_labels = tokens;
-      spec.row_axis = "query";
-      spec.col_axis = "key";
-      spec.colorbar_label = "attention";
-      spec.mask_upper = true;
-      spec.vmin = 0.0f;
-      spec.vmax = 1.0f;
+      HeatmapSpec spec = attention_pattern_spec(
+          patterns[std::size_t(l)]->data() + std::size_t(h) * T * T, T, tokens);
       spec.title = head_label({l, h});
       cells.push_back(std::move(spec));
     }

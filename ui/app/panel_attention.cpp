@@ -228,18 +228,9 @@ void export_detail(AppState& state, const ExportRequest& request) {
       save_export(state, stem + "_lines.svg", *svg, "image/svg+xml");
     }
   } else if (request.png || request.svg) {
-    HeatmapSpec spec;
-    spec.values = image.values.data();
-    spec.rows = image.rows;
-    spec.cols = image.cols;
-    spec.row_labels = spec.col_labels = run.tokens;
+    HeatmapSpec spec = attention_pattern_spec(image.values.data(), image.rows, run.tokens);
     spec.title = state.model_name + " " + title;
-    spec.row_axis = "query";
-    spec.col_axis = "key";
-    spec.colorbar_label = "attention";
-    spec.mask_upper = true;
-    spec.vmin = 0;
-    spec.vmax = image.vmax;
+    spec.vmax = image.vmax;  // a mean over heads may not reach 1
     if (request.png) {
       auto png = render_heatmap_png(spec, state.export_scale);
       if (!png) return set_error(state, png.error().to_string());
@@ -264,17 +255,11 @@ void export_grid(AppState& state) {
   for (int l = 0; l < int(run.patterns.size()); l++) {
     const int H = int(run.patterns[l].shape()[0]);
     for (int h = 0; h < H; h++) {
-      auto spec = heatmap_of(run.patterns[l], std::size_t(h));
-      if (!spec) return set_error(state, spec.error().to_string());
-      spec->title = head_label({l, h});
-      spec->mask_upper = true;
-      spec->vmin = 0;
-      spec->vmax = 1;
-      spec->row_labels = spec->col_labels = run.tokens;
-      spec->row_axis = "query";
-      spec->col_axis = "key";
-      spec->colorbar_label = "attention";
-      cells.push_back(std::move(*spec));
+      const int T = int(run.tokens.size());
+      HeatmapSpec spec = attention_pattern_spec(
+          run.patterns[l].data() + std::size_t(h) * std::size_t(T) * std::size_t(T), T, run.tokens);
+      spec.title = head_label({l, h});
+      cells.push_back(std::move(spec));
     }
   }
   auto png =

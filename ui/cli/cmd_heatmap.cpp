@@ -83,16 +83,7 @@ Result<HeatmapData> select(const Model& model, const Cache& cache, const Heatmap
 
 HeatmapSpec attention_spec(const float* values, int n_tokens,
                            const std::vector<std::string>& tokens, const FigureStyle& style) {
-  HeatmapSpec spec;
-  spec.values = values;
-  spec.rows = spec.cols = n_tokens;
-  spec.row_labels = spec.col_labels = tokens;
-  spec.row_axis = "query";
-  spec.col_axis = "key";
-  spec.colorbar_label = "attention";
-  spec.mask_upper = true;
-  spec.vmin = 0.0f;
-  spec.vmax = 1.0f;
+  HeatmapSpec spec = attention_pattern_spec(values, n_tokens, tokens);
   (void)apply_figure_style(style, FigureFormat::png, spec);  // checked in heatmap() already
   return spec;
 }
