@@ -48,6 +48,14 @@ run_app lens "tab=lens&head=L1H2&prompt=$clean"
 grep -q '"lens":{"dla":\[\[' "$out_dir/desktop_lens.json" ||
   fail "lens: no result: $(grep -o '"lens":{[^}]*' "$out_dir/desktop_lens.json")"
 
+# Generation: a link's generate=N continues its prompt once it has run; the new tokens join the
+# prompt, which runs again (the screenshot waits for both).
+run_app generate "tab=attention&head=L1H2&prompt=In the beginning God created the heaven&generate=6"
+grep -q '"generation":{"error":"","last":"[^"]\+","running":false,"serial":1}' "$out_dir/desktop_generate.json" ||
+  fail "generate: no continuation: $(grep -o '"generation":{[^}]*}' "$out_dir/desktop_generate.json")"
+grep -q '"ranPrompt":"In the beginning God created the heaven[^"]' "$out_dir/desktop_generate.json" ||
+  fail "generate: the continuation did not join the prompt"
+
 # The line view and the mean over a layer's heads.
 run_app lines "tab=attention&head=L1H2&view=lines&prompt=In the beginning God created the heaven and the earth. In the beginning God"
 run_app layer_mean "tab=attention&head=L1H2&mean=layer"

@@ -632,3 +632,27 @@ TEST_CASE("Generate: the continuation joins the prompt, runs again, and equals c
   CHECK(state.generation.error.find("room for") != std::string::npos);
   CHECK(state.run->ids.size() == before);
 }
+
+TEST_CASE("a link's generate=N continues its prompt once, greedy; a bad N is ignored") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  apply_view_query(state, "prompt=In%20the%20beginning&generate=3");
+  CHECK(state.generation.run_on_load);
+  load_bundled_model(state, "attnscope-kjv");
+  settle(state);
+  REQUIRE(state.run);
+  const Model& kjv = *state.model;
+  GenerationOptions o;
+  o.max_new_tokens = 3;
+  const std::vector<int> prompt = kjv.tokenize("In the beginning").value();
+  CHECK(state.run->ids == generate(kjv, prompt, o).value().sequence);
+  CHECK(state.generation.serial == 1);
+  CHECK_FALSE(state.generation.run_on_load);
+  for (const char* bad :
+       {"generate=0", "generate=-2", "generate=5000", "generate=3x", "generate="}) {
+    AppState other;
+    apply_view_query(other, bad);
+    CHECK_FALSE(other.generation.run_on_load);
+  }
+}

@@ -409,6 +409,10 @@ void run_prompt(AppState& state) {
                     std::to_string(s.run->dropped_tokens) + " cut from the front)";
         set_status(s, status);
         refresh_ablation(s);
+        if (s.generation.run_on_load) {  // a link asked for a continuation of its prompt
+          s.generation.run_on_load = false;
+          start_generation(s);
+        }
       },
       [model, too_long](AppState& s, const std::string& error) {
         if (s.model != model) return;

@@ -159,6 +159,7 @@ struct GenerationState {
   std::string error;
   std::string last;  // the last continuation, as the token strip shows it, with probabilities
   int serial = 0;    // bumps when a continuation has joined the prompt (tests)
+  bool run_on_load = false;  // a link's generate=N: continue (greedy) once its prompt has run
 };
 
 // The logit lens of the current run, computed when its tab is open.

@@ -136,6 +136,15 @@ void apply_view_query(AppState& state, const std::string& query) {
       }
     } else if (key == "with") {
       state.patching.swap_token = value;
+    } else if (key == "generate") {
+      // generate=N: continue the prompt by N tokens (greedy) once it has run, once.
+      int n = 0;
+      char end = 0;
+      if (std::sscanf(value.c_str(), "%d%c", &n, &end) == 1 && n >= 1 && n <= 4096) {
+        state.generation.new_tokens = n;
+        state.generation.sample = false;
+        state.generation.run_on_load = true;
+      }
     } else if (key == "follow") {
       state.lens.target = state.lens.target_input = value;
     } else if (key == "tab") {
