@@ -555,6 +555,23 @@ TEST_CASE("map exports: PNG at the chosen scale, SVG beside it") {
     export_map(state, request, map);
     CHECK(png_width(host.saved["m_effects.png"]) == scale * width);
   }
+  // Greys for print: a sequential map's colours become greys, a diverging map keeps its own.
+  const auto svg_of = [&]() {
+    return std::string(host.saved["m_effects.svg"].begin(), host.saved["m_effects.svg"].end());
+  };
+  const std::string viridis_low = "#440154";  // viridis at 0, the map's most common cell here
+  state.export_scale = 1;
+  export_map(state, request, map);
+  CHECK(svg_of().find(viridis_low) != std::string::npos);
+  state.export_greys = true;
+  export_map(state, request, map);
+  CHECK(svg_of().find(viridis_low) == std::string::npos);
+  const Rgb grey = sample(Colormap::greys, 0.0f);
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "#%02x%02x%02x", grey.r, grey.g, grey.b);
+  CHECK(svg_of().find(hex) != std::string::npos);
+  CHECK(export_colormap(state, Colormap::diverging) == Colormap::diverging);
+  CHECK(export_colormap(state, Colormap::magma) == Colormap::greys);
 }
 
 TEST_CASE("chart exports: PNG at the chosen scale, SVG, and the points as CSV and JSON") {

@@ -121,6 +121,7 @@ void draw_menu_bar(AppState& state) {
       }
       ImGui::EndMenu();
     }
+    ImGui::MenuItem("Export maps in greys (print)", nullptr, &state.export_greys);
     if (ImGui::MenuItem("Light theme", "Ctrl+T", state.theme == Theme::light)) toggle_theme(state);
     ImGui::MenuItem("ImGui metrics", nullptr, &state.show_imgui_metrics);
     ImGui::EndMenu();

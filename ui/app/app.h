@@ -259,6 +259,7 @@ struct AppState {
 
   Theme theme = Theme::dark;
   int export_scale = 1;  // PNG exports at 1×, 2× or 4× (View menu; core/export/figure_raster.h)
+  bool export_greys = false;  // exported sequential maps in greys, for print (View menu)
   bool show_help = false;
   bool show_about = false;
   bool show_imgui_metrics = false;

@@ -17,6 +17,10 @@ std::vector<std::string> index_labels(const char* prefix, int n) {
   return out;
 }
 
+Colormap export_colormap(const AppState& state, Colormap shown) {
+  return state.export_greys && !is_diverging(shown) ? Colormap::greys : shown;
+}
+
 void export_map(AppState& state, const ExportRequest& request, const MapExport& map) {
   if (!map.values || map.values->dimension() != 2)
     return set_error(state, "export: there is no map to export yet");
@@ -33,7 +37,7 @@ void export_map(AppState& state, const ExportRequest& request, const MapExport& 
     spec.row_axis = map.row_axis;
     spec.col_axis = map.col_axis;
     spec.colorbar_label = map.value_label;
-    spec.colormap = map.colormap;
+    spec.colormap = export_colormap(state, map.colormap);
     spec.vmin = map.vmin;
     spec.vmax = map.vmax;
     spec.annotate = map.annotate;

@@ -28,6 +28,10 @@ struct MapExport {
 
 void export_map(AppState& state, const ExportRequest& request, const MapExport& map);
 
+// The colour map an export uses: the view's, or greys for a sequential map when the View menu
+// asks for print colours (a diverging map keeps its colours: greys would lose the sign).
+Colormap export_colormap(const AppState& state, Colormap shown);
+
 // A line chart (an ROC, a probability by layer) as PNG / SVG, and its points as CSV (series, x,
 // y; with the categories' names when x is categorical) and JSON. `name` is the file stem after
 // the model's name; the chart's title gets the model's name in front.

@@ -12,6 +12,7 @@
 #include "core/export/figure_svg.h"
 #include "core/export/heatmap_png.h"
 #include "ui/app/actions.h"
+#include "ui/app/figure_export.h"
 #include "ui/app/panels.h"
 #include "ui/app/widgets.h"
 
@@ -231,6 +232,7 @@ void export_detail(AppState& state, const ExportRequest& request) {
     HeatmapSpec spec = attention_pattern_spec(image.values.data(), image.rows, run.tokens);
     spec.title = state.model_name + " " + title;
     spec.vmax = image.vmax;  // a mean over heads may not reach 1
+    spec.colormap = export_colormap(state, spec.colormap);
     if (request.png) {
       auto png = render_heatmap_png(spec, state.export_scale);
       if (!png) return set_error(state, png.error().to_string());
@@ -249,7 +251,7 @@ void export_detail(AppState& state, const ExportRequest& request) {
   save_data_exports(state, request.csv, request.json, matrix, info, stem);
 }
 
-void export_grid(AppState& state) {
+void export_grid(AppState& state, bool svg) {
   const Run& run = *state.run;
   std::vector<HeatmapSpec> cells;
   for (int l = 0; l < int(run.patterns.size()); l++) {
@@ -259,12 +261,18 @@ void export_grid(AppState& state) {
       HeatmapSpec spec = attention_pattern_spec(
           run.patterns[l].data() + std::size_t(h) * std::size_t(T) * std::size_t(T), T, run.tokens);
       spec.title = head_label({l, h});
+      spec.colormap = export_colormap(state, spec.colormap);
       cells.push_back(std::move(spec));
     }
   }
-  auto png =
-      render_heatmap_grid_png(cells, int(run.patterns[0].shape()[0]),
-                              state.model_name + ": attention of every head", state.export_scale);
+  const int H = int(run.patterns[0].shape()[0]);
+  const std::string title = state.model_name + ": attention of every head";
+  if (svg) {
+    auto text = render_heatmap_grid_svg(cells, H, title);
+    if (!text) return set_error(state, text.error().to_string());
+    return save_export(state, state.model_name + "_grid.svg", *text, "image/svg+xml");
+  }
+  auto png = render_heatmap_grid_png(cells, H, title, state.export_scale);
   if (!png) return set_error(state, png.error().to_string());
   save_export(state, state.model_name + "_grid.png", *png, "image/png");
 }
@@ -283,8 +291,11 @@ void draw_attention_panel(AppState& state) {
   ImGui::BeginGroup();
   ImGui::TextDisabled("Layer × head (click to focus)");
   ImGui::SameLine();
-  if (ImGui::SmallButton("Grid PNG")) export_grid(state);
+  if (ImGui::SmallButton("Grid PNG")) export_grid(state, false);
   mark_widget(state, "export.grid.png");
+  ImGui::SameLine();
+  if (ImGui::SmallButton("SVG##grid")) export_grid(state, true);
+  mark_widget(state, "export.grid.svg");
   draw_grid(state, grid_w);
   ImGui::EndGroup();
   ImGui::SameLine();
