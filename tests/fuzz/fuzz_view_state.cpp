@@ -20,6 +20,7 @@ class NullHost final : public attnscope::ui::Host {
     attnscope::ui::deliver_files(state, "model", attnscope::make_error("offline"));
   }
   bool has_file_system() const override { return false; }
+  void open_session_file(attnscope::ui::AppState&, const std::string&) override {}
   attnscope::Result<std::string> save(const std::string&, const std::vector<std::uint8_t>&,
                                       const std::string&) override {
     return attnscope::make_error("no saving");
