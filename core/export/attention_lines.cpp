@@ -88,11 +88,8 @@ Result<HeatmapFigure> render_attention_lines(const AttentionLinesSpec& spec,
 
 Result<std::vector<std::uint8_t>> render_attention_lines_png(const AttentionLinesSpec& spec,
                                                              int scale) {
-  ATTNSCOPE_TRY(check_figure_scale(scale));
-  std::vector<FigureOp> ops;
-  ATTNSCOPE_ASSIGN(const HeatmapFigure figure,
-                   render_attention_lines(spec, scale > 1 ? &ops : nullptr));
-  return figure_png(figure, ops, scale);
+  return scaled_png(
+      scale, [&](std::vector<FigureOp>* record) { return render_attention_lines(spec, record); });
 }
 
 Result<std::string> render_attention_lines_svg(const AttentionLinesSpec& spec) {

@@ -104,20 +104,16 @@ Result<std::vector<std::uint8_t>> figure_png(const HeatmapFigure& figure,
 }
 
 Result<std::vector<std::uint8_t>> render_heatmap_png(const HeatmapSpec& spec, int scale) {
-  ATTNSCOPE_TRY(check_figure_scale(scale));  // before the layout, which may be large
-  std::vector<FigureOp> ops;
-  ATTNSCOPE_ASSIGN(const HeatmapFigure figure, render_heatmap(spec, scale > 1 ? &ops : nullptr));
-  return figure_png(figure, ops, scale);
+  return scaled_png(scale,
+                    [&](std::vector<FigureOp>* record) { return render_heatmap(spec, record); });
 }
 
 Result<std::vector<std::uint8_t>> render_heatmap_grid_png(const std::vector<HeatmapSpec>& cells,
                                                           int grid_cols, std::string title,
                                                           int scale) {
-  ATTNSCOPE_TRY(check_figure_scale(scale));
-  std::vector<FigureOp> ops;
-  ATTNSCOPE_ASSIGN(const HeatmapFigure figure,
-                   render_heatmap_grid(cells, grid_cols, title, scale > 1 ? &ops : nullptr));
-  return figure_png(figure, ops, scale);
+  return scaled_png(scale, [&](std::vector<FigureOp>* record) {
+    return render_heatmap_grid(cells, grid_cols, title, record);
+  });
 }
 
 }  // namespace attnscope

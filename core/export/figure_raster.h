@@ -30,4 +30,14 @@ Status check_figure_scale(int scale);
 Result<std::vector<std::uint8_t>> figure_png(const HeatmapFigure& figure,
                                              const std::vector<FigureOp>& ops, int scale);
 
+// PNG bytes of any figure at `scale`: the scale checked before the layout (which may be large),
+// then `render(record)` lays it out — recording its steps only when they are to be redrawn.
+template <class Render>
+Result<std::vector<std::uint8_t>> scaled_png(int scale, Render render) {
+  ATTNSCOPE_TRY(check_figure_scale(scale));
+  std::vector<FigureOp> ops;
+  ATTNSCOPE_ASSIGN(const HeatmapFigure figure, render(scale > 1 ? &ops : nullptr));
+  return figure_png(figure, ops, scale);
+}
+
 }  // namespace attnscope

@@ -211,10 +211,8 @@ Result<HeatmapFigure> render_line_chart(const LineChartSpec& spec, std::vector<F
 }
 
 Result<std::vector<std::uint8_t>> render_line_chart_png(const LineChartSpec& spec, int scale) {
-  ATTNSCOPE_TRY(check_figure_scale(scale));
-  std::vector<FigureOp> ops;
-  ATTNSCOPE_ASSIGN(const HeatmapFigure figure, render_line_chart(spec, scale > 1 ? &ops : nullptr));
-  return figure_png(figure, ops, scale);
+  return scaled_png(scale,
+                    [&](std::vector<FigureOp>* record) { return render_line_chart(spec, record); });
 }
 
 Result<std::string> render_line_chart_svg(const LineChartSpec& spec) {
