@@ -35,26 +35,49 @@ void set_gpu_device_opener(GpuDeviceOpener f) {
   opener() = std::move(f);
 }
 
-Backend* shared_webgpu_backend(std::string* why) {
-  struct Shared {
-    std::unique_ptr<Backend> backend;
-    std::string reason;
-  };
-  // Made by its initializer (thread-safe, once), after the device's library is loaded, so it is
-  // destroyed before that library's own statics at exit (SwiftShader's threads crash otherwise).
-  static const Shared shared = [] {
+namespace {
+
+struct Shared {
+  std::shared_ptr<GpuDevice> device;
+  std::unique_ptr<Backend> backend, without_subgroups;
+  std::string reason;
+};
+
+// Made by its initializer (thread-safe, once), after the device's library is loaded, so it is
+// destroyed before that library's own statics at exit (SwiftShader's threads crash otherwise).
+const Shared& shared() {
+  static const Shared s = [] {
     Shared s;
     try {
-      auto device = opener() ? opener()(&s.reason) : open_default_device(&s.reason);
-      if (device) s.backend = make_webgpu_backend(std::move(device));
+      s.device = opener() ? opener()(&s.reason) : open_default_device(&s.reason);
+      if (s.device) {
+        s.backend = make_webgpu_backend(s.device);
+        if (s.device->info().subgroups)
+          s.without_subgroups = make_webgpu_backend(s.device, {.subgroups = false});
+      }
     } catch (const std::exception& e) {
       s.reason = e.what();
     }
     if (!s.backend && s.reason.empty()) s.reason = "no WebGPU device";
     return s;
   }();
-  if (!shared.backend && why) *why = shared.reason;
-  return shared.backend.get();
+  return s;
+}
+
+}  // namespace
+
+Backend* shared_webgpu_backend(std::string* why) {
+  const Shared& s = shared();
+  if (!s.backend && why) *why = s.reason;
+  return s.backend.get();
+}
+
+Backend* shared_webgpu_backend_without_subgroups(std::string* why) {
+  const Shared& s = shared();
+  if (!s.without_subgroups && why)
+    *why = s.backend ? "the adapter has no subgroups: every kernel runs without them already"
+                     : s.reason;
+  return s.without_subgroups.get();
 }
 
 Model bind_or_fall_back(const Model& model, Backend& backend, std::string* why) {

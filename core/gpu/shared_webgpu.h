@@ -35,6 +35,12 @@ std::string dawn_library_path();
 // reason in *why when there is none. Asked again, it answers the same without retrying.
 Backend* shared_webgpu_backend(std::string* why);
 
+// A second backend on the same device that runs every kernel in its form without subgroup
+// operations ("webgpu (no subgroups)"), so the tests check both forms on one adapter; null with
+// the reason in *why when there is no device or the adapter has no subgroups. Not to be used
+// from another thread while the first one runs.
+Backend* shared_webgpu_backend_without_subgroups(std::string* why);
+
 // `model` bound to `backend`. A device backend refuses what it cannot hold (a tensor past its
 // largest binding, memory exhausted): then the model is bound to the default CPU backend instead
 // and *why says what was refused. *why is cleared when the binding took.

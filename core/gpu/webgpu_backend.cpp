@@ -153,9 +153,14 @@ std::uint32_t bits(float v) {
 
 class WebGpuBackend final : public Backend {
  public:
-  explicit WebGpuBackend(std::unique_ptr<GpuDevice> device) : device_(std::move(device)) {}
+  WebGpuBackend(std::shared_ptr<GpuDevice> device, const WebGpuOptions& options)
+      : device_(std::move(device)),
+        subgroups_(options.subgroups && device_->info().subgroups && !subgroups_turned_off()),
+        name_(options.subgroups || !device_->info().subgroups ? "webgpu"
+                                                              : "webgpu (no subgroups)") {}
 
-  std::string_view name() const override { return "webgpu"; }
+  std::string_view name() const override { return name_; }
+  bool uses_subgroups() const { return subgroups_; }
   void set_profiling(bool on) override {
     Lock lock(mutex_);
     profiling_ = on;
@@ -212,6 +217,14 @@ class WebGpuBackend final : public Backend {
   }
   void linear(View out, View x, View w, View bias, int T, int K, int N) override {
     if (T <= 0 || N <= 0) return;
+    if (T <= int(wgsl::kLinearFewTokens)) {
+      run_rows(
+          subgroups_ ? "linear_few_subgroups" : "linear_few",
+          subgroups_ ? wgsl::linear_few_subgroups : wgsl::linear_few, {{out}, {x}, {w}, {bias}},
+          {u32(T), u32(K), u32(N), u32(out.stride(N)), u32(x.stride(K)), u32(w.stride(K))}, u32(N),
+          "const TT = " + std::to_string(T) + "u;\n", subgroups_ ? "enable subgroups;\n" : "");
+      return;
+    }
     Lock lock(mutex_);  // the split partials' buffer is shared state
     const std::uint32_t splits = linear_splits(T, K, N);
     const unsigned rows = splits > 1 ? 4 : linear_rows(T, N), tile = 16 * rows;
@@ -376,19 +389,22 @@ class WebGpuBackend final : public Backend {
   }
   // `groups` workgroups, as a 2-D grid.
   void run_rows(const char* name, std::string_view body, std::initializer_list<Operand> operands,
-                std::initializer_list<std::uint32_t> params, std::uint32_t groups) {
+                std::initializer_list<std::uint32_t> params, std::uint32_t groups,
+                const std::string& constants = {}, std::string_view enables = {}) {
     if (groups == 0) return;
     const std::uint32_t max =
         std::max<std::uint32_t>(1, device_->info().max_workgroups_per_dimension);
     const std::uint32_t x = std::min(groups, max), y = (groups + x - 1) / x;
-    dispatch(name, body, operands, params, x, y);
+    dispatch(name, body, operands, params, x, y, constants, 1, enables);
   }
 
   // `constants`: WGSL declarations put before the kernel's source (its variant: a tile size, a
-  // head dimension's register count); part of the pipeline's key.
+  // head dimension's register count); part of the pipeline's key (with the name). `enables`:
+  // enable directives, which WGSL wants before every declaration.
   void dispatch(const char* name, std::string_view body, std::initializer_list<Operand> operands,
                 std::initializer_list<std::uint32_t> params, std::uint32_t x, std::uint32_t y,
-                const std::string& constants = {}, std::uint32_t z = 1) {
+                const std::string& constants = {}, std::uint32_t z = 1,
+                std::string_view enables = {}) {
     Lock lock(mutex_);
     std::array<std::uint32_t, 32> p{};
     std::vector<GpuBufferId> ids;
@@ -415,8 +431,9 @@ class WebGpuBackend final : public Backend {
     auto it = pipelines_.find(key);
     if (it == pipelines_.end()) {
       const std::vector<Operand> list(operands);
-      const std::string source =
-          wgsl_prelude(list, binding, int(ids.size())) + constants + std::string(body);
+      const std::string source = std::string(enables) +
+                                 wgsl_prelude(list, binding, int(ids.size())) + constants +
+                                 std::string(body);
       it = pipelines_.emplace(key, device_->pipeline(source, key)).first;
     }
     if (!profiling_) return device_->dispatch(it->second, ids, p, x, y, z);
@@ -450,7 +467,16 @@ class WebGpuBackend final : public Backend {
     return {it->second.get(), 0, DType::f32, 0};
   }
 
-  std::unique_ptr<GpuDevice> device_;
+  // ATTNSCOPE_WEBGPU_SUBGROUPS=off: no subgroup kernels even where the adapter has them (for
+  // measuring what they gain: tests/bench/device_webgpu.sh).
+  static bool subgroups_turned_off() {
+    const char* v = std::getenv("ATTNSCOPE_WEBGPU_SUBGROUPS");
+    return v && std::string(v) == "off";
+  }
+
+  std::shared_ptr<GpuDevice> device_;
+  bool subgroups_;
+  std::string name_;
   std::recursive_mutex mutex_;
   bool profiling_ = false;
   OpProfile profile_;
@@ -462,8 +488,9 @@ class WebGpuBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_webgpu_backend(std::unique_ptr<GpuDevice> device) {
-  return std::make_unique<WebGpuBackend>(std::move(device));
+std::unique_ptr<Backend> make_webgpu_backend(std::shared_ptr<GpuDevice> device,
+                                             const WebGpuOptions& options) {
+  return std::make_unique<WebGpuBackend>(std::move(device), options);
 }
 
 std::string webgpu_adapter_name(const Backend& backend) {
@@ -476,7 +503,7 @@ std::string webgpu_features(const Backend& backend) {
   if (!w) return {};
   std::string out;
   if (w->info().shader_f16) out += "shader-f16";
-  if (w->info().subgroups) out += out.empty() ? "subgroups" : ",subgroups";
+  if (w->uses_subgroups()) out += out.empty() ? "subgroups" : ",subgroups";
   return out;
 }
 

@@ -250,6 +250,75 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 }
 )";
 
+// linear for a few tokens (T ≤ TT, a generation step's one): the 16R × 16R tiles above would
+// leave all but T of their rows idle, so here a workgroup of 64 invocations takes one output
+// column n for all T rows. Invocation li sums k ≡ li (mod 64), in order of k, for each row (the
+// group's loads of w walk 64 consecutive words of row n); the 64 partial sums are then added
+// across the group: in workgroup memory by a tree of 6 steps (linear_few), or
+// (linear_few_subgroups, when the adapter has subgroups) each subgroup's by subgroupAdd and those,
+// at most 64, in order of their first invocation: a subgroup's first invocation puts its sum in its
+// slot of red and every other invocation a zero, so adding all 64 slots in order gives that sum
+// whatever the subgroups' size and layout (WGSL promises neither), and the same bits on every run.
+// Parameters as linear's: 8 T, 9 K, 10 N, 11 ldo, 12 ldx, 13 ldw; TT is a constant the backend puts
+// before the source.
+#define ATTNSCOPE_LINEAR_FEW_SUMS                                                      \
+  "  let T = pu(8u);\n"                                                                \
+  "  let K = pu(9u);\n"                                                                \
+  "  let N = pu(10u);\n"                                                               \
+  "  let col = wg.y * nwg.x + wg.x;\n"                                                 \
+  "  let n = min(col, N - 1u);  // a group past N repeats the last column, unstored\n" \
+  "  var acc: array<f32, TT>;\n"                                                       \
+  "  for (var k = li; k < K; k = k + 64u) {\n"                                         \
+  "    let w = ld2(n * pu(13u) + k);\n"                                                \
+  "    for (var t = 0u; t < TT; t = t + 1u) {\n"                                       \
+  "      if (t < T) { acc[t] = fma(ld1(t * pu(12u) + k), w, acc[t]); }\n"              \
+  "    }\n"                                                                            \
+  "  }\n"
+#define ATTNSCOPE_LINEAR_FEW_STORE(sum)         \
+  "  if (li == 0u && col < N) {\n"              \
+  "    for (var t = 0u; t < T; t = t + 1u) {\n" \
+  "      var y = " sum                          \
+  ";\n"                                         \
+  "      if (has3()) { y = y + ld3(n); }\n"     \
+  "      st0(t * pu(11u) + n, y);\n"            \
+  "    }\n"                                     \
+  "  }\n"                                       \
+  "}\n"
+
+const std::string_view linear_few =
+    "var<workgroup> red: array<f32, TT * 64u>;\n"
+    "@compute @workgroup_size(64)\n"
+    "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,\n"
+    "        @builtin(local_invocation_index) li: u32) {\n" ATTNSCOPE_LINEAR_FEW_SUMS
+    "  for (var t = 0u; t < TT; t = t + 1u) { red[t * 64u + li] = acc[t]; }\n"
+    "  workgroupBarrier();\n"
+    "  for (var s = 32u; s > 0u; s = s >> 1u) {\n"
+    "    if (li < s) {\n"
+    "      for (var t = 0u; t < TT; t = t + 1u) {\n"
+    "        red[t * 64u + li] = red[t * 64u + li] + red[t * 64u + li + s];\n"
+    "      }\n"
+    "    }\n"
+    "    workgroupBarrier();\n"
+    "  }\n" ATTNSCOPE_LINEAR_FEW_STORE("red[t * 64u]");
+
+const std::string_view linear_few_subgroups =
+    "var<workgroup> red: array<f32, TT * 64u>;\n"
+    "@compute @workgroup_size(64)\n"
+    "fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,\n"
+    "        @builtin(local_invocation_index) li: u32) {\n" ATTNSCOPE_LINEAR_FEW_SUMS
+    "  let first = subgroupBroadcastFirst(li);\n"
+    "  for (var t = 0u; t < TT; t = t + 1u) {\n"
+    "    let s = subgroupAdd(acc[t]);\n"
+    "    red[t * 64u + li] = select(0.0, s, li == first);\n"
+    "  }\n"
+    "  workgroupBarrier();\n"
+    "  var sums: array<f32, TT>;\n"
+    "  if (li == 0u) {\n"
+    "    for (var t = 0u; t < TT; t = t + 1u) {\n"
+    "      for (var i = 0u; i < 64u; i = i + 1u) { sums[t] = sums[t] + red[t * 64u + i]; }\n"
+    "    }\n"
+    "  }\n" ATTNSCOPE_LINEAR_FEW_STORE("sums[t]");
+
 // out[t, n] = Σ_s partial[s][t, n] + bias[n], the splits added in order (partials dense, T × N).
 const std::string_view sum_splits = ATTNSCOPE_ELEMENTWISE_ENTRY R"(
   let T = pu(8u);

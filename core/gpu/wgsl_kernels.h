@@ -18,17 +18,21 @@
 
 namespace attnscope::wgsl {
 
-extern const std::string_view add;               // 0 a += 1 b; 8 n
-extern const std::string_view multiply;          // 0 a *= 1 b; 8 n
-extern const std::string_view activate;          // 0 x; 8 n, 9 activation
-extern const std::string_view fill;              // 0 x; 8 rows, 9 cols, 10 ld, 11 value
-extern const std::string_view scale;             // 0 x; 8 rows, 9 cols, 10 ld, 11 factor
-extern const std::string_view copy;              // 0 dst, 1 src; 8 rows, 9 cols, 10 ldd, 11 lds
-extern const std::string_view layernorm;         // 0 out, 1 x, 2 w, 3 b?; 8 T, 9 C, 10 eps
-extern const std::string_view rmsnorm;           // 0 out, 1 x, 2 w; 8 T, 9 C, 10 eps
-extern const std::string_view linear;            // 0 out, 1 x, 2 w, 3 bias?; 8 T .. 15
-extern const std::string_view sum_splits;        // 0 out, 1 partials, 2 bias?; 8 T .. 11 ldo
-extern const std::string_view gather_rows;       // 0 out, 1 table, 2 ids; 8 n, 9 C, 10 ld
+extern const std::string_view add;        // 0 a += 1 b; 8 n
+extern const std::string_view multiply;   // 0 a *= 1 b; 8 n
+extern const std::string_view activate;   // 0 x; 8 n, 9 activation
+extern const std::string_view fill;       // 0 x; 8 rows, 9 cols, 10 ld, 11 value
+extern const std::string_view scale;      // 0 x; 8 rows, 9 cols, 10 ld, 11 factor
+extern const std::string_view copy;       // 0 dst, 1 src; 8 rows, 9 cols, 10 ldd, 11 lds
+extern const std::string_view layernorm;  // 0 out, 1 x, 2 w, 3 b?; 8 T, 9 C, 10 eps
+extern const std::string_view rmsnorm;    // 0 out, 1 x, 2 w; 8 T, 9 C, 10 eps
+extern const std::string_view linear;     // 0 out, 1 x, 2 w, 3 bias?; 8 T .. 15
+// linear for T ≤ kLinearFewTokens rows; the second with subgroup operations ("enable subgroups;"
+// goes first in its module).
+extern const std::string_view linear_few;            // as linear: 8 T .. 13 ldw
+extern const std::string_view linear_few_subgroups;  // as linear_few
+extern const std::string_view sum_splits;            // 0 out, 1 partials, 2 bias?; 8 T .. 11 ldo
+extern const std::string_view gather_rows;           // 0 out, 1 table, 2 ids; 8 n, 9 C, 10 ld
 extern const std::string_view rope;              // 0 x, 1 cos/sin table; 8 T, 9 heads, 10 D, 11 R
 extern const std::string_view attention;         // 0 z, 1 pattern?, 2 q, 3 k, 4 v; 8 T .. 12 scale
 extern const std::string_view attention_scores;  // 0 scores, 1 q, 2 k; 8 T .. 12 scale
@@ -48,6 +52,9 @@ inline constexpr unsigned kLinearFullGrid = 160;
 inline constexpr unsigned kLinearSplitGroups = 512;
 inline constexpr unsigned kLinearMinSplitK = 128;
 inline constexpr unsigned kLinearMaxSplits = 8;
+// linear with at most this many rows (a generation step's one token, a short prompt) runs
+// linear_few: a workgroup per output column instead of 16R × 16R tiles.
+inline constexpr unsigned kLinearFewTokens = 4;
 // attention: a group takes 64, 32 or 16 queries of one head, the most that still make this many
 // groups (about two per multiprocessor of an H200; measured in tests/bench/device_webgpu.sh)
 inline constexpr unsigned kAttentionFullGrid = 256;

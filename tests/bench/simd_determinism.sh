@@ -20,7 +20,7 @@ for target in $targets; do
       --ground-truth models/tasks/ground_truth.json --seeds "$seeds" --json >"$tmp/$target.$task.json"
   done
 done
-node - "$tmp" "$seeds" "$(realpath "$wasm")" $targets <<'EOF'
+node --no-experimental-fetch - "$tmp" "$seeds" "$(realpath "$wasm")" $targets <<'EOF'
 const fs = require('fs');
 const path = require('path');
 const [dir, seedsText, wasm, ...targets] = process.argv.slice(2);

@@ -488,6 +488,15 @@ check "bench --gemm --json: peak and the block's share of it" json_check \
 check "bench --gemm --cold --json: the weights from memory" json_check \
   'j.cold_weights === true && j.block_gflop_per_s_1_thread > 0' \
   <<<"$("$cli" bench --gemm --cold --tokens 8 --repeat 1 --threads 1 --json)"
+check "bench --decode --json: per-step times of cached generation" json_check \
+  'j.prompt_tokens === 10 && j.decode_steps === 4 && j.repeat === 2 && j.median_ms_per_step > 0 &&
+   j.best_ms_per_step <= j.median_ms_per_step && j.tokens_per_s > 0 && j.capture === "none"' \
+  <<<"$("$cli" bench --model "$fixtures/llama" --tokens 10 --decode 4 --repeat 2 --capture none --json)"
+decode_profile=$("$cli" bench --model "$fixtures/gpt2" --tokens 6 --decode 2 --repeat 1 --profile 2>&1 >/dev/null)
+check "bench --decode --profile: a one-token step's products" grep -Eq '^linear [0-9]+x[0-9]+ +[0-9.]+ ms' <<<"$decode_profile"
+one_error "bench: --decode past the context" "--tokens + --decode must fit the model's context of 256 positions, not 300" \
+  "$cli" bench --model "$fixtures/gpt2" --tokens 200 --decode 100
+one_error "bench: --decode with --gemm" "--decode and --gemm: choose one" "$cli" bench --gemm --decode 3
 one_error "bench: --cold without --gemm" "--cold goes with --gemm" "$cli" bench --shape gpt2-small --cold
 one_error "bench: unknown shape" "unknown model shape 'gpt5'" "$cli" bench --shape gpt5
 one_error "bench: bad --capture" "--capture: 'some' is not none, patterns or all" \

@@ -190,12 +190,16 @@ inline Backend* webgpu_backend_under_test() {
   return backend;
 }
 
-// Every backend compiled in, then the device-like ones, then WebGPU where it can run.
+// Every backend compiled in, then the device-like ones, then WebGPU where it can run: with the
+// adapter's subgroups when it has them, and then again without (the kernels' other form).
 inline std::vector<Backend*> backends_under_test() {
   std::vector<Backend*> all = available_backends();
   all.push_back(&device_like_backend());
   all.push_back(&device_like_declining_backend());
-  if (Backend* webgpu = webgpu_backend_under_test()) all.push_back(webgpu);
+  if (Backend* webgpu = webgpu_backend_under_test()) {
+    all.push_back(webgpu);
+    if (Backend* plain = shared_webgpu_backend_without_subgroups(nullptr)) all.push_back(plain);
+  }
   return all;
 }
 

@@ -384,6 +384,22 @@ std::vector<OpCase> op_cases() {
            1e-5f});
     }
   }
+  // A few tokens (a generation step's one, a short prompt): the WebGPU backend runs a workgroup
+  // per output column (linear_few, with or without subgroups). K not a multiple of its 64 lanes;
+  // N past the 65535 workgroups of one grid dimension, so the grid is 2-D with a ragged end.
+  for (int T : {2, 4}) {
+    const int K = 200, N = 70001;
+    const auto x = random_vector(static_cast<std::size_t>(T) * K, 26);
+    const auto w = random_vector(static_cast<std::size_t>(N) * K, 27);
+    const auto b = random_vector(N, 28);
+    cases.push_back({"linear (few tokens) T=" + std::to_string(T),
+                     [=](Kernels& be) {
+                       std::vector<float> out(static_cast<std::size_t>(T) * N);
+                       be.linear(out.data(), x.data(), w.data(), b.data(), T, K, N);
+                       return out;
+                     },
+                     2e-4f});
+  }
   // Products wide enough that the WebGPU backend takes its 64 × 64 tiles rather than the 32 × 32
   // ones every other case here gets (K not a multiple of their k-slices).
   for (const auto& shape : {std::array{200, 40, 5700}, std::array{300, 20, 11300}}) {

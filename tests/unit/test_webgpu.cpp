@@ -4,7 +4,9 @@
 // finds no WebGPU backend (ATTNSCOPE_WEBGPU=required turns that into a failure).
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -13,6 +15,7 @@
 #include "core/gpu/gpu_device.h"
 #include "core/gpu/shared_webgpu.h"
 #include "core/gpu/webgpu_backend.h"
+#include "tests/unit/backend_kernels.h"
 #include "tests/unit/device_like_backend.h"
 
 namespace attnscope {
@@ -60,6 +63,37 @@ TEST_CASE("WebGPU buffers copy bytes exactly at offsets that are not whole words
   webgpu->read_async({buffer.get(), 5, DType::f16, 0}, part.data(), 3);
   webgpu->synchronize();
   CHECK(part == std::vector<std::uint8_t>{3, 4, 5});
+}
+
+// The subgroup form of a kernel adds its partial sums in an order that depends on the subgroups,
+// not on timing: a product gives the same bits every time it runs, and agrees with the form
+// without subgroups to float rounding.
+TEST_CASE(
+    "WebGPU's few-token products give the same bits on every run, with and without subgroups") {
+  Backend* webgpu = test::webgpu_backend_under_test();
+  if (!webgpu) return;
+  std::vector<Backend*> forms = {webgpu};
+  if (Backend* plain = shared_webgpu_backend_without_subgroups(nullptr)) forms.push_back(plain);
+  MESSAGE("WebGPU features in use: '" << webgpu_features(*webgpu) << "'");
+  const int T = 3, K = 777, N = 1000;
+  std::vector<float> x(std::size_t(T) * K), w(std::size_t(N) * K);
+  for (std::size_t i = 0; i < x.size(); i++) x[i] = float((i * 37) % 101) / 101.0f - 0.5f;
+  for (std::size_t i = 0; i < w.size(); i++) w[i] = float((i * 53) % 97) / 97.0f - 0.5f;
+  std::vector<std::vector<float>> results;
+  for (Backend* be : forms) {
+    CAPTURE(be->name());
+    test::BackendKernels k(*be);
+    std::vector<float> first(std::size_t(T) * N), again(first.size());
+    k.linear(first.data(), x.data(), w.data(), nullptr, T, K, N);
+    for (int run = 0; run < 3; run++) {
+      k.linear(again.data(), x.data(), w.data(), nullptr, T, K, N);
+      CHECK(std::memcmp(first.data(), again.data(), first.size() * sizeof(float)) == 0);
+    }
+    results.push_back(first);
+  }
+  for (std::size_t i = 0; i < results[0].size(); i++)
+    REQUIRE(std::abs(results[0][i] - results.back()[i]) <=
+            1e-4f * (1.0f + std::abs(results[0][i])));
 }
 
 #ifndef __EMSCRIPTEN__  // natively: it opens a second Dawn device of its own

@@ -3,6 +3,7 @@
 // kernel comes to the machine's own FP32 multiply-add peak.
 //
 //   attnscope bench --shape gpt2-small --tokens 128 --threads 1 --capture patterns --json
+//   attnscope bench --shape gpt2-small --tokens 128 --decode 32   (per-token generation steps)
 //   attnscope bench --gemm --tokens 128
 //   attnscope bench --gemm --backend webgpu --tokens 1024    (against cuBLAS: gemm_torch_peer.py)
 #include <sys/resource.h>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/gpu/webgpu_backend.h"
+#include "core/model/kv_cache.h"
 #include "core/model/random_model.h"
 #include "core/ops/parallel.h"
 #include "core/ops/simd_kernels.h"
@@ -39,6 +41,7 @@ struct BenchOptions {
   bool json = false;
   bool profile = false;
   bool cold = false;
+  int decode = 0;  // > 0: time this many cached one-token steps after a --tokens prompt
 };
 
 double peak_rss_mb() {
@@ -72,6 +75,78 @@ Result<Kernels*> find_kernels(const std::string& name) {
                     "available: " + names);
 }
 
+// Generation: the prompt (`ids`) runs once into a key/value cache, untimed, then o.decode
+// one-token steps, each timed from the token id to its logits on the host (a sampler needs them
+// there), the next token the argmax. --repeat rounds, each from an emptied cache; the first round
+// warms up. Prints the median and best ms per step, over every step of the timed rounds.
+Status bench_decode(const BenchOptions& o, const Model& model, const std::string& name,
+                    const std::vector<int>& ids, const HookPlan& plan) {
+  const ModelConfig& c = model.config();
+  const int capacity = o.tokens + o.decode;
+  if (capacity > c.n_ctx)
+    return make_error("--tokens + --decode must fit the model's context of " +
+                      std::to_string(c.n_ctx) + " positions, not " + std::to_string(capacity));
+  ATTNSCOPE_ASSIGN(KvCache kv, KvCache::create(model, capacity));
+  std::vector<double> ms;
+  for (int r = 0; r <= o.repeat; r++) {
+    kv.clear();
+    Cache prompt_cache;
+    ATTNSCOPE_ASSIGN(Tensor logits, model.forward_step(ids, kv, plan, &prompt_cache, true));
+    for (int s = 0; s < o.decode; s++) {
+      const int next = int(std::max_element(logits.begin(), logits.end()) - logits.begin());
+      const int step_ids[1] = {next};
+      Cache cache;
+      const auto start = std::chrono::steady_clock::now();
+      ATTNSCOPE_ASSIGN(logits, model.forward_step(step_ids, kv, plan, &cache, true));
+      const double elapsed = seconds_since(start) * 1e3;
+      if (r > 0) ms.push_back(elapsed);
+    }
+  }
+  if (o.profile) {
+    // One more step, each op timed: where a generation step spends its time.
+    kv.clear();
+    ATTNSCOPE_TRY(model.forward_step(ids, kv, plan, nullptr, true));
+    model.backend().set_profiling(true);
+    const int step_ids[1] = {ids.back()};
+    Cache cache;
+    ATTNSCOPE_TRY(model.forward_step(step_ids, kv, plan, &cache, true));
+    model.backend().synchronize();
+    const std::string report = model.backend().profile_report();
+    model.backend().set_profiling(false);
+    std::fprintf(stderr, "%s",
+                 report.empty() ? "--profile: this backend cannot time its ops\n" : report.c_str());
+  }
+  const Timing t = timing_of(ms);
+  const Backend& backend = model.backend();
+  const std::string adapter = webgpu_adapter_name(backend);
+  if (o.json) {
+    print_json({{"model", name},
+                {"description", describe(c)},
+                {"backend", std::string(backend.name())},
+                {"simd", simd::simd_target_name()},
+                {"adapter", adapter},
+                {"adapter_features", webgpu_features(backend)},
+                {"threads", cpu_threads()},
+                {"prompt_tokens", o.tokens},
+                {"decode_steps", o.decode},
+                {"capture", o.capture},
+                {"repeat", o.repeat},
+                {"median_ms_per_step", t.median_ms},
+                {"best_ms_per_step", t.best_ms},
+                {"tokens_per_s", 1e3 / t.median_ms},
+                {"peak_rss_mb", peak_rss_mb()}});
+    return {};
+  }
+  std::printf("%s: %s\n", name.c_str(), describe(c).c_str());
+  std::printf("backend %.*s (%s), %d threads, %d-token prompt, %d steps x %d rounds, capture %s\n",
+              int(backend.name().size()), backend.name().data(),
+              adapter.empty() ? simd::simd_target_name() : adapter.c_str(), cpu_threads(), o.tokens,
+              o.decode, o.repeat, o.capture.c_str());
+  std::printf("generation step: median %.2f ms, best %.2f ms; %.1f tokens/s\n", t.median_ms,
+              t.best_ms, 1e3 / t.median_ms);
+  return {};
+}
+
 Status bench_forward(const BenchOptions& o) {
   if (o.model_path.empty() == o.shape.empty())
     return make_error("give either --model or --shape", "e.g. --shape gpt2-small");
@@ -102,6 +177,8 @@ Status bench_forward(const BenchOptions& o) {
   HookPlan plan;
   if (o.capture == "patterns") plan.capture("blocks.*.attn.hook_pattern");
   if (o.capture == "all") plan.capture("*");
+
+  if (o.decode > 0) return bench_decode(o, model, name, ids, plan);
 
   // One pass to warm up (thread pool, caches, first-touch of memory), then the timed ones; each
   // pass fills a fresh cache, freed outside the timing. The logits and captures stay where the
@@ -337,6 +414,10 @@ void register_bench(CLI::App& app) {
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--dtype", o->dtype, "Matrices of a --shape model kept as f32, f16 or bf16")
       ->capture_default_str();
+  cmd->add_option("--decode", o->decode,
+                  "Time this many one-token generation steps (key/value cache) after a --tokens "
+                  "prompt, instead of whole passes")
+      ->check(CLI::Range(1, 100000));
   cmd->add_flag("--gemm", o->gemm, "Benchmark the GEMM against the FP32 FMA peak instead");
   cmd->add_flag("--cold", o->cold,
                 "With --gemm: weights read from memory, not the caches, as in a forward pass");
@@ -346,6 +427,7 @@ void register_bench(CLI::App& app) {
   cmd->callback([o]() {
     if (o->threads > 0) set_cpu_threads(o->threads);
     if (o->cold && !o->gemm) return finish(make_error("--cold goes with --gemm"));
+    if (o->decode > 0 && o->gemm) return finish(make_error("--decode and --gemm: choose one"));
     finish(o->gemm ? bench_gemm(*o) : bench_forward(*o));
   });
 }
