@@ -468,7 +468,7 @@ class WebGpuBackend final : public Backend {
   }
 
   // ATTNSCOPE_WEBGPU_SUBGROUPS=off: no subgroup kernels even where the adapter has them (for
-  // measuring what they gain: tests/bench/device_webgpu.sh).
+  // measuring what they gain: tests/bench/device_decode.sh).
   static bool subgroups_turned_off() {
     const char* v = std::getenv("ATTNSCOPE_WEBGPU_SUBGROUPS");
     return v && std::string(v) == "off";

@@ -7,12 +7,14 @@
 #include <new>
 
 #include "core/io/memory_budget.h"
+#include "core/io/memory_reuse.h"
 #include "core/ops/simd_kernels.h"
 #include "core/version.h"
 #include "ui/cli/cli_io.h"
 #include "ui/cli/commands.h"
 
 int main(int argc, char** argv) {
+  attnscope::keep_freed_memory_for_reuse();  // see memory_reuse.h
   CLI::App cli{
       "attnscope: attention patterns, sinks, head ablation and circuits of small "
       "transformer language models",

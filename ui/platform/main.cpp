@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/export/font.h"
+#include "core/io/memory_reuse.h"
 
 #include "ui/app/actions.h"
 #include "ui/app/app.h"
@@ -37,6 +38,7 @@ void load_fonts() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  attnscope::keep_freed_memory_for_reuse();  // see core/io/memory_reuse.h
   using namespace attnscope::ui;
   LaunchOptions options;
   int exit_code = 0;
