@@ -59,6 +59,20 @@ if [ -n "${ONLY_TABLE:-}" ]; then
   python3 "$dir/forward_table.py" "$out" | tee -a "$out"
   exit 0
 fi
+# Freed memory kept for reuse (core/io/memory_reuse.h, on in the cells above) against given back
+# (ATTNSCOPE_REUSE_MEMORY=off), and PyTorch with the same glibc settings as tunables: what the
+# allocator is worth to each side, at the length where the captures are largest.
+tunables=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2147483647
+for threads in 1 "$cores"; do
+  log "== memory kept or given back: gpt2-small, 1024 tokens, $threads threads"
+  log "\$ ATTNSCOPE_REUSE_MEMORY=off attnscope bench --shape gpt2-small --tokens 1024 --threads $threads --capture patterns --repeat 3 --json"
+  ATTNSCOPE_REUSE_MEMORY=off bin bench --shape gpt2-small --tokens 1024 --threads "$threads" \
+    --capture patterns --repeat 3 --json 2>&1 | tr -d '\n ' | tee -a "$out"
+  echo | tee -a "$out"
+  log "\$ GLIBC_TUNABLES=$tunables python3 forward_torch_peer.py --shape gpt2-small --tokens 1024 --threads $threads --repeat 3 --json"
+  GLIBC_TUNABLES=$tunables python3 "$dir/forward_torch_peer.py" --shape gpt2-small --tokens 1024 \
+    --threads "$threads" --repeat 3 --json 2>&1 | tail -3 | tee -a "$out"
+done
 # Weights kept in F16 (widened inside the GEMM): speed and peak memory, attnscope only.
 for cell in "gpt2-small 128 1" "gpt2-small 128 $cores" "smollm-135m 1024 $cores"; do
   set -- $cell
