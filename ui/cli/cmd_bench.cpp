@@ -12,8 +12,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <random>
 #include <vector>
 
+#include "core/analysis/sampling.h"
 #include "core/gpu/webgpu_backend.h"
 #include "core/model/kv_cache.h"
 #include "core/model/random_model.h"
@@ -75,6 +78,19 @@ Result<Kernels*> find_kernels(const std::string& name) {
                     "available: " + names);
 }
 
+// --profile: runs `pass` once more with each op timed (on a GPU, each kernel waited for) and
+// prints the backend's report on stderr: where a pass or a step spends its time.
+Status print_op_profile(Backend& backend, const std::function<Status()>& pass) {
+  backend.set_profiling(true);
+  ATTNSCOPE_TRY(pass());
+  backend.synchronize();
+  const std::string report = backend.profile_report();
+  backend.set_profiling(false);
+  std::fprintf(stderr, "%s",
+               report.empty() ? "--profile: this backend cannot time its ops\n" : report.c_str());
+  return {};
+}
+
 // Generation: the prompt (`ids`) runs once into a key/value cache, untimed, then o.decode
 // one-token steps, each timed from the token id to its logits on the host (a sampler needs them
 // there), the next token the argmax. --repeat rounds, each from an emptied cache; the first round
@@ -87,14 +103,15 @@ Status bench_decode(const BenchOptions& o, const Model& model, const std::string
     return make_error("--tokens + --decode must fit the model's context of " +
                       std::to_string(c.n_ctx) + " positions, not " + std::to_string(capacity));
   ATTNSCOPE_ASSIGN(KvCache kv, KvCache::create(model, capacity));
+  const SamplingOptions greedy;  // the next token: the argmax (greedy draws nothing from the rng)
+  std::mt19937_64 unused_rng;
   std::vector<double> ms;
   for (int r = 0; r <= o.repeat; r++) {
     kv.clear();
     Cache prompt_cache;
     ATTNSCOPE_ASSIGN(Tensor logits, model.forward_step(ids, kv, plan, &prompt_cache, true));
     for (int s = 0; s < o.decode; s++) {
-      const int next = int(std::max_element(logits.begin(), logits.end()) - logits.begin());
-      const int step_ids[1] = {next};
+      const int step_ids[1] = {sample_token({logits.data(), logits.size()}, greedy, unused_rng)};
       Cache cache;
       const auto start = std::chrono::steady_clock::now();
       ATTNSCOPE_ASSIGN(logits, model.forward_step(step_ids, kv, plan, &cache, true));
@@ -102,19 +119,15 @@ Status bench_decode(const BenchOptions& o, const Model& model, const std::string
       if (r > 0) ms.push_back(elapsed);
     }
   }
-  if (o.profile) {
-    // One more step, each op timed: where a generation step spends its time.
+  if (o.profile) {  // one more step, after the prompt again
     kv.clear();
     ATTNSCOPE_TRY(model.forward_step(ids, kv, plan, nullptr, true));
-    model.backend().set_profiling(true);
     const int step_ids[1] = {ids.back()};
-    Cache cache;
-    ATTNSCOPE_TRY(model.forward_step(step_ids, kv, plan, &cache, true));
-    model.backend().synchronize();
-    const std::string report = model.backend().profile_report();
-    model.backend().set_profiling(false);
-    std::fprintf(stderr, "%s",
-                 report.empty() ? "--profile: this backend cannot time its ops\n" : report.c_str());
+    ATTNSCOPE_TRY(print_op_profile(model.backend(), [&]() -> Status {
+      Cache cache;
+      ATTNSCOPE_TRY(model.forward_step(step_ids, kv, plan, &cache, true));
+      return {};
+    }));
   }
   const Timing t = timing_of(ms);
   const Backend& backend = model.backend();
@@ -197,17 +210,11 @@ Status bench_forward(const BenchOptions& o) {
     resident = cache.resident_bytes();
   }
   const Timing t = timing_of(ms);
-  if (o.profile) {
-    // One more pass, untimed, each op timed (on a GPU, each kernel waited for): where a pass
-    // spends its time.
-    model.backend().set_profiling(true);
-    Cache cache;
-    ATTNSCOPE_TRY(model.forward_into(ids, plan, cache));
-    model.backend().synchronize();
-    const std::string report = model.backend().profile_report();
-    model.backend().set_profiling(false);
-    std::fprintf(stderr, "%s",
-                 report.empty() ? "--profile: this backend cannot time its ops\n" : report.c_str());
+  if (o.profile) {  // one more pass, untimed
+    ATTNSCOPE_TRY(print_op_profile(model.backend(), [&]() -> Status {
+      Cache cache;
+      return model.forward_into(ids, plan, cache);
+    }));
   }
   const double flops = forward_flops(c, o.tokens);
   const double rss = peak_rss_mb(),
