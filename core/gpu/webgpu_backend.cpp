@@ -498,6 +498,11 @@ std::string webgpu_adapter_name(const Backend& backend) {
   return w ? w->info().adapter : std::string();
 }
 
+const GpuInfo* webgpu_info(const Backend& backend) {
+  const auto* w = dynamic_cast<const WebGpuBackend*>(&backend);
+  return w ? &w->info() : nullptr;
+}
+
 std::string webgpu_features(const Backend& backend) {
   const auto* w = dynamic_cast<const WebGpuBackend*>(&backend);
   if (!w) return {};

@@ -26,6 +26,8 @@ std::unique_ptr<Backend> make_webgpu_backend(std::shared_ptr<GpuDevice> device,
 // The adapter a WebGPU backend runs on ("SwiftShader Device (Subzero)"), or empty for any other
 // backend.
 std::string webgpu_adapter_name(const Backend& backend);
+// Its adapter's name, features and limits, or null for any other backend.
+const GpuInfo* webgpu_info(const Backend& backend);
 // The optional features its device was given and its kernels use, comma-separated
 // ("shader-f16,subgroups"); empty when none or the backend is not WebGPU's.
 std::string webgpu_features(const Backend& backend);

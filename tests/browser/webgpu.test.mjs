@@ -1,5 +1,6 @@
 // webgpu.test.mjs — the explorer on the WebGPU backend in headless Chromium (navigator.gpu on
-// SwiftShader): chosen in the Model panel with the mouse, the model moved to the GPU, the prompt
+// SwiftShader): Automatic keeping the CPU on a software adapter and saying why, WebGPU chosen
+// in the Model panel with the mouse, the model moved to the GPU, the prompt
 // run there, the attention maps and the prediction equal to the CPU's (≤ 1e-4), frames drawn
 // while the GPU works, a shared link that asks for WebGPU, and the screenshot.
 import { test, before, after } from 'node:test';
@@ -53,7 +54,16 @@ test('choosing WebGPU moves the model to the GPU and gives the CPU\'s attention 
   const d = await openPage();
   await d.until(ready('attnscope-kjv'), 'the default model on the CPU');
   let s = await d.state();
+  // Automatic, on this page's software adapter (SwiftShader), keeps the CPU and says why, in
+  // grey: not an error.
+  assert.equal(s.backendChoice, 'automatic');
   assert.match(s.backend, /^cpu/);
+  assert.equal(s.useWebgpu, false);
+  assert.match(s.backendReason, /^Automatic chose the CPU, because .*swiftshader.* is a software adapter, which runs on these CPU cores slower than the CPU backend\.$/i);
+  assert.equal(s.backendNote, '');
+  assert.equal(s.error, '');
+  console.log(s.backendReason);
+  await d.shot('webgpu_automatic');
   const heads = ['L0H0', 'L1H2'];
   const cpu = await snapshot(d, heads);
   await d.openTab('Ablation');
@@ -73,6 +83,8 @@ test('choosing WebGPU moves the model to the GPU and gives the CPU\'s attention 
   assert.equal(s.backendNote, '', `fell back: ${s.backendNote}`);
   assert.match(s.backend, /^webgpu: /);
   assert.equal(s.useWebgpu, true);
+  assert.equal(s.backendChoice, 'webgpu');
+  assert.equal(s.backendReason, '');
   console.log(`running on ${s.backend}`);
   await d.page.waitForFunction(() => location.hash.includes('backend=webgpu'));
   // The ablation (an edit of the pass, run on the GPU) changes the prediction as on the CPU.
@@ -119,6 +131,10 @@ test('without an adapter, choosing WebGPU says why in one line and the model sta
     await page.goto(server.url);
     const d = driver(page);
     let s = await d.until(ready('attnscope-kjv'), 'the default model');
+    // Automatic finds no adapter: the CPU, the reason in grey, no error.
+    assert.match(s.backend, /^cpu/);
+    assert.match(s.backendReason, /^Automatic chose the CPU, because WebGPU is unavailable: .+\.$/);
+    assert.equal(s.error, '');
     const serial = s.runSerial;
     await d.click('compute.backend');
     await d.click('compute.backend.webgpu');

@@ -39,6 +39,8 @@ TEST_CASE("a saved session reopens in a fresh explorer to the same view, setting
   a.prompt = "In the beginning God created the heaven and the earth. In the beginning God";
   start(a, host, "attnscope-kjv");
   // A view far from the defaults, each piece set as its panel sets it.
+  choose_backend(a, BackendChoice::cpu);  // named, so it is saved
+  settle(a);
   a.focus = {1, 2};
   a.attention_view = AttentionView::lines;
   a.aggregate = Aggregate::layer_mean;
@@ -85,6 +87,7 @@ TEST_CASE("a saved session reopens in a fresh explorer to the same view, setting
   CHECK(doc["format"] == "attnscope-session");
   CHECK(doc["version"] == 1);
   CHECK(doc["model"]["bundled"] == true);
+  CHECK(doc["view"]["backend"] == "cpu");
 
   // A fresh explorer on the other model: the session loads its own and runs its prompt.
   TestHost host_b;
@@ -99,6 +102,7 @@ TEST_CASE("a saved session reopens in a fresh explorer to the same view, setting
   CHECK(b.model_name == "attnscope-kjv");
   CHECK(b.ran_prompt == a.prompt);
   CHECK(view_query(b) == view_query(a));  // model, prompt, head, tab, views, ablation, patching
+  CHECK(b.backend_choice == BackendChoice::cpu);
   CHECK(b.ablation.answer == " heaven");
   CHECK(b.ablation.distractor == " earth");
   REQUIRE(b.ablation.effect);
@@ -218,6 +222,8 @@ TEST_CASE("a session file that is not one changes nothing and says why, once") {
       {with("prompt", "mode", "bytes"), "prompt.mode: expected \"text\" or \"ids\""},
       {with("view", "tab", "nope"), "view.tab: expected a tab"},
       {with("view", "focus", "L-1H2"), "view.focus: expected a head"},
+      {with("view", "backend", "tpu"),
+       "view.backend: expected \"automatic\", \"cpu\" or \"webgpu\""},
       {with("ablation", "heads", nlohmann::json::array({"L99999H1"})),
        "ablation.heads: expected heads like"},
       {with("ablation", "heads", "L1H2"), "ablation.heads: expected a list"},

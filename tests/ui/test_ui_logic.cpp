@@ -5,9 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/analysis/generation.h"
+#include "core/gpu/automatic_backend.h"
+#include "core/gpu/shared_webgpu.h"
+#include "core/gpu/webgpu_backend.h"
 #include "core/io/file_source.h"
 #include "tests/ui/test_host.h"
 #include "ui/app/actions.h"
@@ -120,8 +124,19 @@ TEST_CASE("the view round-trips through URL parameters, and hostile ones are ign
   CHECK(e.ablation.heads == std::vector<HeadRef>{{1, 2}});
   CHECK(e.ablation.mode == AblationMode::zero);
 
+  // The backend travels when named; Automatic, the default, is left out of the link.
+  CHECK(view_query(a).find("backend=") == std::string::npos);
+  for (BackendChoice choice : {BackendChoice::cpu, BackendChoice::webgpu}) {
+    a.backend_choice = choice;
+    AppState f;
+    apply_view_query(f, view_query(a));
+    CHECK(f.backend_choice == choice);
+  }
+
   AppState c;
-  apply_view_query(c, "head=L-1H3&tab=nope&prompt=%zz%4&&&=&model=&x");
+  c.backend_choice = BackendChoice::cpu;
+  apply_view_query(c, "head=L-1H3&tab=nope&prompt=%zz%4&&&=&model=&x&backend=tpu");
+  CHECK(c.backend_choice == BackendChoice::automatic);  // a backend there is not: Automatic
   CHECK(c.focus == HeadRef{0, 0});
   CHECK(c.tab == Tab::attention);
   CHECK(c.prompt == "%zz%4");
@@ -201,6 +216,60 @@ TEST_CASE("the explorer's actions: load, run, ablate, calibrate, sweep, export")
   CHECK(host.saved.count("x.csv") == 1);
   CHECK(state.last_export == "saved x.csv");
   CHECK(state_json(state).find("\"model\":\"attnscope-kjv\"") != std::string::npos);
+}
+
+TEST_CASE("Automatic runs on WebGPU only on a hardware adapter; named, WebGPU runs on any") {
+  TestHost host;
+  AppState state;
+  state.host = &host;
+  REQUIRE(state.backend_choice == BackendChoice::automatic);
+  load_bundled_model(state, "attnscope-kjv");
+  settle(state);
+  REQUIRE(state.run);
+  std::string expected;
+  Backend* webgpu = shared_webgpu_backend(&expected);
+  const bool worth = webgpu && webgpu_worth_using(*webgpu_info(*webgpu), &expected);
+  CAPTURE(expected);
+  // No adapter, or a software one (SwiftShader, where CI runs): the CPU, with the reason as a
+  // grey line, not an error.
+  CHECK(&state.model->backend() == (worth ? webgpu : &default_backend()));
+  if (worth)
+    CHECK(state.backend_reason.empty());
+  else if (webgpu)
+    CHECK(state.backend_reason == "Automatic chose the CPU, because " + expected + ".");
+  else
+    CHECK(state.backend_reason.rfind("Automatic chose the CPU, because WebGPU is unavailable: ",
+                                     0) == 0);
+  CHECK(state.backend_note.empty());
+  CHECK(state.error.empty());
+  const auto j = nlohmann::json::parse(state_json(state));
+  CHECK(j["backendChoice"] == "automatic");
+  CHECK(j["useWebgpu"] == worth);
+  CHECK(j["backendReason"] == state.backend_reason);
+
+  // Named, the CPU: no reason to give. Named, WebGPU: any adapter, SwiftShader too.
+  choose_backend(state, BackendChoice::cpu);
+  settle(state);
+  CHECK(&state.model->backend() == &default_backend());
+  CHECK(state.backend_reason.empty());
+  CHECK(view_query(state).find("&backend=cpu") != std::string::npos);
+  if (!webgpu) return;
+  const int runs = state.run->serial;
+  choose_backend(state, BackendChoice::webgpu);
+  settle(state);
+  CHECK(&state.model->backend() == webgpu);
+  CHECK(state.run->serial > runs);
+  CHECK(state.backend_reason.empty());
+  CHECK(state.backend_note.empty());
+  // Back to Automatic: where the rule says, and the models loaded next follow it.
+  choose_backend(state, BackendChoice::automatic);
+  settle(state);
+  CHECK(&state.model->backend() == (worth ? webgpu : &default_backend()));
+  load_bundled_model(state, "attnscope-tasks");
+  settle(state);
+  REQUIRE(state.model_name == "attnscope-tasks");
+  CHECK(&state.model->backend() == (worth ? webgpu : &default_backend()));
+  CHECK(state.backend_reason.empty() == worth);
 }
 
 TEST_CASE("after a model switch every view belongs to the new model") {

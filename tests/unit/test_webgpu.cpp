@@ -12,11 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "core/gpu/automatic_backend.h"
 #include "core/gpu/gpu_device.h"
 #include "core/gpu/shared_webgpu.h"
 #include "core/gpu/webgpu_backend.h"
 #include "tests/unit/backend_kernels.h"
 #include "tests/unit/device_like_backend.h"
+#include "tests/unit/fixtures.h"
 
 namespace attnscope {
 namespace {
@@ -37,6 +39,41 @@ TEST_CASE("WebGPU without its library is one clear reason, not a crash") {
   CHECK(why == "no WebGPU library at /nonexistent/libwebgpu_wrapper.so");
 }
 #endif
+
+TEST_CASE("Automatic takes WebGPU on a hardware adapter only, and says why not on a software one") {
+  std::string why = "stale";
+  GpuInfo gpu;
+  gpu.adapter = "NVIDIA H200 (Vulkan)";
+  CHECK(webgpu_worth_using(gpu, &why));
+  CHECK(why.empty());
+  GpuInfo cpu = gpu;
+  cpu.adapter = "SwiftShader Device (Subzero) (Vulkan)";
+  cpu.software = true;
+  CHECK_FALSE(webgpu_worth_using(cpu, &why));
+  CHECK(why ==
+        "SwiftShader Device (Subzero) (Vulkan) is a software adapter, which runs on these CPU "
+        "cores slower than the CPU backend");
+  GpuInfo unnamed;
+  unnamed.software = true;
+  CHECK_FALSE(webgpu_worth_using(unnamed, &why));
+  CHECK(why.rfind("the adapter is a software adapter, which", 0) == 0);
+}
+
+TEST_CASE("Automatic binds a model to WebGPU exactly when the adapter is worth it") {
+  Backend* webgpu = test::webgpu_backend_under_test();
+  if (!webgpu) return;
+  const Model model = Model::load(test::fixture_source("gpt2")).value();
+  std::string why, expected;
+  const Model bound = bind_automatically(model, &why);
+  if (webgpu_worth_using(*webgpu_info(*webgpu), &expected)) {
+    CHECK(&bound.backend() == webgpu);
+    CHECK(why.empty());
+  } else {  // SwiftShader, where CI runs: the CPU, and the rule's reason
+    CHECK(&bound.backend() == &default_backend());
+    CHECK(why == expected);
+  }
+  CHECK(webgpu_info(default_backend()) == nullptr);
+}
 
 TEST_CASE("WebGPU refuses a buffer past the adapter's largest binding, saying both sizes") {
   Backend* webgpu = test::webgpu_backend_under_test();

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/analysis/prompt.h"
+#include "core/gpu/automatic_backend.h"
 #include "core/gpu/shared_webgpu.h"
 #include "core/gpu/webgpu_backend.h"
 #include "ui/app/host.h"
@@ -149,12 +150,24 @@ void load_progress(AppState& state, const std::string& request, double fraction,
 
 namespace {
 
-// `model` on the backend the user chose. On a job's thread: the browser's GPU device answers
-// there, not on the page's main thread.
-Model on_chosen_backend(const Model& model, bool webgpu, std::string* note) {
-  note->clear();
+// Where a model went, and why there: `note` warns that WebGPU, named, could not be had;
+// `reason` says why Automatic chose the CPU.
+struct Placement {
+  std::string note, reason;
+};
+
+// `model` on the chosen backend. On a job's thread: the browser's GPU device answers there, not
+// on the page's main thread.
+Model on_chosen_backend(const Model& model, BackendChoice choice, Placement* placement) {
+  *placement = {};
   std::string why;
-  if (!webgpu) return bind_or_fall_back(model, default_backend(), &why);
+  if (choice == BackendChoice::automatic) {
+    Model bound = bind_automatically(model, &why);
+    if (!why.empty()) placement->reason = "Automatic chose the CPU, because " + why + ".";
+    return bound;
+  }
+  std::string* note = &placement->note;
+  if (choice == BackendChoice::cpu) return bind_or_fall_back(model, default_backend(), &why);
   Backend* gpu = shared_webgpu_backend(&why);
   if (!gpu) {
     if (why.rfind("WebGPU: ", 0) == 0) why.erase(0, 8);  // the note says WebGPU already
@@ -168,27 +181,31 @@ Model on_chosen_backend(const Model& model, bool webgpu, std::string* note) {
 
 }  // namespace
 
-void choose_webgpu(AppState& state, bool on) {
-  state.use_webgpu = on;
+void choose_backend(AppState& state, BackendChoice choice) {
+  state.backend_choice = choice;
   if (!state.model) return;
   auto from = state.model;
   auto moved = std::make_shared<std::optional<Model>>();
-  auto note = std::make_shared<std::string>();
+  auto placement = std::make_shared<Placement>();
+  const char* title = choice == BackendChoice::webgpu ? "Moving the model to WebGPU"
+                      : choice == BackendChoice::cpu  ? "Moving the model to the CPU"
+                                                      : "Choosing where the model runs";
   state.jobs.start(make_job(
-      on ? "Moving the model to WebGPU" : "Moving the model to the CPU",
-      [from, moved, note, on](Job&) {
-        moved->emplace(on_chosen_backend(*from, on, note.get()));
+      title,
+      [from, moved, placement, choice](Job&) {
+        moved->emplace(on_chosen_backend(*from, choice, placement.get()));
         return std::string();
       },
-      [from, moved, note, on](AppState& s) {
+      [from, moved, placement, choice](AppState& s) {
         if (s.model != from) {  // another model arrived meanwhile: move that one instead
-          if (s.model && s.use_webgpu == on) choose_webgpu(s, on);
+          if (s.model && s.backend_choice == choice) choose_backend(s, choice);
           return;
         }
         s.model = std::make_shared<const Model>(std::move(**moved));
-        s.backend_note = *note;
+        s.backend_note = placement->note;
+        s.backend_reason = placement->reason;
         set_status(s, "running on " + backend_label(s));
-        if (!note->empty()) set_error(s, *note);
+        if (!placement->note.empty()) set_error(s, placement->note);
         run_prompt(s);
       }));
 }
@@ -240,20 +257,21 @@ void deliver_files(AppState& state, const std::string& request,
   auto model = std::make_shared<std::optional<Model>>();
   auto error = std::make_shared<std::string>();
   auto started = std::make_shared<std::chrono::steady_clock::time_point>();
-  auto note = std::make_shared<std::string>();
+  auto placement = std::make_shared<Placement>();
   state.jobs.start(make_job(
       "Loading " + name,
-      [source, model, started, note, webgpu = state.use_webgpu](Job&) {
+      [source, model, started, placement, choice = state.backend_choice](Job&) {
         *started = std::chrono::steady_clock::now();
         auto loaded = Model::load(*source);
         if (!loaded) return loaded.error().to_string();
-        model->emplace(on_chosen_backend(*loaded, webgpu, note.get()));
+        model->emplace(on_chosen_backend(*loaded, choice, placement.get()));
         return std::string();
       },
-      [model, name, started, note](AppState& s) {
+      [model, name, started, placement](AppState& s) {
         const bool first_model = !s.model;
         s.model = std::make_shared<const Model>(std::move(**model));
-        s.backend_note = *note;
+        s.backend_note = placement->note;
+        s.backend_reason = placement->reason;
         s.model_name = name;
         s.load_progress = -1;
         s.error.clear();  // a model on screen now: older errors no longer apply

@@ -30,10 +30,11 @@ void load_progress(AppState& state, const std::string& request, double fraction,
 void deliver_files(AppState& state, const std::string& request,
                    Result<std::shared_ptr<const FileSource>> files);
 
-// Moves the model to the CPU or to WebGPU (the models loaded later follow), then runs the prompt
-// again there. WebGPU that cannot be had or cannot hold the model leaves it on the CPU, saying
-// why (AppState::backend_note).
-void choose_webgpu(AppState& state, bool on);
+// Moves the model to the chosen backend (the models loaded later follow), then runs the prompt
+// again there. WebGPU named but not to be had, or unable to hold the model, leaves it on the CPU
+// with a warning (AppState::backend_note); Automatic says why it chose the CPU
+// (AppState::backend_reason).
+void choose_backend(AppState& state, BackendChoice choice);
 // "cpu-simd", or "webgpu: <adapter>": where the model on screen runs.
 std::string backend_label(const AppState& state);
 

@@ -37,6 +37,9 @@ enum class Theme { dark, light };
 enum class Tab { attention, sinks, ablation, circuits, patching, lens };
 enum class AttentionView { heatmap, lines };
 enum class Aggregate { head, layer_mean, all_mean };
+// Where the model runs: automatic (WebGPU on a hardware adapter, else the CPU:
+// core/gpu/automatic_backend.h), or the backend the user named.
+enum class BackendChoice { automatic, cpu, webgpu };
 
 // One forward pass of the current prompt, clean (no intervention).
 struct Run {
@@ -211,10 +214,12 @@ struct AppState {
   bool keep_last_tokens = false;
   std::string ran_prompt;  // the prompt of `run`
   std::optional<Run> run;
-  // Where the model runs: the CPU, or WebGPU when asked for and it can be had (else the CPU,
-  // with the reason in backend_note).
-  bool use_webgpu = false;
+  // Where the model runs: chosen automatically, or named. WebGPU named but not to be had leaves
+  // the model on the CPU with the reason in backend_note (a warning); Automatic's reason for the
+  // CPU is backend_reason (information, not an error).
+  BackendChoice backend_choice = BackendChoice::automatic;
   std::string backend_note;
+  std::string backend_reason;
   int runs_started = 0;       // source of Run::serial
   std::string run_error;      // why the last run of the prompt failed ("" if it ran)
   bool run_too_long = false;  // ... because the prompt is longer than the context

@@ -3,12 +3,14 @@
 
 #include <algorithm>
 
+#include "core/gpu/webgpu_backend.h"
 #include "core/ops/backend.h"
 #include "core/version.h"
 #include "ui/app/actions.h"
 #include "ui/app/host.h"
 #include "ui/app/panels.h"
 #include "ui/app/session.h"
+#include "ui/app/view_names.h"
 #include "ui/app/widgets.h"
 
 namespace attnscope::ui {
@@ -102,12 +104,17 @@ void draw_model_panel(AppState& state) {
   ImGui::SetNextItemWidth(160);
   // The combo is marked while closed (inside BeginCombo the last item is its popup); its items
   // while open.
-  if (ImGui::BeginCombo("Backend", state.use_webgpu ? "WebGPU" : "CPU")) {
-    for (const bool webgpu : {false, true}) {
-      if (ImGui::Selectable(webgpu ? "WebGPU" : "CPU", state.use_webgpu == webgpu) &&
-          state.use_webgpu != webgpu)
-        choose_webgpu(state, webgpu);
-      mark_widget(state, webgpu ? "compute.backend.webgpu" : "compute.backend.cpu");
+  const auto label = [](BackendChoice c) {
+    return c == BackendChoice::automatic ? "Automatic" : c == BackendChoice::cpu ? "CPU" : "WebGPU";
+  };
+  std::string preview = label(state.backend_choice);
+  if (state.backend_choice == BackendChoice::automatic && state.model)
+    preview += webgpu_info(state.model->backend()) ? " (WebGPU)" : " (CPU)";
+  if (ImGui::BeginCombo("Backend", preview.c_str())) {
+    for (BackendChoice c : {BackendChoice::automatic, BackendChoice::cpu, BackendChoice::webgpu}) {
+      if (ImGui::Selectable(label(c), state.backend_choice == c) && state.backend_choice != c)
+        choose_backend(state, c);
+      mark_widget(state, std::string("compute.backend.") + backend_choice_name(c));
     }
     ImGui::EndCombo();
   } else {
@@ -115,9 +122,17 @@ void draw_model_panel(AppState& state) {
   }
   help_marker(
       "Where the model runs. WebGPU uses this machine's GPU (in the browser through "
-      "navigator.gpu, on the desktop through Dawn); when there is none, or the model does not "
-      "fit it, the model stays on the CPU and the line below says why.");
+      "navigator.gpu, on the desktop through Dawn). Automatic takes WebGPU when the GPU is a "
+      "hardware one and the model fits it, else the CPU; a software adapter (SwiftShader) runs on "
+      "the CPU's own cores, slower than the CPU backend, so it is used only when WebGPU is "
+      "chosen by name. Named WebGPU that cannot be had, or cannot hold the model, leaves the "
+      "model on the CPU and the line below says why.");
   if (state.model) ImGui::TextDisabled("running on %s", backend_label(state).c_str());
+  if (!state.backend_reason.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextDisabled("%s", state.backend_reason.c_str());
+    ImGui::PopTextWrapPos();
+  }
   if (!state.backend_note.empty()) {
     ImGui::PushTextWrapPos(0);
     ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.4f, 1.0f), "%s", state.backend_note.c_str());

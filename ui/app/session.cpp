@@ -151,7 +151,7 @@ json view_json(const AppState& state) {
           {"focus", head_label(state.focus)},
           {"attention", attention_view_name(state.attention_view)},
           {"aggregate", aggregate_name(state.aggregate)},
-          {"backend", state.use_webgpu ? "webgpu" : "cpu"}};
+          {"backend", backend_choice_name(state.backend_choice)}};
 }
 
 void read_view(JsonReader r, Session& s) {
@@ -160,10 +160,7 @@ void read_view(JsonReader r, Session& s) {
   read_head(r, "focus", s.focus);
   read_name(r, "attention", s.attention_view, parse_attention_view, "\"heatmap\" or \"lines\"");
   read_name(r, "aggregate", s.aggregate, parse_aggregate, "\"head\", \"layer\" or \"all\"");
-  std::string backend = "cpu";
-  r.text("backend", backend, 16);
-  if (backend != "cpu" && backend != "webgpu") r.fail("backend", "expected \"cpu\" or \"webgpu\"");
-  s.use_webgpu = backend == "webgpu";
+  read_name(r, "backend", s.backend, parse_backend_choice, "\"automatic\", \"cpu\" or \"webgpu\"");
 }
 
 // ---- ablation and calibration

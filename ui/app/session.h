@@ -49,7 +49,7 @@ struct Session {
   HeadRef focus{0, 0};
   AttentionView attention_view = AttentionView::heatmap;
   Aggregate aggregate = Aggregate::head;
-  bool use_webgpu = false;
+  BackendChoice backend = BackendChoice::automatic;
   AblationState ablation;        // settings only (mode, heads, metric tokens, corrupted text)
   CalibrationState calibration;  // settings only (enabled, beta, which heads)
   PatchingState patching;        // the set-up

@@ -113,7 +113,7 @@ void open_session(AppState& state, std::string_view text) {
     state.pending_session.reset();
     apply_settings(state, *s);
     set_status(state, "opened the session (" + s->model + ")");
-    if (state.use_webgpu != s->use_webgpu) return choose_webgpu(state, s->use_webgpu);  // runs
+    if (state.backend_choice != s->backend) return choose_backend(state, s->backend);  // runs
     return run_prompt(state);
   }
   const bool bundled = std::any_of(state.bundled.begin(), state.bundled.end(),
@@ -130,9 +130,9 @@ void open_session(AppState& state, std::string_view text) {
   set_status(state, "opening the session: loading " + s->model);
   // The model already on its way (the start's default) is waited for, not loaded twice.
   const bool on_its_way = state.load_progress >= 0 && state.model_requested == s->model &&
-                          state.use_webgpu == s->use_webgpu;
+                          state.backend_choice == s->backend;
   if (!on_its_way) {
-    state.use_webgpu = s->use_webgpu;  // the load binds it there
+    state.backend_choice = s->backend;  // the load binds it there
     load_bundled_model(state, s->model);
   }
   state.session_choice = state.model_choice;

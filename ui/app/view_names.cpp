@@ -49,6 +49,24 @@ std::optional<AttentionView> parse_attention_view(std::string_view name) {
   return std::nullopt;
 }
 
+const char* backend_choice_name(BackendChoice choice) {
+  switch (choice) {
+    case BackendChoice::cpu:
+      return "cpu";
+    case BackendChoice::webgpu:
+      return "webgpu";
+    case BackendChoice::automatic:
+      break;
+  }
+  return "automatic";
+}
+
+std::optional<BackendChoice> parse_backend_choice(std::string_view name) {
+  for (BackendChoice c : {BackendChoice::automatic, BackendChoice::cpu, BackendChoice::webgpu})
+    if (name == backend_choice_name(c)) return c;
+  return std::nullopt;
+}
+
 const char* aggregate_name(Aggregate aggregate) {
   switch (aggregate) {
     case Aggregate::head:

@@ -21,6 +21,8 @@ const char* attention_view_name(AttentionView view);  // "heatmap", "lines"
 std::optional<AttentionView> parse_attention_view(std::string_view name);
 const char* aggregate_name(Aggregate aggregate);  // "head", "layer", "all"
 std::optional<Aggregate> parse_aggregate(std::string_view name);
+const char* backend_choice_name(BackendChoice choice);  // "automatic", "cpu", "webgpu"
+std::optional<BackendChoice> parse_backend_choice(std::string_view name);
 
 // Exactly "L<layer>H<head>" with both in range; anything else (trailing text, a sign) is refused.
 std::optional<HeadRef> parse_head_label(std::string_view label);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/gpu/webgpu_backend.h"
 #include "ui/app/actions.h"
 #include "ui/app/view_names.h"
 
@@ -52,7 +53,9 @@ std::string view_query(const AppState& state) {
     q += std::string("&view=") + attention_view_name(state.attention_view);
   if (state.aggregate != Aggregate::head)
     q += std::string("&mean=") + aggregate_name(state.aggregate);
-  if (state.use_webgpu) q += "&backend=webgpu";
+  // Automatic is the default and is left out: the link's reader gets their own machine's choice.
+  if (state.backend_choice != BackendChoice::automatic)
+    q += std::string("&backend=") + backend_choice_name(state.backend_choice);
   if (!state.ablation.heads.empty()) {
     std::string heads;
     for (const HeadRef& h : state.ablation.heads)
@@ -106,7 +109,8 @@ void apply_view_query(AppState& state, const std::string& query) {
       // Heads the model lacks are dropped once it has loaded.
       state.ablation.heads = parse_head_list(value);
     } else if (key == "backend") {
-      state.use_webgpu = value == "webgpu";  // read before the first model loads: it goes there
+      // Read before the first model loads: it goes there.
+      state.backend_choice = parse_backend_choice(value).value_or(BackendChoice::automatic);
     } else if (key == "mode") {
       if (auto mode = parse_ablation_mode(value)) state.ablation.mode = *mode;
     } else if (key == "patch") {
@@ -248,9 +252,11 @@ std::string state_json(const AppState& state) {
   j["error"] = state.error;
   j["errorSerial"] = state.error_serial;
   j["jobsMode"] = JobRunner::mode();
-  j["useWebgpu"] = state.use_webgpu;
+  j["useWebgpu"] = state.model && webgpu_info(state.model->backend()) != nullptr;
+  j["backendChoice"] = backend_choice_name(state.backend_choice);
   j["backend"] = backend_label(state);
   j["backendNote"] = state.backend_note;
+  j["backendReason"] = state.backend_reason;
   j["lastExport"] = state.last_export;
   j["firstMapSeconds"] = state.first_map_seconds;
   j["loadProgress"] = state.load_progress;
