@@ -7,13 +7,17 @@
 // The fused op also takes a past length: its T queries are the positions past.. of S = past + T
 // keys (a generation step with a key/value cache), so it packs S keys and Tp rounds S up.
 //
-// Layout. Keys are packed once per call transposed, kt[G][D][Tp], so that the scores of 4 query
-// rows against BK keys are a register tile (4 rows × 4 vectors of keys) that broadcasts q[d]
-// against kt[d][key tile]: no horizontal sums. Values are packed [G][T][Dv] with Dv = D rounded
-// up to a vector, so that p · v is broadcast p against whole vectors of v. The fused op keeps,
-// per query row of its item, the running max m, the running sum l and the output O[Dv]; a new
-// key tile with a larger max rescales l and O by exp(m_old − m_new) (online softmax, as
-// FlashAttention does). Work items are (head, block of BQ query rows), threaded.
+// Layout. Keys are packed once per call transposed and tiled, kt[G][Tp/BK][D][BK], so that the
+// scores of 4 query rows against BK keys are a register tile (4 rows × 4 vectors of keys) that
+// broadcasts q[d] against kt[tile][d]: no horizontal sums. A tile's D × BK keys are contiguous
+// (16 KB for D = 64 with AVX-512), so they stay in L1 while every row group of a query block
+// reads them. (Transposed whole, kt[G][D][Tp], the D rows of a tile lay Tp floats apart: for
+// T = 1024 that is 4 KB, the same L1 set for every d, and each row group read the tile from L2.)
+// Values are packed [G][T][Dv] with Dv = D rounded up to a vector, so that p · v is broadcast p
+// against whole vectors of v. The fused op keeps, per query row of its item, the running max m,
+// the running sum l and the output O[Dv]; a new key tile with a larger max rescales l and O by
+// exp(m_old − m_new) (online softmax, as FlashAttention does). Work items are (head, block of BQ
+// query rows), threaded.
 //
 // Pattern: when asked for, the fused op writes exp(s − m_tile) into the pattern row for each tile
 // and, at the end of the row, multiplies each tile's stretch by exp(m_tile − m) / l; keys after
@@ -57,16 +61,18 @@ std::size_t ValueWidth(int D) {
   return (std::size_t(D) + lanes - 1) / lanes * lanes;
 }
 
-// kt[g][d][Tp] = k[t][g][d] (zeros past T) for the key heads [g_begin, g_end).
+// kt[g][t / BK][d][t % BK] = k[t][g][d] (zeros past T) for the key heads [g_begin, g_end).
 void PackKeys(const float* HWY_RESTRICT k, int T, int G, int D, int g_begin, int g_end,
               float* HWY_RESTRICT kt) {
   const std::size_t BK = KeyTile(), Tp = (std::size_t(T) + BK - 1) / BK * BK;
   for (int g = g_begin; g < g_end; g++) {
     float* kg = kt + std::size_t(g) * D * Tp;
-    for (int d = 0; d < D; d++) std::fill(kg + d * Tp + T, kg + (d + 1) * Tp, 0.0f);
+    const std::size_t last_tile = std::size_t(T) / BK * BK;
+    if (last_tile < Tp) std::fill(kg + last_tile * D, kg + Tp * D, 0.0f);
     for (int t = 0; t < T; t++) {
       const float* kr = k + (std::size_t(t) * G + g) * D;
-      for (int d = 0; d < D; d++) kg[d * Tp + t] = kr[d];
+      float* kd = kg + std::size_t(t) / BK * BK * D + std::size_t(t) % BK;
+      for (int d = 0; d < D; d++) kd[d * BK] = kr[d];
     }
   }
 }
@@ -83,17 +89,18 @@ void PackValues(const float* HWY_RESTRICT v, int T, int G, int D, int g_begin, i
     }
 }
 
-// s[r][0..BK) = scale · q_r · kt[·][j0..j0+BK) for 4 query rows (pointers may repeat).
-HWY_INLINE void ScoreTile(const float* const* q, const float* HWY_RESTRICT kt, std::size_t Tp,
-                          int D, int j0, float scale, float* HWY_RESTRICT s) {
+// s[r][0..BK) = scale · q_r · keys [j0, j0 + BK) of one head's packed keys kg, for 4 query rows
+// (pointers may repeat). j0 is a multiple of BK.
+HWY_INLINE void ScoreTile(const float* const* q, const float* HWY_RESTRICT kg, int D, int j0,
+                          float scale, float* HWY_RESTRICT s) {
   const DF d;
   const std::size_t lanes = hn::Lanes(d), BK = kKeyVectors * lanes;
   VF acc[kRowsPerTile][kKeyVectors];
   for (int r = 0; r < kRowsPerTile; r++)
     for (int v = 0; v < kKeyVectors; v++) acc[r][v] = hn::Zero(d);
-  const float* kj = kt + j0;
+  const float* kj = kg + std::size_t(j0) * D;  // the tile: D rows of BK keys
   for (int dd = 0; dd < D; dd++) {
-    const float* kd = kj + dd * Tp;
+    const float* kd = kj + dd * BK;
     VF kv[kKeyVectors];
     for (int v = 0; v < kKeyVectors; v++) kv[v] = hn::LoadU(d, kd + v * lanes);
     for (int r = 0; r < kRowsPerTile; r++) {
@@ -162,7 +169,7 @@ void ScoresRows(float* HWY_RESTRICT scores, const float* HWY_RESTRICT q,
       qr[r] = q + (std::size_t(i0 + std::min(r, rows - 1)) * H + h) * D;
     const int last = i0 + rows - 1;
     for (int j0 = 0; j0 <= last; j0 += int(BK)) {
-      ScoreTile(qr, kg, Tp, D, j0, scale, s);
+      ScoreTile(qr, kg, D, j0, scale, s);
       for (int r = 0; r < rows; r++) {
         const int i = i0 + r;
         float* row = scores + (std::size_t(h) * T + i) * T;
@@ -251,7 +258,7 @@ void FusedBlock(float* HWY_RESTRICT z, float* HWY_RESTRICT pattern, const float*
         orow[r] = o + std::size_t(r < nr ? rr : kQueryBlock + r) * Dv;
         prow[r] = s + r * BK;
       }
-      ScoreTile(qr, kg, Tp, D, j0, scale, s);
+      ScoreTile(qr, kg, D, j0, scale, s);
       for (int r = 0; r < kRowsPerTile; r++) {
         float* sr = s + r * BK;
         if (r >= nr) {  // a repeated row: computed into scratch, contributes nothing

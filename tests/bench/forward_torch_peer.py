@@ -1,10 +1,13 @@
 """forward_torch_peer.py — the PyTorch peer of `attnscope bench`: forward passes of a random-init
 model of the same shape in PyTorch on the CPU, transformers' eager attention, float32, every
-attention pattern kept (output_attentions=True) unless --no-attentions.
+attention pattern kept (output_attentions=True) unless --no-attentions. `--attention sdpa
+--no-attentions` is PyTorch's own pass without patterns (its fused scaled_dot_product_attention),
+the peer of `attnscope bench --capture none`.
 
     python3 tests/bench/forward_torch_peer.py --shape gpt2-small --tokens 128 --threads 1 --json
     python3 tests/bench/forward_torch_peer.py --shape smollm-135m --tokens 1024 --threads 16
     python3 tests/bench/forward_torch_peer.py --device cuda --tokens 1024   # the GPU peer
+    python3 tests/bench/forward_torch_peer.py --tokens 1024 --attention sdpa --no-attentions
 """
 import argparse
 import json
@@ -15,15 +18,15 @@ import torch
 import transformers
 
 
-def build(shape: str):
+def build(shape: str, attention: str):
     if shape == "gpt2-small":
-        config = transformers.GPT2Config(attn_implementation="eager")
+        config = transformers.GPT2Config(attn_implementation=attention)
         return transformers.GPT2LMHeadModel(config), config.vocab_size
     if shape == "smollm-135m":
         config = transformers.LlamaConfig(
             hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
             num_key_value_heads=3, vocab_size=49152, max_position_embeddings=2048,
-            tie_word_embeddings=True, rms_norm_eps=1e-5, attn_implementation="eager")
+            tie_word_embeddings=True, rms_norm_eps=1e-5, attn_implementation=attention)
         return transformers.LlamaForCausalLM(config), config.vocab_size
     raise SystemExit(f"unknown shape {shape}")
 
@@ -35,12 +38,16 @@ def main() -> None:
     p.add_argument("--tokens", type=int, default=128)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--no-attentions", action="store_true")
+    p.add_argument("--attention", default="eager", choices=["eager", "sdpa"],
+                   help="transformers' attention implementation (sdpa cannot return patterns)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--device", default="cpu", help="cpu, or cuda for the GPU peer")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model, vocab = build(a.shape)
+    if a.attention == "sdpa" and not a.no_attentions:
+        raise SystemExit("--attention sdpa returns no patterns: add --no-attentions")
+    model, vocab = build(a.shape, a.attention)
     model = model.eval().to(a.device)
     ids = torch.tensor([[(i * 7919 + 13) % vocab for i in range(a.tokens)]], device=a.device)
     # On the GPU a forward is timed to its end: every kernel done, outputs (logits and patterns)
@@ -62,7 +69,7 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"peer": f"torch {torch.__version__}, transformers {transformers.__version__}",
               "device": a.device, "shape": a.shape, "threads": a.threads, "tokens": a.tokens,
-              "attentions": attentions, "repeat": a.repeat, "median_ms": median, "best_ms": best,
+              "attentions": attentions, "attention": a.attention, "repeat": a.repeat, "median_ms": median, "best_ms": best,
               "peak_rss_mb": rss}
     if a.json:
         print(json.dumps(result))
