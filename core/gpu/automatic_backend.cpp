@@ -1,5 +1,7 @@
 #include "core/gpu/automatic_backend.h"
 
+#include <cassert>
+
 #include "core/gpu/shared_webgpu.h"
 #include "core/gpu/webgpu_backend.h"
 
@@ -13,21 +15,23 @@ bool webgpu_worth_using(const GpuInfo& info, std::string* why) {
   return false;
 }
 
-Model bind_automatically(const Model& model, std::string* why) {
+Model bind_to_webgpu(const Model& model, AdapterRule rule, std::string* why) {
   why->clear();
   std::string reason, ignored;
-  const auto without_prefix = [](std::string s) {  // the sentence names WebGPU already
+  const auto without_prefix = [](std::string s) {  // the clause names WebGPU already
     return s.rfind("WebGPU: ", 0) == 0 ? s.substr(8) : s;
   };
   Backend* gpu = shared_webgpu_backend(&reason);
   if (!gpu) {
     *why = "WebGPU is unavailable: " + without_prefix(reason);
-  } else if (const GpuInfo* info = webgpu_info(*gpu); !info || !webgpu_worth_using(*info, why)) {
-    if (why->empty()) *why = "the WebGPU backend names no adapter";
   } else {
-    Model bound = bind_or_fall_back(model, *gpu, &reason);
-    if (reason.empty()) return bound;
-    *why = "the GPU cannot hold this model: " + without_prefix(reason);
+    const GpuInfo* info = webgpu_info(*gpu);
+    assert(info && "shared_webgpu_backend returns a WebGPU backend, which names its adapter");
+    if (rule == AdapterRule::any || webgpu_worth_using(*info, why)) {
+      Model bound = bind_or_fall_back(model, *gpu, &reason);
+      if (reason.empty()) return bound;
+      *why = "the GPU cannot hold this model: " + without_prefix(reason);
+    }
   }
   return bind_or_fall_back(model, default_backend(), &ignored);
 }

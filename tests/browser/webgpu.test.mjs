@@ -140,7 +140,7 @@ test('without an adapter, choosing WebGPU says why in one line and the model sta
     await d.click('compute.backend.webgpu');
     s = await d.until((x) => x.runSerial > serial && !x.busy, 'the prompt run again', 120000);
     assert.match(s.backend, /^cpu/);
-    assert.match(s.backendNote, /^WebGPU unavailable \(.+\): running on the CPU$/);
+    assert.match(s.backendNote, /^WebGPU was chosen, but the model runs on the CPU, because WebGPU is unavailable: .+\.$/);
     assert.equal(s.error, s.backendNote);
     console.log(`without an adapter: ${s.backendNote}`);
     await d.shot('webgpu_unavailable');

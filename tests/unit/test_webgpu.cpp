@@ -64,7 +64,7 @@ TEST_CASE("Automatic binds a model to WebGPU exactly when the adapter is worth i
   if (!webgpu) return;
   const Model model = Model::load(test::fixture_source("gpt2")).value();
   std::string why, expected;
-  const Model bound = bind_automatically(model, &why);
+  const Model bound = bind_to_webgpu(model, AdapterRule::hardware_only, &why);
   if (webgpu_worth_using(*webgpu_info(*webgpu), &expected)) {
     CHECK(&bound.backend() == webgpu);
     CHECK(why.empty());

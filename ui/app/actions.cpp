@@ -161,21 +161,16 @@ struct Placement {
 Model on_chosen_backend(const Model& model, BackendChoice choice, Placement* placement) {
   *placement = {};
   std::string why;
-  if (choice == BackendChoice::automatic) {
-    Model bound = bind_automatically(model, &why);
-    if (!why.empty()) placement->reason = "Automatic chose the CPU, because " + why + ".";
-    return bound;
-  }
-  std::string* note = &placement->note;
   if (choice == BackendChoice::cpu) return bind_or_fall_back(model, default_backend(), &why);
-  Backend* gpu = shared_webgpu_backend(&why);
-  if (!gpu) {
-    if (why.rfind("WebGPU: ", 0) == 0) why.erase(0, 8);  // the note says WebGPU already
-    *note = "WebGPU unavailable (" + why + "): running on the CPU";
-    return bind_or_fall_back(model, default_backend(), &why);
-  }
-  Model bound = bind_or_fall_back(model, *gpu, &why);
-  if (!why.empty()) *note = "WebGPU cannot hold this model (" + why + "): running on the CPU";
+  const bool automatic = choice == BackendChoice::automatic;
+  Model bound =
+      bind_to_webgpu(model, automatic ? AdapterRule::hardware_only : AdapterRule::any, &why);
+  if (why.empty()) return bound;
+  // Automatic landing on the CPU is a choice, said in grey; WebGPU named and not had, a warning.
+  if (automatic)
+    placement->reason = "Automatic chose the CPU, because " + why + ".";
+  else
+    placement->note = "WebGPU was chosen, but the model runs on the CPU, because " + why + ".";
   return bound;
 }
 
