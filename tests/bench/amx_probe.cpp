@@ -255,7 +255,10 @@ bool check_shape(int T, int K, int N, bool amx) {
       amx_gemm(xs.data(), T, pw, v.products, tiles.data());
       const double gap = relative_error(tiles.data(), pw.Np, ref, T, N);
       std::printf(" (tiles %.2e)", gap);
-      if (!(std::abs(gap - e) < 0.5 * e + 1e-7)) ok = false;
+      // The tiles may be more accurate than the emulation, which rounds after every pair of
+      // products (TDPBF16PS need not: on the H200 host's Xeon bf16x6 came out 3.5x closer), but
+      // never much less accurate: a layout mistake gives errors of order 1.
+      if (!(gap < 1.5 * e + 1e-7)) ok = false;
     }
     if (!(e < 1e-3)) ok = false;  // a layout mistake gives errors of order 1
   }
