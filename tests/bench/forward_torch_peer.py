@@ -69,8 +69,8 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"peer": f"torch {torch.__version__}, transformers {transformers.__version__}",
               "device": a.device, "shape": a.shape, "threads": a.threads, "tokens": a.tokens,
-              "attentions": attentions, "attention": a.attention, "repeat": a.repeat, "median_ms": median, "best_ms": best,
-              "peak_rss_mb": rss}
+              "attentions": attentions, "attention": a.attention, "repeat": a.repeat,
+              "median_ms": median, "best_ms": best, "peak_rss_mb": rss}
     if a.json:
         print(json.dumps(result))
     else:
