@@ -18,6 +18,8 @@ import argparse
 import torch
 import transformers
 
+from forward_torch_peer import build, prompt_ids
+
 
 def split(t: torch.Tensor):
     t0 = t.to(torch.bfloat16).float()
@@ -36,13 +38,13 @@ _linear_forward = torch.nn.Linear.forward
 
 
 def conv1d_forward(self, x):
-    if not EMULATE["on"] or x.dtype != torch.float32:
+    if not EMULATE["on"]:
         return _conv1d_forward(self, x)
     return bf16x3(x, self.weight) + self.bias
 
 
 def linear_forward(self, x):
-    if not EMULATE["on"] or x.dtype != torch.float32:
+    if not EMULATE["on"]:
         return _linear_forward(self, x)
     y = bf16x3(x, self.weight.t())
     return y if self.bias is None else y + self.bias
@@ -50,16 +52,6 @@ def linear_forward(self, x):
 
 transformers.pytorch_utils.Conv1D.forward = conv1d_forward
 torch.nn.Linear.forward = linear_forward
-
-
-def build(shape: str):
-    if shape == "gpt2-small":
-        return transformers.GPT2LMHeadModel(transformers.GPT2Config(attn_implementation="eager"))
-    config = transformers.LlamaConfig(
-        hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
-        num_key_value_heads=3, vocab_size=49152, max_position_embeddings=2048,
-        tie_word_embeddings=True, rms_norm_eps=1e-5, attn_implementation="eager")
-    return transformers.LlamaForCausalLM(config)
 
 
 def run(model, ids):
@@ -86,9 +78,9 @@ def main() -> None:
           f"{a.threads} threads, CPU")
     for shape, tokens in [("gpt2-small", 128), ("gpt2-small", 1024), ("smollm-135m", 128)]:
         torch.manual_seed(0)
-        model = build(shape).eval()
-        vocab = model.config.vocab_size
-        ids = torch.tensor([[(i * 7919 + 13) % vocab for i in range(tokens)]])
+        model, vocab = build(shape)
+        model = model.eval()
+        ids = prompt_ids(tokens, vocab)
         print(f"{shape}, random init (seed 0), T = {tokens}, against float64:")
         EMULATE["on"] = False
         ref = run(model.double(), ids)

@@ -14,7 +14,7 @@ import time
 import torch
 import transformers
 
-from forward_torch_peer import build
+from forward_torch_peer import build, prompt_ids
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
     torch.manual_seed(0)
     model, vocab = build(a.shape)
     model = model.eval().to(a.device)
-    ids = torch.tensor([[(i * 7919 + 13) % vocab for i in range(a.tokens)]], device=a.device)
+    ids = prompt_ids(a.tokens, vocab, a.device)
     times = []
     with torch.inference_mode():
         for r in range(a.repeat + 1):

@@ -18,7 +18,12 @@ import torch
 import transformers
 
 
-def build(shape: str, attention: str):
+def prompt_ids(tokens: int, vocab: int, device: str = "cpu") -> torch.Tensor:
+    """The token ids of every peer's timed prompt, [1, tokens]: the ids `attnscope bench` uses."""
+    return torch.tensor([[(i * 7919 + 13) % vocab for i in range(tokens)]], device=device)
+
+
+def build(shape: str, attention: str = "eager"):
     if shape == "gpt2-small":
         config = transformers.GPT2Config(attn_implementation=attention)
         return transformers.GPT2LMHeadModel(config), config.vocab_size
@@ -49,7 +54,7 @@ def main() -> None:
         raise SystemExit("--attention sdpa returns no patterns: add --no-attentions")
     model, vocab = build(a.shape, a.attention)
     model = model.eval().to(a.device)
-    ids = torch.tensor([[(i * 7919 + 13) % vocab for i in range(a.tokens)]], device=a.device)
+    ids = prompt_ids(a.tokens, vocab, a.device)
     # On the GPU a forward is timed to its end: every kernel done, outputs (logits and patterns)
     # left on the device.
     sync = torch.cuda.synchronize if a.device.startswith("cuda") else (lambda: None)
