@@ -33,9 +33,12 @@ class BoundWeights {
   std::vector<BoundLayer> layers;
 
  private:
-  View bind(const Matrix& m, std::size_t cols);
+  View bind(const Matrix& m, std::size_t cols, bool linear = false);
+  // A linear layer's weight: the backend may keep a second layout of it for its products.
+  View bind_linear(const Matrix& m, std::size_t cols);
   View bind(const std::vector<float>& v);
-  View bind_bytes(const void* data, std::size_t bytes, DType type, std::size_t ld);
+  View bind_bytes(const void* data, std::size_t bytes, DType type, std::size_t ld,
+                  bool linear = false);
 
   Backend& backend_;
   std::vector<std::unique_ptr<Buffer>> buffers_;

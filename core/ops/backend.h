@@ -74,6 +74,13 @@ class Backend {
   virtual std::unique_ptr<Buffer> wrap_host(void* /*data*/, std::size_t /*bytes*/) {
     return nullptr;
   }
+  // A buffer over a linear weight w [N][K] (row-major, K elements a row) in host memory, as
+  // wrap_host makes one; null when this backend cannot compute on host memory. A CPU backend may
+  // keep a second layout of it for its product beside it (cpu-simd: the AMX split, amx_gemm.h).
+  virtual std::unique_ptr<Buffer> wrap_weight(void* data, std::size_t bytes, DType /*type*/,
+                                              int /*N*/, int /*K*/) {
+    return wrap_host(data, bytes);
+  }
   // Starts copying n bytes of `src` to host memory `dst`; the copy is complete, and dst may be
   // read, after synchronize(). The CPU backends copy at once.
   virtual void read_async(View src, void* dst, std::size_t n) {

@@ -28,7 +28,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/ops/amx_gemm.h"
 #include "core/ops/kernels.h"
+#include "core/ops/matmul_precision.h"
 #include "core/ops/parallel.h"
 #include "core/ops/simd_kernels.h"
 
@@ -560,6 +562,13 @@ std::size_t row_grain(std::size_t rows, std::size_t work_per_row, std::size_t ti
   return rows * work_per_row < kMinParallelWork ? std::max<std::size_t>(rows, 1) : tile;
 }
 
+// Whether a product runs on the AMX tiles: a weight split at load, matmul precision "high" now,
+// and at least 16 tokens (a tile's 16 rows; fewer go to the dot products, as in the float32 path).
+bool on_tiles(const WeightView& w, int T, int K) {
+  return T >= 16 && w.split && matmul_precision() == MatmulPrecision::high &&
+         amx::mode() != amx::Mode::off && amx::can_multiply(w, K);
+}
+
 // Delegates everything to the reference except the ops with a SIMD kernel.
 class CpuSimdKernels final : public Kernels {
  public:
@@ -571,6 +580,10 @@ class CpuSimdKernels final : public Kernels {
   }
   void linear_strided(float* out, std::size_t ldo, const float* x, std::size_t ldx, WeightView w,
                       const float* bias, int T, int K, int N) override {
+    if (on_tiles(w, T, K)) {
+      const LinearOutput one{out, ldo, w, bias, N};
+      return amx::gemm_nt_multi(x, ldx, T, K, std::span<const LinearOutput>(&one, 1));
+    }
     if (2 * std::size_t(T) >= simd::gemm_panel_width())
       return simd::gemm_nt(out, ldo, x, ldx, w, bias, T, K, N);
     // A few tokens: dot products over the weight rows (a packed panel would be mostly padding);
@@ -593,10 +606,23 @@ class CpuSimdKernels final : public Kernels {
   }
   void linear_multi(const float* x, std::size_t ldx, int T, int K,
                     std::span<const LinearOutput> outputs) override {
+    // The outputs with a split weight go to the AMX tiles, the others (and all of them at
+    // matmul precision "highest") to the float32 GEMM.
+    std::vector<LinearOutput> tiles, floats;
+    for (const LinearOutput& o : outputs) (on_tiles(o.w, T, K) ? tiles : floats).push_back(o);
+    if (!tiles.empty()) {
+      amx::gemm_nt_multi(x, ldx, T, K, tiles);
+      if (floats.empty()) return;
+      outputs = floats;
+    }
     if (2 * std::size_t(T) >= simd::gemm_panel_width())
       return simd::gemm_nt_multi(x, ldx, T, K, outputs);
     for (const LinearOutput& o : outputs)
       linear_strided(o.out, o.ldo, x, ldx, o.w, o.bias, T, K, o.N);
+  }
+  std::shared_ptr<const amx::SplitWeight> prepare_weight(WeightView w, int N, int K) override {
+    if (matmul_precision() != MatmulPrecision::high) return nullptr;
+    return amx::split_weight(w, N, K);
   }
   void matmul(float* out, const float* a, const float* b, const float* bias, int T, int K,
               int N) override {

@@ -5,10 +5,12 @@
 // tensors (wrap_host), and read_async is a memcpy.
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <utility>
 
+#include "core/ops/amx_gemm.h"
 #include "core/ops/backend.h"
 #include "core/ops/op_profile.h"
 
@@ -29,6 +31,9 @@ class HostBuffer final : public Buffer {
     if (owned_) ::operator delete(data_, kAlign);
   }
   std::byte* host() override { return data_; }
+  // The kernel set's second layout of a weight wrapped by wrap_weight, or null.
+  const amx::SplitWeight* split() const { return split_.get(); }
+  void set_split(std::shared_ptr<const amx::SplitWeight> split) { split_ = std::move(split); }
   void write(std::size_t offset, const void* src, std::size_t n) override {
     std::memcpy(data_ + offset, src, n);
   }
@@ -40,6 +45,7 @@ class HostBuffer final : public Buffer {
   static constexpr std::align_val_t kAlign{64};
   std::byte* data_;
   bool owned_;
+  std::shared_ptr<const amx::SplitWeight> split_;
 };
 
 WeightType weight_type(DType t) {
@@ -49,8 +55,17 @@ WeightType weight_type(DType t) {
 float* f32(View v) {
   return v.host_as<float>();
 }
+// A weight view, with where it starts in its buffer's split layout when the buffer has one.
 WeightView weights(View v) {
-  return {v.host_as<const void>(), weight_type(v.type), v.ld};
+  WeightView w{v.host_as<const void>(), weight_type(v.type), v.ld};
+  const auto* host = dynamic_cast<const HostBuffer*>(v.buffer);
+  if (host && host->split() && v.type == DType::f32) {
+    const std::size_t element = v.offset / sizeof(float), K = std::size_t(host->split()->K);
+    w.split = host->split();
+    w.split_row = element / K;
+    w.split_col = element % K;
+  }
+  return w;
 }
 
 class HostBackend final : public Backend {
@@ -64,6 +79,14 @@ class HostBackend final : public Backend {
   bool host_memory() const override { return true; }
   std::unique_ptr<Buffer> wrap_host(void* data, std::size_t bytes) override {
     return std::make_unique<HostBuffer>(data, bytes);
+  }
+  std::unique_ptr<Buffer> wrap_weight(void* data, std::size_t bytes, DType type, int N,
+                                      int K) override {
+    auto buffer = std::make_unique<HostBuffer>(data, bytes);
+    if (type == DType::f32) buffer->set_split(k_.prepare_weight(WeightView::f32(
+                                static_cast<const float*>(data), std::size_t(K)),
+                                                                N, K));
+    return buffer;
   }
   void set_profiling(bool on) override {
     profile_.clear();

@@ -21,11 +21,16 @@
 
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
 
 namespace attnscope {
+
+namespace amx {
+struct SplitWeight;
+}
 
 enum class Activation {
   gelu_erf,   // exact GELU, x·Φ(x) (HF "gelu": Pythia)
@@ -43,12 +48,22 @@ struct WeightView {
   const void* data = nullptr;
   WeightType type = WeightType::f32;
   std::size_t ld = 0;
+  // The same matrix split into BF16 parts for AMX tiles (amx_gemm.h), when the backend made one
+  // at load, and where this view starts in it; null otherwise. Kernels that cannot use it read
+  // `data` as always.
+  const amx::SplitWeight* split = nullptr;
+  std::size_t split_row = 0, split_col = 0;
 
   static WeightView f32(const float* w, std::size_t ld) { return {w, WeightType::f32, ld}; }
   std::size_t element_size() const { return type == WeightType::f32 ? 4 : 2; }
   // The same matrix from element (row, col) on: a block of rows, or some columns (a head's).
   WeightView at(std::size_t row, std::size_t col) const {
-    return {static_cast<const char*>(data) + (row * ld + col) * element_size(), type, ld};
+    return {static_cast<const char*>(data) + (row * ld + col) * element_size(),
+            type,
+            ld,
+            split,
+            split_row + row,
+            split_col + col};
   }
 };
 
@@ -100,6 +115,14 @@ class Kernels {
   // work of reading x among them.
   virtual void linear_multi(const float* x, std::size_t ldx, int T, int K,
                             std::span<const LinearOutput> outputs) = 0;
+
+  // A second layout of a linear weight w [N][K] for this kernel set's products, made once when a
+  // model is bound (cpu-simd: the AMX split of amx_gemm.h, for matmul precision "high"); null
+  // when it has none. The backend keeps it beside the weight and passes it in WeightView::split.
+  virtual std::shared_ptr<const amx::SplitWeight> prepare_weight(WeightView /*w*/, int /*N*/,
+                                                                 int /*K*/) {
+    return nullptr;
+  }
 
   // out[T,N] = a[T,K] · b[K,N] + bias[N]; bias may be null. b is [K,N] (not a torch weight as in
   // linear): a linear's input gradient, or a product with a [in, out] matrix. Zero entries of a

@@ -7,6 +7,8 @@
 #include <cstdio>
 
 #include "core/model/model.h"
+#include "core/ops/amx_gemm.h"
+#include "core/ops/matmul_precision.h"
 #include "tests/unit/device_like_backend.h"
 #include "tests/unit/fixtures.h"
 
@@ -128,6 +130,26 @@ TEST_CASE("parity with transformers: llama from a sharded checkpoint") {
 }
 TEST_CASE("parity with transformers: F16 and BF16 checkpoints") {
   for (const char* name : {"gpt2_f16", "gpt2_bf16", "llama_f16", "llama_bf16"}) check_family(name);
+}
+
+// Matmul precision "high" on the AMX tiles (bf16x3, core/ops/amx_gemm.h), which a CPU with AMX
+// runs by default: the emulated tile unit where the CPU has none, so that every machine checks
+// the bound the split products are held to. The weights are split when the model is bound.
+TEST_CASE("parity with transformers: F32 fixtures on the AMX tiles (bf16x3)") {
+  struct Tiles {
+    bool emulate = amx::mode() != amx::Mode::hardware;
+    MatmulPrecision saved = matmul_precision();
+    Tiles() {
+      amx::force_emulation_for_tests(emulate);
+      set_matmul_precision(MatmulPrecision::high);
+    }
+    ~Tiles() {
+      amx::force_emulation_for_tests(false);
+      set_matmul_precision(saved);
+    }
+  } tiles;
+  MESSAGE("AMX tiles: " << std::string(tiles.emulate ? "emulated" : "the CPU's"));
+  for (const char* name : {"gpt2", "gpt_neox", "llama", "qwen2"}) check_family(name);
 }
 
 // Every backend under test (the device-like ones: weights uploaded to memory the host cannot

@@ -21,6 +21,8 @@
 #include "core/model/kv_cache.h"
 #include "core/model/random_model.h"
 #include "core/ops/parallel.h"
+#include "core/ops/amx_gemm.h"
+#include "core/ops/matmul_precision.h"
 #include "core/ops/simd_kernels.h"
 #include "core/version.h"
 #include "ui/cli/backend_choice.h"
@@ -45,7 +47,23 @@ struct BenchOptions {
   bool profile = false;
   bool cold = false;
   int decode = 0;  // > 0: time this many cached one-token steps after a --tokens prompt
+  std::string matmul_precision;  // empty: the setting (ATTNSCOPE_MATMUL_PRECISION or high)
 };
+
+// How cpu-simd's products run: "AVX3", or "AVX3, AMX bf16x3" where matmul precision "high" puts
+// F32 weights on the AMX tiles.
+std::string products_description() {
+  std::string s = simd::simd_target_name();
+  if (matmul_precision() == MatmulPrecision::high && amx::mode() == amx::Mode::hardware)
+    s += ", AMX bf16x3";
+  return s;
+}
+
+// The matmul settings, for the JSON of every benchmark.
+nlohmann::json matmul_json() {
+  return {{"matmul_precision", matmul_precision_name(matmul_precision())},
+          {"amx", amx::mode() == amx::Mode::hardware ? "yes" : "no: " + amx::unavailable_reason()}};
+}
 
 double peak_rss_mb() {
   rusage usage{};
@@ -137,6 +155,7 @@ Status bench_decode(const BenchOptions& o, const Model& model, const std::string
                 {"description", describe(c)},
                 {"backend", std::string(backend.name())},
                 {"simd", simd::simd_target_name()},
+                {"matmul", matmul_json()},
                 {"adapter", adapter},
                 {"adapter_features", webgpu_features(backend)},
                 {"threads", cpu_threads()},
@@ -153,7 +172,7 @@ Status bench_decode(const BenchOptions& o, const Model& model, const std::string
   std::printf("%s: %s\n", name.c_str(), describe(c).c_str());
   std::printf("backend %.*s (%s), %d threads, %d-token prompt, %d steps x %d rounds, capture %s\n",
               int(backend.name().size()), backend.name().data(),
-              adapter.empty() ? simd::simd_target_name() : adapter.c_str(), cpu_threads(), o.tokens,
+              adapter.empty() ? products_description().c_str() : adapter.c_str(), cpu_threads(), o.tokens,
               o.decode, o.repeat, o.capture.c_str());
   std::printf("generation step: median %.2f ms, best %.2f ms; %.1f tokens/s\n", t.median_ms,
               t.best_ms, 1e3 / t.median_ms);
@@ -224,6 +243,7 @@ Status bench_forward(const BenchOptions& o) {
                 {"description", describe(c)},
                 {"backend", std::string(backend->name())},
                 {"simd", simd::simd_target_name()},
+                {"matmul", matmul_json()},
                 {"adapter", adapter},
                 {"adapter_features", webgpu_features(*backend)},
                 {"threads", cpu_threads()},
@@ -244,7 +264,7 @@ Status bench_forward(const BenchOptions& o) {
   std::printf("%s: %s\n", name.c_str(), describe(c).c_str());
   std::printf("backend %.*s (%s), %d threads, %d tokens, capture %s, %d passes\n",
               int(backend->name().size()), backend->name().data(),
-              adapter.empty() ? simd::simd_target_name() : adapter.c_str(), cpu_threads(), o.tokens,
+              adapter.empty() ? products_description().c_str() : adapter.c_str(), cpu_threads(), o.tokens,
               o.capture.c_str(), o.repeat);
   std::printf("forward: median %.2f ms, best %.2f ms; %.0f tokens/s; %.1f GFLOP/s\n", t.median_ms,
               t.best_ms, o.tokens / (t.median_ms * 1e-3), flops * 1e-9 / (t.median_ms * 1e-3));
@@ -383,6 +403,7 @@ Status bench_gemm(const BenchOptions& o) {
                 {"shapes", rows}});
     return {};
   }
+  // linear on host arrays: the float32 kernel, whatever the matmul precision (no weight is split).
   std::printf("FP32 FMA peak, 1 thread (%s): %.1f GFLOP/s\n", simd::simd_target_name(), peak);
   for (const auto& r : rows)
     std::printf("  %-18s T=%d: %7.1f GFLOP/s (%4.1f%% of peak), %d threads %7.1f GFLOP/s\n",
@@ -428,11 +449,18 @@ void register_bench(CLI::App& app) {
   cmd->add_flag("--gemm", o->gemm, "Benchmark the GEMM against the FP32 FMA peak instead");
   cmd->add_flag("--cold", o->cold,
                 "With --gemm: weights read from memory, not the caches, as in a forward pass");
+  cmd->add_option("--matmul-precision", o->matmul_precision,
+                  "CPU products of F32 weights: highest (float32) or high (bf16x3 on the AMX "
+                  "tiles of CPUs that have them; default, or ATTNSCOPE_MATMUL_PRECISION)")
+      ->check(CLI::IsMember({"highest", "high"}));
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->add_flag("--profile", o->profile,
                 "After the timed passes, time each op of one more (on stderr)");
   cmd->callback([o]() {
     if (o->threads > 0) set_cpu_threads(o->threads);
+    // Before the model is bound: the split weights of "high" are made then.
+    if (!o->matmul_precision.empty())
+      set_matmul_precision(*parse_matmul_precision(o->matmul_precision));
     if (o->cold && !o->gemm) return finish(make_error("--cold goes with --gemm"));
     if (o->decode > 0 && o->gemm) return finish(make_error("--decode and --gemm: choose one"));
     finish(o->gemm ? bench_gemm(*o) : bench_forward(*o));

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "core/ops/matmul_precision.h"
 #include "core/io/memory_budget.h"
 #include "core/io/memory_reuse.h"
 #include "core/ops/simd_kernels.h"
@@ -72,6 +73,15 @@ int main(int argc, char** argv) {
                    s.error().message.c_str(), s.error().hint.c_str());
       return 2;
     }
+  }
+
+  // ATTNSCOPE_MATMUL_PRECISION=highest: float32 products on CPUs with AMX too (matmul_precision.h).
+  if (const char* precision = std::getenv("ATTNSCOPE_MATMUL_PRECISION");
+      precision && !attnscope::parse_matmul_precision(precision)) {
+    std::fprintf(stderr,
+                 "attnscope: error: ATTNSCOPE_MATMUL_PRECISION: '%s' is not highest or high\n",
+                 attnscope::cli::printable(precision).c_str());
+    return 2;
   }
 
   try {
