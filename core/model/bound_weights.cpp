@@ -40,14 +40,15 @@ View BoundWeights::bind(const std::vector<float>& v) {
 }
 
 View BoundWeights::bind_bytes(const void* data, std::size_t bytes, DType type, std::size_t ld,
-                             bool linear) {
+                              bool linear) {
   if (bytes == 0) return {};
   // The forward pass never writes a weight; wrap_host takes non-const memory because captures
   // borrow host memory the same way.
   void* host = const_cast<void*>(data);
   const int rows = ld ? int(bytes / dtype_size(type) / ld) : 0;
-  std::unique_ptr<Buffer> buffer = linear && ld ? backend_.wrap_weight(host, bytes, type, rows, int(ld))
-                                                : backend_.wrap_host(host, bytes);
+  std::unique_ptr<Buffer> buffer = linear && ld
+                                       ? backend_.wrap_weight(host, bytes, type, rows, int(ld))
+                                       : backend_.wrap_host(host, bytes);
   if (!buffer) {
     buffer = backend_.alloc(bytes);
     buffer->write(0, data, bytes);

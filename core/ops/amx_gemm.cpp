@@ -245,7 +245,7 @@ struct Item {
 // operations inline into the one AMX function.
 #if ATTNSCOPE_HAS_AMX
 ATTNSCOPE_AMX __attribute__((flatten)) void run_item_on_hardware(const SplitX& xs, const Item& it,
-                                                                  int T, int K) {
+                                                                 int T, int K) {
   HardwareTiles tiles;
   run_item(tiles, xs, *it.output, T, K, it.n0, it.n1, it.t0, it.t1);
 }
@@ -390,7 +390,7 @@ void gemm_nt_multi(const float* x, std::size_t ldx, int T, int K,
   int total_N = 0;
   for (const LinearOutput& o : outputs) total_N += o.N;
   if (T <= 0 || total_N <= 0) return;
-  const Mode m = mode();
+  [[maybe_unused]] const Mode m = mode();  // read once: the hardware tiles or the emulation
   const int Tp = round_up(T, 32), Kxp = round_up(K, 32);
   // Both parts of x in one buffer of Tp · Kxp floats' bytes.
   thread_local simd::AlignedFloats buffer;
@@ -419,8 +419,8 @@ void gemm_nt_multi(const float* x, std::size_t ldx, int T, int K,
   for (const LinearOutput& o : outputs)
     for (int n0 = 0; n0 < o.N; n0 += rows_per_item)
       for (int t0 = 0; t0 < Tp; t0 += kTokenBlock)
-        items.push_back({&o, n0, std::min(o.N, n0 + rows_per_item), t0,
-                         std::min(Tp, t0 + kTokenBlock)});
+        items.push_back(
+            {&o, n0, std::min(o.N, n0 + rows_per_item), t0, std::min(Tp, t0 + kTokenBlock)});
   parallel_for(items.size(), 1, [&](std::size_t b, std::size_t e) {
 #if ATTNSCOPE_HAS_AMX
     if (m == Mode::hardware) {

@@ -83,9 +83,9 @@ class HostBackend final : public Backend {
   std::unique_ptr<Buffer> wrap_weight(void* data, std::size_t bytes, DType type, int N,
                                       int K) override {
     auto buffer = std::make_unique<HostBuffer>(data, bytes);
-    if (type == DType::f32) buffer->set_split(k_.prepare_weight(WeightView::f32(
-                                static_cast<const float*>(data), std::size_t(K)),
-                                                                N, K));
+    if (type == DType::f32)
+      buffer->set_split(k_.prepare_weight(
+          WeightView::f32(static_cast<const float*>(data), std::size_t(K)), N, K));
     return buffer;
   }
   void set_profiling(bool on) override {

@@ -49,8 +49,8 @@ struct Emulation {
 // The product on the tiles of x [T][K] (rows ldx apart) with rows [r0, r0 + N) and features
 // [c0, c0 + K) of `split`, into out [T][ldo].
 std::vector<float> tiles_product(const std::vector<float>& x, std::size_t ldx, int T, int K,
-                                 const amx::SplitWeight& split, const std::vector<float>& w,
-                                 int r0, int c0, int N, const float* bias, std::size_t ldo) {
+                                 const amx::SplitWeight& split, const std::vector<float>& w, int r0,
+                                 int c0, int N, const float* bias, std::size_t ldo) {
   WeightView v = WeightView::f32(w.data(), std::size_t(split.K));
   v.split = &split;
   v = v.at(std::size_t(r0), std::size_t(c0));
@@ -102,7 +102,7 @@ TEST_CASE("amx: the split of x into two BF16 parts, scalar and AVX-512 alike") {
     CHECK(std::fabs(sum - x[i]) <= std::fabs(x[i]) * std::ldexp(1.0, -16) + 1e-44);
   }
   if (!amx::split_avx512_available()) {
-    MESSAGE("no AVX-512BW on this CPU: the vector split is not checked here");
+    MESSAGE("no AVX-512BW in this build or on this CPU: the vector split is not checked here");
     return;
   }
   // Every length from 0 to 40: the 16-lane loop and its tail.
@@ -245,8 +245,8 @@ TEST_CASE("amx: cpu-simd splits a weight at wrap_weight for precision high, not 
   set_matmul_precision(MatmulPrecision::high);
   CHECK(run(*plain) == in_float32);
   // The reference backend never splits.
-  auto reference = cpu_reference_backend().wrap_weight(w.data(), w.size() * sizeof(float),
-                                                       DType::f32, N, K);
+  auto reference =
+      cpu_reference_backend().wrap_weight(w.data(), w.size() * sizeof(float), DType::f32, N, K);
   CHECK(reference != nullptr);
   set_matmul_precision(saved);
 }

@@ -20,9 +20,9 @@
 #include "core/gpu/webgpu_backend.h"
 #include "core/model/kv_cache.h"
 #include "core/model/random_model.h"
-#include "core/ops/parallel.h"
 #include "core/ops/amx_gemm.h"
 #include "core/ops/matmul_precision.h"
+#include "core/ops/parallel.h"
 #include "core/ops/simd_kernels.h"
 #include "core/version.h"
 #include "ui/cli/backend_choice.h"
@@ -172,8 +172,8 @@ Status bench_decode(const BenchOptions& o, const Model& model, const std::string
   std::printf("%s: %s\n", name.c_str(), describe(c).c_str());
   std::printf("backend %.*s (%s), %d threads, %d-token prompt, %d steps x %d rounds, capture %s\n",
               int(backend.name().size()), backend.name().data(),
-              adapter.empty() ? products_description().c_str() : adapter.c_str(), cpu_threads(), o.tokens,
-              o.decode, o.repeat, o.capture.c_str());
+              adapter.empty() ? products_description().c_str() : adapter.c_str(), cpu_threads(),
+              o.tokens, o.decode, o.repeat, o.capture.c_str());
   std::printf("generation step: median %.2f ms, best %.2f ms; %.1f tokens/s\n", t.median_ms,
               t.best_ms, 1e3 / t.median_ms);
   return {};
@@ -264,8 +264,8 @@ Status bench_forward(const BenchOptions& o) {
   std::printf("%s: %s\n", name.c_str(), describe(c).c_str());
   std::printf("backend %.*s (%s), %d threads, %d tokens, capture %s, %d passes\n",
               int(backend->name().size()), backend->name().data(),
-              adapter.empty() ? products_description().c_str() : adapter.c_str(), cpu_threads(), o.tokens,
-              o.capture.c_str(), o.repeat);
+              adapter.empty() ? products_description().c_str() : adapter.c_str(), cpu_threads(),
+              o.tokens, o.capture.c_str(), o.repeat);
   std::printf("forward: median %.2f ms, best %.2f ms; %.0f tokens/s; %.1f GFLOP/s\n", t.median_ms,
               t.best_ms, o.tokens / (t.median_ms * 1e-3), flops * 1e-9 / (t.median_ms * 1e-3));
   std::printf(

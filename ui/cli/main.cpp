@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <new>
 
-#include "core/ops/matmul_precision.h"
 #include "core/io/memory_budget.h"
 #include "core/io/memory_reuse.h"
+#include "core/ops/matmul_precision.h"
 #include "core/ops/simd_kernels.h"
 #include "core/version.h"
 #include "ui/cli/cli_io.h"
