@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "core/io/memory_budget.h"
+#include "core/ops/amx_gemm.h"
+#include "core/ops/matmul_precision.h"
 
 namespace attnscope {
 
@@ -23,6 +25,10 @@ std::uint64_t estimate_weight_bytes(const ModelConfig& c) {
   std::uint64_t total = L * per_layer + V * C * (c.tied_embeddings ? 1 : 2) + 2 * C;
   if (c.position == PositionKind::learned) total += static_cast<std::uint64_t>(c.n_ctx) * C;
   const std::uint64_t largest = std::max({V * C, 3 * H * D * C, F * C});
+  // Matmul precision "high" on a CPU with AMX keeps every linear weight a second time, split
+  // into BF16 parts (core/ops/amx_gemm.h): the same bytes as its float32 values.
+  if (matmul_precision() == MatmulPrecision::high && amx::mode() != amx::Mode::off)
+    total += L * ((H + 2 * G) * D * C + H * D * C + mlp) + V * C;
   return (total + largest) * kFloat;
 }
 

@@ -12,7 +12,8 @@
 namespace attnscope {
 
 // Bytes of the float32 weights as the loaders keep them (per-head copies included), plus the
-// largest tensor once more for the conversion in flight.
+// largest tensor once more for the conversion in flight, plus the AMX split of the linear
+// weights where matmul precision "high" makes one.
 std::uint64_t estimate_weight_bytes(const ModelConfig& config);
 
 // Bytes of one forward pass of n_tokens tokens: one block's activations and attention scores,

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/io/dtype.h"
+#include "core/ops/matmul_precision.h"
 #include "core/ops/parallel.h"
 #include "core/ops/simd_kernels.h"
 
@@ -291,6 +292,10 @@ Mode mode() {
 
 std::string unavailable_reason() {
   return mode() == Mode::off ? hardware_problem() : std::string();
+}
+
+bool products_on_tiles() {
+  return matmul_precision() == MatmulPrecision::high && mode() == Mode::hardware;
 }
 
 void force_emulation_for_tests(bool on) {

@@ -56,6 +56,9 @@ enum class Mode { off, hardware, emulated };
 Mode mode();
 // Why mode() is off (for `attnscope bench` and messages); empty when it is not.
 std::string unavailable_reason();
+// Whether cpu-simd multiplies F32 weights on the CPU's AMX tiles now: matmul precision "high" and
+// mode() hardware (for labels: `bench`, the explorer's backend line).
+bool products_on_tiles();
 // Tests: run the driver on the emulated tile unit (on = true) on any CPU, or go back to what the
 // CPU has (false).
 void force_emulation_for_tests(bool on);

@@ -8,6 +8,7 @@
 #include "core/gpu/automatic_backend.h"
 #include "core/gpu/shared_webgpu.h"
 #include "core/gpu/webgpu_backend.h"
+#include "core/ops/amx_gemm.h"
 #include "ui/app/host.h"
 #include "ui/app/session.h"
 
@@ -209,7 +210,10 @@ std::string backend_label(const AppState& state) {
   if (!state.model) return {};
   const Backend& b = state.model->backend();
   const std::string adapter = webgpu_adapter_name(b);
-  return std::string(b.name()) + (adapter.empty() ? "" : ": " + adapter);
+  // On a CPU with AMX, F32 weights are multiplied as bf16x3 tile products (core/ops/amx_gemm.h).
+  const bool tiles = b.host_memory() && b.name() == "cpu-simd" && amx::products_on_tiles();
+  return std::string(b.name()) + (tiles ? " (AMX bf16x3)" : "") +
+         (adapter.empty() ? "" : ": " + adapter);
 }
 
 void deliver_files(AppState& state, const std::string& request,

@@ -54,8 +54,7 @@ struct BenchOptions {
 // F32 weights on the AMX tiles.
 std::string products_description() {
   std::string s = simd::simd_target_name();
-  if (matmul_precision() == MatmulPrecision::high && amx::mode() == amx::Mode::hardware)
-    s += ", AMX bf16x3";
+  if (amx::products_on_tiles()) s += ", AMX bf16x3";
   return s;
 }
 
