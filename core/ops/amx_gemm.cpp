@@ -100,6 +100,16 @@ std::atomic<bool> g_emulate{false};
 constexpr std::size_t kBlockFloats = 32 * 32;  // C: 32 tokens × 32 outputs, rows 32 floats apart
 
 #if ATTNSCOPE_HAS_AMX
+// How the weights of the next 32 outputs are asked for ahead: 0 not at all, 1 into L1 (T0), 2
+// into L2 (T1, the default); ATTNSCOPE_AMX_PREFETCH chooses, for measuring.
+int amx_prefetch_hint() {
+  static const int hint = [] {
+    const char* env = std::getenv("ATTNSCOPE_AMX_PREFETCH");
+    return env && *env >= '0' && *env <= '2' ? *env - '0' : 2;
+  }();
+  return hint;
+}
+
 struct HardwareTiles {
   // Every tile 16 rows × 64 bytes (palette 1). Tile configuration is per thread.
   ATTNSCOPE_AMX static void configure() {
@@ -111,6 +121,12 @@ struct HardwareTiles {
     for (int i = 0; i < 8; i++) config.colsb[i] = 64, config.rows[i] = 16;
     _tile_loadconfig(&config);
   }
+  // Prefetch hint for the weights of the next outputs (ATTNSCOPE_AMX_PREFETCH, see below).
+  ATTNSCOPE_AMX void prefetch(const char* p) {
+    if (prefetch_hint == 1) _mm_prefetch(p, _MM_HINT_T0);
+    if (prefetch_hint == 2) _mm_prefetch(p, _MM_HINT_T1);
+  }
+  int prefetch_hint = amx_prefetch_hint();
   ATTNSCOPE_AMX void zero_c() {
     _tile_zero(0);
     _tile_zero(1);
@@ -157,6 +173,7 @@ struct EmulatedTiles {
     a[1] = rows + 16 * a_stride;
   }
   void load_b(const Bf16* b0, const Bf16* b1) { b[0] = b0, b[1] = b1; }
+  void prefetch(const char*) {}
   static float value(Bf16 x) { return (x & 0x7F80) == 0 ? 0.0f : bf16_value(x); }
   static float flush(float v) { return std::fabs(v) < 1.17549435e-38f ? 0.0f : v; }
   void multiply() {
@@ -192,15 +209,40 @@ struct SplitX {
   std::size_t ld;
 };
 
+// The weight tiles of the next 32 outputs, asked for from memory a share at a time while the
+// current ones are multiplied: 4 regions (2 parts × 2 halves) of kbs contiguous 1 KB tiles, the
+// lines spread evenly over the token blocks that multiply the current outputs.
+struct NextWeights {
+  const char* region[4] = {};
+  std::size_t lines = 0;     // per region
+  std::size_t next = 0;      // lines asked for so far, over all regions
+  std::size_t per_step = 0;  // lines per feature block
+
+  NextWeights(const SplitWeight& w, int nb, int kb0, int kbs, int token_blocks) {
+    if (nb + 2 >= w.Np / 16) return;  // the weight's last outputs: nothing follows
+    for (int part = 0; part < 2; part++)
+      for (int half = 0; half < 2; half++)
+        region[2 * part + half] = reinterpret_cast<const char*>(w.tile(part, nb + 2 + half, kb0));
+    lines = std::size_t(kbs) * 16;
+    per_step = (4 * lines + std::size_t(token_blocks * kbs) - 1) / std::size_t(token_blocks * kbs);
+  }
+  template <class Tiles>
+  void step(Tiles& tiles) {
+    for (std::size_t i = 0; i < per_step && next < 4 * lines; i++, next++)
+      tiles.prefetch(region[next / lines] + (next % lines) * 64);
+  }
+};
+
 // c[32][32] = the bf16x3 product of tokens [t, t + 32) of x with outputs [16·nb, 16·nb + 32) of
 // w over its feature blocks [kb0, kb0 + kbs).
 template <class Tiles>
 inline void multiply_block(Tiles& tiles, const SplitX& xs, const SplitWeight& w, int nb, int kb0,
-                           int kbs, int t, float* c) {
+                           int kbs, int t, float* c, NextWeights& next) {
   const std::size_t stride = xs.ld * sizeof(Bf16);
   tiles.zero_c();
   for (int kb = 0; kb < kbs; kb++) {
     const std::size_t at = std::size_t(t) * xs.ld + std::size_t(kb) * 32;
+    next.step(tiles);
     tiles.load_a(xs.hi + at, stride);
     tiles.load_b(w.tile(1, nb, kb0 + kb), w.tile(1, nb + 1, kb0 + kb));
     tiles.multiply();  // x_hi · w_lo
@@ -219,11 +261,13 @@ inline void run_item(Tiles& tiles, const SplitX& xs, const LinearOutput& o, int 
                      int n1, int t0, int t1) {
   const SplitWeight& w = *o.w.split;
   const int row0 = int(o.w.split_row), kb0 = int(o.w.split_col / 32), kbs = (K + 31) / 32;
+  const int token_blocks = (t1 - t0 + 31) / 32;
   alignas(64) float c[kBlockFloats];
   for (int n = n0; n < n1; n += 32) {
     const int nb = (row0 + n) / 16, cols = std::min(32, n1 - n);
+    NextWeights next(w, nb, kb0, kbs, token_blocks);
     for (int t = t0; t < t1; t += 32) {
-      multiply_block(tiles, xs, w, nb, kb0, kbs, t, c);
+      multiply_block(tiles, xs, w, nb, kb0, kbs, t, c, next);
       const int rows = std::min(32, T - t);
       for (int r = 0; r < rows; r++) {
         float* dst = o.out + std::size_t(t + r) * o.ldo + n;

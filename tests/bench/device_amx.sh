@@ -5,8 +5,9 @@
 #      op table, and parity with transformers on every fixture at the default precision (high, so
 #      on the tiles) — the whole unit suite;
 #   2. gpt2-small T = 128 on one thread — issue 12's unmet cell — alternating attnscope at "high",
-#      attnscope at "highest" (float32 products) and the PyTorch peer for $ROUNDS rounds; one
-#      profiled pass at each precision.
+#      attnscope at "highest" (float32 products) and the PyTorch peer for $ROUNDS rounds; the
+#      three ways of asking for the next weights (ATTNSCOPE_AMX_PREFETCH); one profiled pass at
+#      each precision.
 # It travels like device_forward.sh: a folder with the binaries, their Debian libraries and
 # loader, and the peer beside them:
 #   d=/work/main/build-dev13; mkdir -p $d/lib; cp build/attnscope build/attnscope_unit_tests $d/
@@ -48,6 +49,14 @@ for round in $(seq "$rounds"); do
   done
   log "\$ python3 forward_torch_peer.py --shape gpt2-small --tokens 128 --threads 1 --repeat 11 --json"
   python3 "$dir/forward_torch_peer.py" --shape gpt2-small --tokens 128 --threads 1 --repeat 11 --json 2>&1 | tail -1 | tee -a "$out"
+done
+log "== the weights of the next outputs asked for ahead: ATTNSCOPE_AMX_PREFETCH 0 none, 1 into L1, 2 into L2 (default)"
+for round in 1 2; do
+  for hint in 0 1 2; do
+    log "\$ ATTNSCOPE_AMX_PREFETCH=$hint attnscope bench --shape gpt2-small --tokens 128 --threads 1 --capture patterns --repeat 11 --json"
+    ATTNSCOPE_AMX_PREFETCH=$hint run_bin attnscope bench --shape gpt2-small --tokens 128 --threads 1 \
+      --capture patterns --repeat 11 --json 2>&1 | one_line
+  done
 done
 for precision in high highest; do
   log "== profile gpt2-small T=128 threads=1, matmul precision $precision"
