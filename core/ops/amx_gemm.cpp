@@ -12,8 +12,7 @@
 // x_hi·w_lo, x_hi·w_hi, x_lo·w_hi: the small term first, and each A or B load used for two
 // products where it can (8 tile loads per 12 tile products).
 //
-// Written by hand: oneDNN has these kernels but is not a Debian dependency of this project, and
-// its packaging does not reach the WASM build either (which has no AMX).
+// Written by hand: oneDNN is not a dependency of this project (and the WASM build has no AMX).
 #include "core/ops/amx_gemm.h"
 
 #include <algorithm>

@@ -5,9 +5,10 @@
 // float32 operand is split into two BF16 parts, a = a_hi + a_lo (a_hi the rounding of a, a_lo the
 // rounding of what is left), and a product is the sum of three part products,
 //   x·w ≈ x_hi·w_lo + x_hi·w_hi + x_lo·w_hi,
-// dropping x_lo·w_lo (about 2^-16 of it) — the "bf16x3" of oneDNN and XLA. Measured through whole
-// transformers models against float64 (tests/bench/results/bf16x3_parity.txt), logits come out
-// within 1.2–1.5e-5 relative (float32 products: 1.0–1.1e-6), inside the 1e-4 parity bound.
+// dropping x_lo·w_lo (about 2^-16 of it) — "bf16x3" (Henry, Tang and Heinecke, ARITH 2019).
+// Measured through whole transformers models against float64
+// (tests/bench/results/bf16x3_parity.txt), logits come out within 1.2–1.5e-5 relative (float32
+// products: 1.0–1.1e-6), inside the 1e-4 parity bound.
 //
 // Layout. The weight w[N][K] is split and packed once, at load, into AMX's pair-interleaved
 // ("VNNI") B layout: [part][N/16][K/32] tiles of 16 feature pairs × 16 outputs × 2, 1 KB each,

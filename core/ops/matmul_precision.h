@@ -2,12 +2,14 @@
 // PyTorch's torch.set_float32_matmul_precision:
 //   highest  float32 products everywhere (each output one fused multiply-add per feature);
 //   high     on a CPU with AMX-BF16 (Intel Xeon 4th generation and later), F32 weights are
-//            multiplied as three BF16 tile products, "bf16x3" (amx_gemm.h): about 1.6× faster
-//            there, relative error about 1e-5 on a whole pass instead of 1e-6. Elsewhere, and for
-//            F16/BF16 weights, it is the same as highest.
-// The default is high; ATTNSCOPE_MATMUL_PRECISION=highest (or set_matmul_precision) turns it off.
-// The setting is read when a model is bound to a backend (the split weights are made then) and
-// at each product, so set it before loading a model.
+//            multiplied as three BF16 tile products, "bf16x3" (amx_gemm.h): relative error about
+//            1e-5 on a whole pass instead of 1e-6 (tests/bench/results/amx_probe.txt measured such
+//            products at 0.61–0.66× of float32's time). Elsewhere, and for F16/BF16 weights, it is
+//            the same as highest.
+// The default is kDefaultMatmulPrecision (matmul_precision.cpp says why);
+// ATTNSCOPE_MATMUL_PRECISION=high|highest or set_matmul_precision chooses. The setting is read
+// when a model is bound to a backend (the split weights are made then) and at each product, so
+// set it before loading a model.
 #pragma once
 
 #include <optional>

@@ -47,7 +47,7 @@ struct BenchOptions {
   bool profile = false;
   bool cold = false;
   int decode = 0;  // > 0: time this many cached one-token steps after a --tokens prompt
-  std::string matmul_precision;  // empty: the setting (ATTNSCOPE_MATMUL_PRECISION or high)
+  std::string matmul_precision;  // empty: the setting (ATTNSCOPE_MATMUL_PRECISION or the default)
 };
 
 // How cpu-simd's products run: "AVX3", or "AVX3, AMX bf16x3" where matmul precision "high" puts
@@ -450,7 +450,8 @@ void register_bench(CLI::App& app) {
                 "With --gemm: weights read from memory, not the caches, as in a forward pass");
   cmd->add_option("--matmul-precision", o->matmul_precision,
                   "CPU products of F32 weights: highest (float32) or high (bf16x3 on the AMX "
-                  "tiles of CPUs that have them; default, or ATTNSCOPE_MATMUL_PRECISION)")
+                  "tiles of CPUs that have them); default: ATTNSCOPE_MATMUL_PRECISION, else " +
+                      std::string(matmul_precision_name(matmul_precision())))
       ->check(CLI::IsMember({"highest", "high"}));
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->add_flag("--profile", o->profile,
