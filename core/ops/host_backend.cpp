@@ -59,7 +59,9 @@ float* f32(View v) {
 WeightView weights(View v) {
   WeightView w{v.host_as<const void>(), weight_type(v.type), v.ld};
   const auto* host = dynamic_cast<const HostBuffer*>(v.buffer);
-  if (host && host->split() && v.type == DType::f32) {
+  // Only a view with the weight's own row stride maps onto the split (a view read with another
+  // stride takes the float32 product).
+  if (host && host->split() && v.type == DType::f32 && v.ld == std::size_t(host->split()->K)) {
     const std::size_t element = v.offset / sizeof(float), K = std::size_t(host->split()->K);
     w.split = host->split();
     w.split_row = element / K;

@@ -132,9 +132,10 @@ TEST_CASE("parity with transformers: F16 and BF16 checkpoints") {
   for (const char* name : {"gpt2_f16", "gpt2_bf16", "llama_f16", "llama_bf16"}) check_family(name);
 }
 
-// Matmul precision "high" on the AMX tiles (bf16x3, core/ops/amx_gemm.h), which a CPU with AMX
-// runs by default: the emulated tile unit where the CPU has none, so that every machine checks
-// the bound the split products are held to. The weights are split when the model is bound.
+// Matmul precision "high" on the AMX tiles (bf16x3, core/ops/amx_gemm.h), what a CPU with AMX
+// runs with ATTNSCOPE_MATMUL_PRECISION=high: the emulated tile unit where the CPU has none, so that
+// every machine checks the bound the split products are held to. The weights are split when the
+// model is bound.
 TEST_CASE("parity with transformers: F32 fixtures on the AMX tiles (bf16x3)") {
   struct Tiles {
     bool emulate = amx::mode() != amx::Mode::hardware;
