@@ -44,10 +44,6 @@ namespace {
 
 using Bf16 = std::uint16_t;
 
-float bf16_value(Bf16 b) {
-  return bf16_to_f32(b);
-}
-
 // ---------------------------------------------------------------------------------------------
 // What the CPU and the kernel allow.
 #if ATTNSCOPE_HAS_AMX
@@ -174,7 +170,7 @@ struct EmulatedTiles {
   }
   void load_b(const Bf16* b0, const Bf16* b1) { b[0] = b0, b[1] = b1; }
   void prefetch(const char*) {}
-  static float value(Bf16 x) { return (x & 0x7F80) == 0 ? 0.0f : bf16_value(x); }
+  static float value(Bf16 x) { return (x & 0x7F80) == 0 ? 0.0f : bf16_to_f32(x); }
   static float flush(float v) { return std::fabs(v) < 1.17549435e-38f ? 0.0f : v; }
   void multiply() {
     for (int i = 0; i < 2; i++)
@@ -304,7 +300,7 @@ void run_item_emulated(const SplitX& xs, const Item& it, int T, int K) {
 // past K and rows past T zero.
 void split_rows(const float* x, std::size_t ldx, int T, int K, std::size_t b, std::size_t e,
                 Bf16* hi, Bf16* lo, std::size_t ld) {
-  const bool vector = cpu_has_avx512bw();
+  const bool vector = split_avx512_available();
   for (std::size_t t = b; t < e; t++) {
     Bf16* h = hi + t * ld;
     Bf16* l = lo + t * ld;
@@ -349,7 +345,7 @@ void force_emulation_for_tests(bool on) {
 void split_scalar(const float* x, std::size_t n, std::uint16_t* hi, std::uint16_t* lo) {
   for (std::size_t i = 0; i < n; i++) {
     hi[i] = f32_to_bf16(x[i]);
-    lo[i] = f32_to_bf16(x[i] - bf16_value(hi[i]));
+    lo[i] = f32_to_bf16(x[i] - bf16_to_f32(hi[i]));
   }
 }
 
