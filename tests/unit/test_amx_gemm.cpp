@@ -16,6 +16,7 @@
 #include "core/ops/kernels.h"
 #include "core/ops/matmul_precision.h"
 #include "core/ops/parallel.h"
+#include "tests/unit/fixtures.h"
 
 using namespace attnscope;
 
@@ -29,15 +30,10 @@ std::vector<float> normal_vector(std::size_t n, unsigned seed, float scale = 1.0
   return v;
 }
 
-// max |a − b| / max |b|.
+// max |a − b| / max |b| (fixtures.h), for whole vectors.
 double relative_max_diff(const std::vector<float>& a, const std::vector<float>& b) {
   REQUIRE(a.size() == b.size());
-  double d = 0, m = 0;
-  for (std::size_t i = 0; i < a.size(); i++) {
-    d = std::max(d, std::fabs(double(a[i]) - b[i]));
-    m = std::max(m, std::fabs(double(b[i])));
-  }
-  return d / m;
+  return test::relative_max_diff(a.data(), b.data(), a.size());
 }
 
 // Runs the tiles in the emulation for the scope of a test (and back to the CPU's own after).
