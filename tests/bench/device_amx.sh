@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # device_amx.sh — matmul precision "high" (bf16x3 on the AMX tiles, core/ops/amx_gemm.h) on the GPU
 # machine's CPU (tool library: device), which has AMX:
-#   1. the unit tests on the CPU's own tiles: the AMX cases (tiles against their emulation), the
-#      op table, and parity with transformers on every fixture at the default precision (high, so
-#      on the tiles) — the whole unit suite;
+#   1. the unit tests on the CPU's own tiles: the AMX cases (tiles against their emulation, and
+#      parity with transformers on the F32 fixtures at precision high), then the whole unit suite;
 #   2. gpt2-small T = 128 on one thread — issue 12's unmet cell — alternating attnscope at "high",
 #      attnscope at "highest" (float32 products) and the PyTorch peer for $ROUNDS rounds; the
 #      three ways of asking for the next weights (ATTNSCOPE_AMX_PREFETCH); one profiled pass at
@@ -53,9 +52,9 @@ done
 log "== the weights of the next outputs asked for ahead: ATTNSCOPE_AMX_PREFETCH 0 none, 1 into L1, 2 into L2 (default)"
 for round in 1 2; do
   for hint in 0 1 2; do
-    log "\$ ATTNSCOPE_AMX_PREFETCH=$hint attnscope bench --shape gpt2-small --tokens 128 --threads 1 --capture patterns --repeat 11 --json"
+    log "\$ ATTNSCOPE_AMX_PREFETCH=$hint attnscope bench --shape gpt2-small --tokens 128 --threads 1 --capture patterns --repeat 11 --matmul-precision high --json"
     ATTNSCOPE_AMX_PREFETCH=$hint run_bin attnscope bench --shape gpt2-small --tokens 128 --threads 1 \
-      --capture patterns --repeat 11 --json 2>&1 | one_line
+      --capture patterns --repeat 11 --matmul-precision high --json 2>&1 | one_line
   done
 done
 for precision in high highest; do
