@@ -4,8 +4,9 @@
 #   1. the unit tests on the CPU's own tiles: the AMX cases (tiles against their emulation, and
 #      parity with transformers on the F32 fixtures at precision high), then the whole unit suite;
 #   2. gpt2-small T = 128 on one thread — issue 12's unmet cell — alternating attnscope at "high",
-#      attnscope at "highest" (float32 products) and the PyTorch peer for $ROUNDS rounds; the
-#      three ways of asking for the next weights (ATTNSCOPE_AMX_PREFETCH); one profiled pass at
+#      attnscope at "highest" (float32 products), the PyTorch peer, and PyTorch with its own AMX
+#      setting (torch.backends.mkldnn.matmul.fp32_precision = bf16: one bfloat16 part, less
+#      accurate; the peer prints how far it moves the logits) for $ROUNDS rounds; the three ways of asking for the next weights (ATTNSCOPE_AMX_PREFETCH); one profiled pass at
 #      each precision.
 # It travels like device_forward.sh: a folder with the binaries, their Debian libraries and
 # loader, and the peer beside them:
@@ -48,6 +49,9 @@ for round in $(seq "$rounds"); do
   done
   log "\$ python3 forward_torch_peer.py --shape gpt2-small --tokens 128 --threads 1 --repeat 11 --json"
   python3 "$dir/forward_torch_peer.py" --shape gpt2-small --tokens 128 --threads 1 --repeat 11 --json 2>&1 | tail -1 | tee -a "$out"
+  log "\$ python3 forward_torch_peer.py --shape gpt2-small --tokens 128 --threads 1 --repeat 11 --mkldnn-fp32-precision bf16 --json"
+  python3 "$dir/forward_torch_peer.py" --shape gpt2-small --tokens 128 --threads 1 --repeat 11 \
+    --mkldnn-fp32-precision bf16 --json 2>&1 | tail -1 | tee -a "$out"
 done
 log "== the weights of the next outputs asked for ahead: ATTNSCOPE_AMX_PREFETCH 0 none, 1 into L1, 2 into L2 (default)"
 for round in 1 2; do

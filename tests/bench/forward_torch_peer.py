@@ -8,6 +8,12 @@ the peer of `attnscope bench --capture none`.
     python3 tests/bench/forward_torch_peer.py --shape smollm-135m --tokens 1024 --threads 16
     python3 tests/bench/forward_torch_peer.py --device cuda --tokens 1024   # the GPU peer
     python3 tests/bench/forward_torch_peer.py --tokens 1024 --attention sdpa --no-attentions
+    python3 tests/bench/forward_torch_peer.py --mkldnn-fp32-precision bf16   # PyTorch's own AMX
+
+`--mkldnn-fp32-precision bf16` sets `torch.backends.mkldnn.matmul.fp32_precision` (PyTorch 2.9+):
+float32 products in one bfloat16 pass through oneDNN, on the AMX tiles where the CPU has them. It
+is PyTorch's nearest setting to `attnscope bench --matmul-precision high`, less accurate than it
+(one bfloat16 part per operand where attnscope keeps two, bf16x3); the peer's default is ieee.
 """
 import argparse
 import json
@@ -47,7 +53,14 @@ def main() -> None:
                    help="transformers' attention implementation (sdpa cannot return patterns)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--device", default="cpu", help="cpu, or cuda for the GPU peer")
+    p.add_argument("--mkldnn-fp32-precision", default="ieee", choices=["ieee", "bf16", "tf32"],
+                   help="torch.backends.mkldnn.matmul.fp32_precision (PyTorch 2.9+)")
     a = p.parse_args()
+    if a.mkldnn_fp32_precision != "ieee":
+        if not hasattr(torch.backends.mkldnn, "matmul"):
+            raise SystemExit(f"torch {torch.__version__} has no torch.backends.mkldnn.matmul "
+                             "(PyTorch 2.9 added it)")
+        torch.backends.mkldnn.matmul.fp32_precision = a.mkldnn_fp32_precision
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     if a.attention == "sdpa" and not a.no_attentions:
@@ -69,12 +82,21 @@ def main() -> None:
             sync()
             times.append(time.perf_counter() - t)
             del out
+        # How far the reduced-precision products move the logits: against the same pass in ieee.
+        logit_error = None
+        if a.mkldnn_fp32_precision != "ieee":
+            fast = model(ids).logits.double()
+            torch.backends.mkldnn.matmul.fp32_precision = "ieee"
+            exact = model(ids).logits.double()
+            logit_error = ((fast - exact).abs().max() / exact.abs().max()).item()
     times.sort()
     median, best = times[len(times) // 2] * 1e3, times[0] * 1e3
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"peer": f"torch {torch.__version__}, transformers {transformers.__version__}",
               "device": a.device, "shape": a.shape, "threads": a.threads, "tokens": a.tokens,
               "attentions": attentions, "attention": a.attention, "repeat": a.repeat,
+              "mkldnn_fp32_precision": a.mkldnn_fp32_precision,
+              "logits_rel_error_vs_ieee": logit_error,
               "median_ms": median, "best_ms": best, "peak_rss_mb": rss}
     if a.json:
         print(json.dumps(result))
