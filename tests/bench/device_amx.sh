@@ -6,8 +6,9 @@
 #   2. gpt2-small T = 128 on one thread — issue 12's unmet cell — alternating attnscope at "high",
 #      attnscope at "highest" (float32 products), the PyTorch peer, and PyTorch with its own AMX
 #      setting (torch.backends.mkldnn.matmul.fp32_precision = bf16: one bfloat16 part, less
-#      accurate; the peer prints how far it moves the logits) for $ROUNDS rounds; the three ways of asking for the next weights (ATTNSCOPE_AMX_PREFETCH); one profiled pass at
-#      each precision.
+#      accurate; the peer prints how far it moves the logits) for $ROUNDS rounds;
+#   3. the three ways of asking for the next weights (ATTNSCOPE_AMX_PREFETCH), and one profiled
+#      pass at each precision.
 # It travels like device_forward.sh: a folder with the binaries, their Debian libraries and
 # loader, and the peer beside them:
 #   d=/work/main/build-dev13; mkdir -p $d/lib; cp build/attnscope build/attnscope_unit_tests $d/
