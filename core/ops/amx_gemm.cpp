@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <vector>
 
@@ -31,6 +32,8 @@
 #define ATTNSCOPE_HAS_AMX 1
 #include <cpuid.h>
 #include <immintrin.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #define ATTNSCOPE_AVX512 __attribute__((target("avx512f,avx512bw")))
@@ -61,32 +64,11 @@ bool cpu_has_avx512bw() {
   if (!(b & (1u << 16)) || !(b & (1u << 30))) return false;
   return (xcr0() & 0xE6) == 0xE6;
 }
-
-std::string probe_hardware() {
-  unsigned a, b, c, d;
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 24)) || !(d & (1u << 22)))
-    return "this CPU has no AMX-TILE and AMX-BF16 (CPUID 7.0:EDX bits 24, 22)";
-  if (!cpu_has_avx512bw()) return "this CPU or its OS does not run AVX-512BW";
-  // Linux hands out the 8 KB tile state only on request: arch_prctl(ARCH_REQ_XCOMP_PERM = 0x1023,
-  // XFEATURE_XTILEDATA = 18), once per process.
-  if (syscall(SYS_arch_prctl, 0x1023, 18) != 0)
-    return "the kernel refused the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM)";
-  return {};
-}
 #else
 bool cpu_has_avx512bw() {
   return false;
 }
-std::string probe_hardware() {
-  return "AMX is an x86-64 feature and this build is not for x86-64 Linux";
-}
 #endif
-
-// Empty when the hardware tiles can be used.
-const std::string& hardware_problem() {
-  static const std::string problem = probe_hardware();
-  return problem;
-}
 
 std::atomic<bool> g_emulate{false};
 
@@ -151,6 +133,100 @@ struct HardwareTiles {
     _tile_stored(3, c + 16 * 32 + 16, 128);
   }
 };
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Whether the tiles can be used: asked of CPUID, XCR0 and the kernel, then tried.
+constexpr char kTrialFaulted[] =
+    "a tile instruction faulted (SIGILL) although CPUID and the kernel report AMX (a virtual "
+    "machine or sandbox that does not pass the tiles through)";
+
+#if ATTNSCOPE_HAS_AMX
+// The trial: every kind of tile instruction the driver uses, once. A CPU, virtual machine or
+// sandbox can report AMX in CPUID and grant the state through arch_prctl and still fault on a
+// tile instruction (attnscope's products died of SIGILL so on the GPU machine's VM, 2026-12-07),
+// so the trial runs under a SIGILL guard before any product does.
+ATTNSCOPE_AMX void tile_trial() {
+  alignas(64) static thread_local Bf16 a[16 * 32], b[16 * 32];
+  alignas(64) static thread_local float c[16 * 16];
+  HardwareTiles::configure();
+  _tile_zero(0);
+  _tile_loadd(4, a, 64);
+  _tile_loadd(6, b, 64);
+  _tile_dpbf16ps(0, 4, 6);
+  _tile_stored(0, c, 64);
+  HardwareTiles::release();
+}
+
+thread_local sigjmp_buf t_trial_jump;
+thread_local volatile sig_atomic_t t_in_trial = 0;
+
+// Jumps back into the trial that faulted; a SIGILL anywhere else gets the default action (the
+// guard is installed only while a trial runs, but another thread may fault meanwhile).
+void on_trial_fault(int sig) {
+  if (t_in_trial) siglongjmp(t_trial_jump, 1);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+bool run_guarded_trial() {
+  static std::mutex mutex;  // one trial at a time: the SIGILL disposition is the process's
+  const std::lock_guard lock(mutex);
+  struct sigaction guard {
+  }, previous{};
+  guard.sa_handler = on_trial_fault;
+  sigemptyset(&guard.sa_mask);
+  if (sigaction(SIGILL, &guard, &previous) != 0) return false;
+  volatile bool ran = false;  // volatile: read after a siglongjmp
+  if (sigsetjmp(t_trial_jump, 1) == 0) {
+    t_in_trial = 1;
+    tile_trial();
+    ran = true;
+  }
+  t_in_trial = 0;
+  sigaction(SIGILL, &previous, nullptr);
+  return ran;
+}
+
+std::string probe_hardware() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 24)) || !(d & (1u << 22)))
+    return "this CPU has no AMX-TILE and AMX-BF16 (CPUID 7.0:EDX bits 24, 22)";
+  if (!cpu_has_avx512bw()) return "this CPU or its OS does not run AVX-512BW";
+  // The OS must enable the tile configuration and data states (XCR0 bits 17 and 18).
+  if ((xcr0() & 0x60000) != 0x60000) return "the OS does not enable the AMX tile state (XCR0)";
+  // Linux hands out the 8 KB tile state only on request: arch_prctl(ARCH_REQ_XCOMP_PERM = 0x1023,
+  // XFEATURE_XTILEDATA = 18), once per process; ARCH_GET_XCOMP_PERM (0x1022) confirms it.
+  std::uint64_t permitted = 0;
+  if (syscall(SYS_arch_prctl, 0x1023, 18) != 0 ||
+      syscall(SYS_arch_prctl, 0x1022, &permitted) != 0 || !(permitted & (1u << 18)))
+    return "the kernel refused the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM)";
+  if (!run_guarded_trial()) return kTrialFaulted;
+  return {};
+}
+#else
+std::string probe_hardware() {
+  return "AMX is an x86-64 feature and this build is not for x86-64 Linux";
+}
+#endif
+
+// Empty when the hardware tiles can be used.
+const std::string& hardware_problem() {
+  static const std::string problem = probe_hardware();
+  return problem;
+}
+
+// Set when a thread's own trial faulted after the probe's passed: the tiles are off from then on.
+std::atomic<bool> g_tiles_faulted{false};
+
+// Whether this thread may use the tiles: its first call runs the guarded trial (the probe's ran
+// on one thread only).
+#if ATTNSCOPE_HAS_AMX
+bool tiles_usable_on_this_thread() {
+  thread_local const bool usable = run_guarded_trial();
+  if (!usable) g_tiles_faulted.store(true, std::memory_order_relaxed);
+  return usable;
+}
 #endif
 
 // TDPBF16PS in scalar code: for each output, per feature pair, c += a₀·b₀ then c += a₁·b₁ (each
@@ -327,11 +403,22 @@ int round_up(int n, int m) {
 
 Mode mode() {
   if (g_emulate.load(std::memory_order_relaxed)) return Mode::emulated;
+  if (g_tiles_faulted.load(std::memory_order_relaxed)) return Mode::off;
   return hardware_problem().empty() ? Mode::hardware : Mode::off;
 }
 
 std::string unavailable_reason() {
-  return mode() == Mode::off ? hardware_problem() : std::string();
+  if (mode() != Mode::off) return {};
+  return hardware_problem().empty() ? std::string(kTrialFaulted) + " on a worker thread"
+                                    : hardware_problem();
+}
+
+bool tile_trial_runs() {
+#if ATTNSCOPE_HAS_AMX
+  return run_guarded_trial();
+#else
+  return false;
+#endif
 }
 
 bool products_on_tiles() {
@@ -468,7 +555,9 @@ void gemm_nt_multi(const float* x, std::size_t ldx, int T, int K,
             {&o, n0, std::min(o.N, n0 + rows_per_item), t0, std::min(Tp, t0 + kTokenBlock)});
   parallel_for(items.size(), 1, [&](std::size_t b, std::size_t e) {
 #if ATTNSCOPE_HAS_AMX
-    if (m == Mode::hardware) {
+    // A thread whose own trial faults runs its share on the emulation (the same numbers), and
+    // the tiles are off for every later product (mode() off: cpu-simd's float32 GEMM).
+    if (m == Mode::hardware && tiles_usable_on_this_thread()) {
       // Tile configuration is per thread. Each share of the items configures the tiles and
       // releases them after (TILERELEASE: a thread with tile state in use saves and restores
       // 8 KB more at every context switch, and its core stays out of the deeper C-states).

@@ -52,8 +52,9 @@ struct SplitWeight {
 
 // How products reach the tiles: the CPU's, an emulation of them, or not at all.
 enum class Mode { off, hardware, emulated };
-// hardware where CPUID reports AMX-TILE, AMX-BF16 and AVX-512BW and the kernel grants the tile
-// state, else off — unless a test forced emulation.
+// hardware where CPUID reports AMX-TILE, AMX-BF16 and AVX-512BW, the OS enables the tile state
+// (XCR0), the kernel grants it (arch_prctl) and a trial of the tile instructions runs, else off —
+// unless a test forced emulation. It turns off for good if a thread's first tile product faults.
 Mode mode();
 // Why mode() is off (for `attnscope bench` and messages); empty when it is not.
 std::string unavailable_reason();
@@ -63,6 +64,10 @@ bool products_on_tiles();
 // Tests: run the driver on the emulated tile unit (on = true) on any CPU, or go back to what the
 // CPU has (false).
 void force_emulation_for_tests(bool on);
+// Runs the tile instructions once on the calling thread, guarded against the SIGILL of a CPU, a
+// virtual machine or a sandbox that has no usable tiles; true when they ran. Always false where
+// the build has no AMX path. (For the tests: the driver calls it once per thread.)
+bool tile_trial_runs();
 
 // w [N][K] (F32) split and packed; null when mode() is off or w is not F32.
 std::shared_ptr<const SplitWeight> split_weight(WeightView w, int N, int K);

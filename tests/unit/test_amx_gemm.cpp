@@ -254,6 +254,15 @@ TEST_CASE("amx: matmul precision names") {
   CHECK(std::string(matmul_precision_name(MatmulPrecision::highest)) == "highest");
 }
 
+TEST_CASE("amx: a CPU whose tiles fault is caught, not crashed on") {
+  // On a CPU without AMX (this project's CI) the trial's first tile instruction raises SIGILL:
+  // the guard must catch it and say no; where the tiles work it must say yes.
+  const bool usable = amx::mode() == amx::Mode::hardware;
+  CHECK(amx::tile_trial_runs() == usable);
+  CHECK(amx::tile_trial_runs() == usable);  // twice: the guard is put back each time
+  if (!usable) CHECK_FALSE(amx::unavailable_reason().empty());
+}
+
 TEST_CASE("amx: the CPU's tiles agree with the emulation") {
   if (amx::mode() != amx::Mode::hardware) {
     MESSAGE("no AMX here (" << amx::unavailable_reason()
