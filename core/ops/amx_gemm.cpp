@@ -172,8 +172,8 @@ void on_trial_fault(int sig) {
 bool run_guarded_trial() {
   static std::mutex mutex;  // one trial at a time: the SIGILL disposition is the process's
   const std::lock_guard lock(mutex);
-  struct sigaction guard {
-  }, previous{};
+  struct sigaction guard = {};
+  struct sigaction previous = {};
   guard.sa_handler = on_trial_fault;
   sigemptyset(&guard.sa_mask);
   if (sigaction(SIGILL, &guard, &previous) != 0) return false;
