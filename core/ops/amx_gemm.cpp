@@ -36,6 +36,9 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "core/ops/amx_tile_config.h"
+
 #define ATTNSCOPE_AVX512 __attribute__((target("avx512f,avx512bw")))
 #define ATTNSCOPE_AMX __attribute__((target("avx512f,avx512bw,amx-tile,amx-bf16")))
 #else
@@ -88,16 +91,8 @@ int amx_prefetch_hint() {
 }
 
 struct HardwareTiles {
-  // Every tile 16 rows × 64 bytes (palette 1). Tile configuration is per thread.
-  ATTNSCOPE_AMX static void configure() {
-    struct alignas(64) Config {
-      std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
-      std::uint16_t colsb[16] = {};
-      std::uint8_t rows[16] = {};
-    } config;
-    for (int i = 0; i < 8; i++) config.colsb[i] = 64, config.rows[i] = 16;
-    _tile_loadconfig(&config);
-  }
+  // Every tile 16 rows × 64 bytes (amx_tile_config.h). Tile configuration is per thread.
+  static void configure() { load_tile_config_16x64(); }
   ATTNSCOPE_AMX static void release() { _tile_release(); }
   // Prefetch hint for the weights of the next outputs (ATTNSCOPE_AMX_PREFETCH, see below).
   ATTNSCOPE_AMX void prefetch(const char* p) {

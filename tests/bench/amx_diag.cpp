@@ -20,6 +20,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/ops/amx_tile_config.h"
+
 namespace {
 
 thread_local sigjmp_buf t_jump;
@@ -30,14 +32,8 @@ void on_fault(int sig, siginfo_t* info, void*) {
   siglongjmp(t_jump, sig);
 }
 
-__attribute__((target("amx-tile"))) void configure() {
-  struct alignas(64) Config {
-    std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
-    std::uint16_t colsb[16] = {};
-    std::uint8_t rows[16] = {};
-  } config;
-  for (int i = 0; i < 8; i++) config.colsb[i] = 64, config.rows[i] = 16;
-  _tile_loadconfig(&config);
+void configure() {
+  attnscope::amx::load_tile_config_16x64();
 }
 
 __attribute__((target("amx-tile,amx-bf16"))) void multiply_once() {

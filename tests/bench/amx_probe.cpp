@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/ops/amx_tile_config.h"
 #include "core/ops/kernels.h"
 #include "core/ops/parallel.h"
 #include "core/ops/simd_kernels.h"
@@ -189,13 +190,7 @@ void emulated_gemm(const Bf16* xs, int T, const PackedWeights& w, const Products
 }
 
 void configure_tiles() {
-  struct alignas(64) {
-    std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
-    std::uint16_t colsb[16] = {};
-    std::uint8_t rows[16] = {};
-  } config;
-  for (int i = 0; i < 8; i++) config.colsb[i] = 64, config.rows[i] = 16;
-  _tile_loadconfig(&config);
+  attnscope::amx::load_tile_config_16x64();
 }
 
 std::vector<float> random_floats(std::size_t n, float scale, unsigned seed) {

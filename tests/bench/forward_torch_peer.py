@@ -8,10 +8,11 @@ the peer of `attnscope bench --capture none`.
     python3 tests/bench/forward_torch_peer.py --shape smollm-135m --tokens 1024 --threads 16
     python3 tests/bench/forward_torch_peer.py --device cuda --tokens 1024   # the GPU peer
     python3 tests/bench/forward_torch_peer.py --tokens 1024 --attention sdpa --no-attentions
-    python3 tests/bench/forward_torch_peer.py --mkldnn-fp32-precision bf16   # PyTorch's own AMX
+    python3 tests/bench/forward_torch_peer.py --mkldnn-fp32-precision bf16   # PyTorch's bf16 setting
 
 `--mkldnn-fp32-precision bf16` sets `torch.backends.mkldnn.matmul.fp32_precision` (PyTorch 2.9+):
-float32 products in one bfloat16 pass through oneDNN, on the AMX tiles where the CPU has them. It
+float32 products in one bfloat16 pass through oneDNN. Which instructions oneDNN then picks (AMX
+tiles, AVX-512 BF16 or a widening fallback) this script does not check: ONEDNN_VERBOSE=1 says. It
 is PyTorch's nearest setting to `attnscope bench --matmul-precision high`, less accurate than it
 (one bfloat16 part per operand where attnscope keeps two, bf16x3); the peer's default is ieee.
 """
