@@ -32,10 +32,6 @@ void on_fault(int sig, siginfo_t* info, void*) {
   siglongjmp(t_jump, sig);
 }
 
-void configure() {
-  attnscope::amx::load_tile_config_16x64();
-}
-
 __attribute__((target("amx-tile,amx-bf16"))) void multiply_once() {
   alignas(64) static thread_local std::uint16_t a[16 * 32], b[16 * 32];
   alignas(64) static thread_local float c[16 * 16];
@@ -51,10 +47,10 @@ __attribute__((target("amx-tile"))) void release() {
 }
 
 void configure_only() {
-  configure();
+  attnscope::amx::load_tile_config_16x64();
 }
 void full_use() {
-  configure();
+  attnscope::amx::load_tile_config_16x64();
   multiply_once();
   release();
 }

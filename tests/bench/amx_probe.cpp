@@ -189,10 +189,6 @@ void emulated_gemm(const Bf16* xs, int T, const PackedWeights& w, const Products
     }
 }
 
-void configure_tiles() {
-  attnscope::amx::load_tile_config_16x64();
-}
-
 std::vector<float> random_floats(std::size_t n, float scale, unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, scale);
@@ -348,7 +344,7 @@ int main(int argc, char** argv) {
   attnscope::set_cpu_threads(1);
   std::string why;
   const bool amx = !check_only && amx_available(why);
-  if (amx) configure_tiles();
+  if (amx) attnscope::amx::load_tile_config_16x64();
   std::printf("AMX: %s\n",
               amx ? "yes (tiles configured)" : (check_only ? "not asked for" : why.c_str()));
   std::printf("relative error against float64 (‖y − ref‖ / ‖ref‖; x ~ N(0, 1), w ~ N(0, 0.02)):\n");
